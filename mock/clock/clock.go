@@ -1,0 +1,344 @@
+// Package clock is the single source of domain time in mockpay: order and
+// payment times, expiry, deduction delays, callback retry schedules and
+// scenario delays all read it and schedule on it.
+//
+// Transport time (request timestamps, Wechatpay-Timestamp) never goes through
+// this package: clients sign and verify with their own wall clocks, so moving
+// the domain clock must not break a signature.
+//
+// Three modes exist. Real follows the wall clock. Real with a scale above 1
+// still reads the wall clock but runs every delay that many times faster, so
+// a developer sees a 30-minute callback retry after seconds while the times
+// their own code sends keep matching the mock's. Virtual moves only when
+// advanced; an advance returns after everything that fell due has run.
+package clock
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock tells domain time and runs work after a delay of domain time.
+type Clock interface {
+	// Now returns the current domain time.
+	Now() time.Time
+	// AfterFunc runs f on its own goroutine once d of domain time has
+	// passed; d <= 0 runs it at once. label says what f does, for
+	// /sandbox/clock and the list of what an advance fired.
+	AfterFunc(d time.Duration, label string, f func()) Timer
+	// Pending lists the work scheduled and not yet run, earliest first.
+	Pending() []Event
+	// Stop cancels all pending work; later AfterFunc calls are ignored.
+	// Used when the server shuts down.
+	Stop()
+}
+
+// Timer is scheduled work.
+type Timer interface {
+	// Stop cancels the work if it has not started; it reports whether it did.
+	Stop() bool
+}
+
+// Event describes scheduled or fired work.
+type Event struct {
+	At    time.Time `json:"at"`
+	Label string    `json:"label"`
+}
+
+// Mode names, as in MOCKPAY_CLOCK.
+const (
+	ModeReal    = "real"
+	ModeVirtual = "virtual"
+)
+
+// Real is wall-clock time, with delays divided by a scale factor.
+type Real struct {
+	scale float64
+
+	mu      sync.Mutex
+	stopped bool
+	pending map[*realTimer]struct{}
+}
+
+// NewReal returns a wall clock whose delays run scale times faster. A scale
+// of 1 is plain real time; scale must be positive.
+func NewReal(scale float64) (*Real, error) {
+	if !(scale > 0) {
+		return nil, fmt.Errorf("clock: time scale %v must be positive", scale)
+	}
+	return &Real{scale: scale, pending: make(map[*realTimer]struct{})}, nil
+}
+
+// Now returns the wall-clock time.
+func (c *Real) Now() time.Time { return time.Now() }
+
+// Scale returns the delay divisor.
+func (c *Real) Scale() float64 { return c.scale }
+
+type realTimer struct {
+	clock *Real
+	ev    Event
+	t     *time.Timer
+}
+
+// AfterFunc runs f after d/scale of wall time.
+func (c *Real) AfterFunc(d time.Duration, label string, f func()) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt := &realTimer{clock: c, ev: Event{At: time.Now().Add(d), Label: label}}
+	if c.stopped {
+		return rt
+	}
+	c.pending[rt] = struct{}{}
+	rt.t = time.AfterFunc(time.Duration(float64(d)/c.scale), func() {
+		c.mu.Lock()
+		_, live := c.pending[rt]
+		delete(c.pending, rt)
+		c.mu.Unlock()
+		if live {
+			f()
+		}
+	})
+	return rt
+}
+
+func (rt *realTimer) Stop() bool {
+	c := rt.clock
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.pending[rt]; !ok {
+		return false
+	}
+	delete(c.pending, rt)
+	rt.t.Stop()
+	return true
+}
+
+// Pending lists scheduled work, earliest first.
+func (c *Real) Pending() []Event {
+	c.mu.Lock()
+	out := make([]Event, 0, len(c.pending))
+	for rt := range c.pending {
+		out = append(out, rt.ev)
+	}
+	c.mu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// Stop cancels everything scheduled.
+func (c *Real) Stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+	for rt := range c.pending {
+		rt.t.Stop()
+	}
+	clear(c.pending)
+}
+
+// Virtual is a clock that moves only when advanced. Work due at once
+// (AfterFunc with d <= 0) starts immediately on its own goroutine; work due
+// later runs during the Advance that reaches it, in due order (ties in the
+// order scheduled), one at a time, outside the clock's lock, so it may
+// schedule more work. Work must not call Advance itself.
+type Virtual struct {
+	advancing sync.Mutex // one Advance at a time
+
+	mu      sync.Mutex
+	idle    *sync.Cond // signalled when running drops to zero
+	now     time.Time
+	seq     uint64
+	timers  timerHeap
+	running int // work started at once and not yet finished
+	stopped bool
+}
+
+// NewVirtual returns a virtual clock that reads start until advanced.
+func NewVirtual(start time.Time) *Virtual {
+	v := &Virtual{now: start}
+	v.idle = sync.NewCond(&v.mu)
+	return v
+}
+
+// Now returns the virtual time.
+func (v *Virtual) Now() time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.now
+}
+
+type virtualTimer struct {
+	clock *Virtual
+	ev    Event
+	seq   uint64
+	f     func()
+	index int // in the heap; -1 once removed
+}
+
+// AfterFunc schedules f at now+d.
+func (v *Virtual) AfterFunc(d time.Duration, label string, f func()) Timer {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	vt := &virtualTimer{clock: v, ev: Event{At: v.now.Add(d), Label: label}, seq: v.seq, f: f, index: -1}
+	v.seq++
+	if v.stopped {
+		return vt
+	}
+	if d <= 0 {
+		v.running++
+		go func() {
+			defer v.done()
+			f()
+		}()
+		return vt
+	}
+	heap.Push(&v.timers, vt)
+	return vt
+}
+
+func (v *Virtual) done() {
+	v.mu.Lock()
+	v.running--
+	if v.running == 0 {
+		v.idle.Broadcast()
+	}
+	v.mu.Unlock()
+}
+
+func (vt *virtualTimer) Stop() bool {
+	v := vt.clock
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if vt.index < 0 {
+		return false
+	}
+	heap.Remove(&v.timers, vt.index)
+	return true
+}
+
+// ErrBackwards is returned when asked to move a virtual clock into its past.
+var ErrBackwards = errors.New("clock: cannot move a virtual clock backwards")
+
+// Advance moves the clock forward by d, running everything that falls due on
+// the way, and returns what ran. It returns after the work it ran, and any
+// work that work started at once, has finished.
+func (v *Virtual) Advance(d time.Duration) ([]Event, error) {
+	if d < 0 {
+		return nil, ErrBackwards
+	}
+	v.advancing.Lock()
+	defer v.advancing.Unlock()
+	v.mu.Lock()
+	target := v.now.Add(d)
+	v.mu.Unlock()
+	return v.advanceTo(target), nil
+}
+
+// AdvanceTo moves the clock forward to t; see Advance.
+func (v *Virtual) AdvanceTo(t time.Time) ([]Event, error) {
+	v.advancing.Lock()
+	defer v.advancing.Unlock()
+	if t.Before(v.Now()) {
+		return nil, ErrBackwards
+	}
+	return v.advanceTo(t), nil
+}
+
+func (v *Virtual) advanceTo(target time.Time) []Event {
+	fired := []Event{}
+	for {
+		v.mu.Lock()
+		for v.running > 0 {
+			v.idle.Wait()
+		}
+		if len(v.timers) == 0 || v.timers[0].ev.At.After(target) || v.stopped {
+			if target.After(v.now) {
+				v.now = target
+			}
+			v.mu.Unlock()
+			return fired
+		}
+		vt := heap.Pop(&v.timers).(*virtualTimer)
+		if vt.ev.At.After(v.now) {
+			v.now = vt.ev.At
+		}
+		v.mu.Unlock()
+
+		fired = append(fired, vt.ev)
+		vt.f()
+	}
+}
+
+// Settle waits until work started at once has finished, without moving the
+// clock. Tests call it before reading what that work did.
+func (v *Virtual) Settle() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for v.running > 0 {
+		v.idle.Wait()
+	}
+}
+
+// Pending lists scheduled work, earliest first.
+func (v *Virtual) Pending() []Event {
+	v.mu.Lock()
+	out := make([]*virtualTimer, len(v.timers))
+	copy(out, v.timers)
+	v.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].before(out[j]) })
+	evs := make([]Event, len(out))
+	for i, vt := range out {
+		evs[i] = vt.ev
+	}
+	return evs
+}
+
+// Stop cancels everything scheduled and waits for running work to finish.
+func (v *Virtual) Stop() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.stopped = true
+	for _, vt := range v.timers {
+		vt.index = -1
+	}
+	v.timers = nil
+	for v.running > 0 {
+		v.idle.Wait()
+	}
+}
+
+func (a *virtualTimer) before(b *virtualTimer) bool {
+	if !a.ev.At.Equal(b.ev.At) {
+		return a.ev.At.Before(b.ev.At)
+	}
+	return a.seq < b.seq
+}
+
+type timerHeap []*virtualTimer
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].before(h[j]) }
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *timerHeap) Push(x any) {
+	vt := x.(*virtualTimer)
+	vt.index = len(*h)
+	*h = append(*h, vt)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	n := len(old)
+	vt := old[n-1]
+	old[n-1] = nil
+	vt.index = -1
+	*h = old[:n-1]
+	return vt
+}

@@ -1,0 +1,260 @@
+package clock_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mockpay/mockpay/mock/clock"
+)
+
+var start = time.Date(2026, 11, 27, 20, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// recorder notes which work ran and what the clock read while it ran.
+type recorder struct {
+	mu   sync.Mutex
+	runs []string
+}
+
+func (r *recorder) add(s string) {
+	r.mu.Lock()
+	r.runs = append(r.runs, s)
+	r.mu.Unlock()
+}
+
+func (r *recorder) get() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.runs...)
+}
+
+func TestVirtual_Advance(t *testing.T) {
+	type sched struct {
+		after time.Duration
+		label string
+	}
+	tests := []struct {
+		name      string
+		scheduled []sched
+		advance   []time.Duration
+		wantRuns  []string // label@offset-from-start
+		wantLeft  []string
+	}{
+		{
+			name:      "nothing due",
+			scheduled: []sched{{time.Hour, "a"}},
+			advance:   []time.Duration{59 * time.Minute},
+			wantLeft:  []string{"a"},
+		},
+		{
+			name:      "due order, not scheduling order",
+			scheduled: []sched{{30 * time.Second, "c"}, {15 * time.Second, "a"}, {20 * time.Second, "b"}},
+			advance:   []time.Duration{time.Minute},
+			wantRuns:  []string{"a@15s", "b@20s", "c@30s"},
+		},
+		{
+			name:      "ties run in scheduling order",
+			scheduled: []sched{{time.Minute, "first"}, {time.Minute, "second"}, {time.Minute, "third"}},
+			advance:   []time.Duration{time.Minute},
+			wantRuns:  []string{"first@1m0s", "second@1m0s", "third@1m0s"},
+		},
+		{
+			name:      "exactly at the target is due",
+			scheduled: []sched{{time.Hour, "edge"}, {time.Hour + time.Nanosecond, "later"}},
+			advance:   []time.Duration{time.Hour},
+			wantRuns:  []string{"edge@1h0m0s"},
+			wantLeft:  []string{"later"},
+		},
+		{
+			name:      "several advances",
+			scheduled: []sched{{10 * time.Second, "a"}, {25 * time.Second, "b"}},
+			advance:   []time.Duration{20 * time.Second, 5 * time.Second, 0},
+			wantRuns:  []string{"a@10s", "b@25s"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v := clock.NewVirtual(start)
+			var rec recorder
+			for _, s := range tt.scheduled {
+				label := s.label
+				v.AfterFunc(s.after, label, func() { rec.add(fmt.Sprintf("%s@%s", label, v.Now().Sub(start))) })
+			}
+			var fired []string
+			for _, d := range tt.advance {
+				evs, err := v.Advance(d)
+				require.NoError(t, err)
+				for _, e := range evs {
+					fired = append(fired, fmt.Sprintf("%s@%s", e.Label, e.At.Sub(start)))
+				}
+			}
+			assert.Equal(t, tt.wantRuns, rec.get())
+			assert.Equal(t, tt.wantRuns, fired, "Advance reports what it ran")
+			var left []string
+			for _, e := range v.Pending() {
+				left = append(left, e.Label)
+			}
+			assert.Equal(t, tt.wantLeft, left)
+			var total time.Duration
+			for _, d := range tt.advance {
+				total += d
+			}
+			assert.Equal(t, start.Add(total), v.Now())
+		})
+	}
+}
+
+// Work may schedule more work: what falls inside the advance runs in the same
+// advance (the callback retry schedule depends on this), and the rest waits.
+func TestVirtual_WorkSchedulesWork(t *testing.T) {
+	v := clock.NewVirtual(start)
+	var rec recorder
+	schedule := []time.Duration{15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute}
+	var attempt func(n int)
+	attempt = func(n int) {
+		rec.add(fmt.Sprintf("attempt %d at %s", n, v.Now().Sub(start)))
+		if n-1 < len(schedule) {
+			v.AfterFunc(schedule[n-1], "retry", func() { attempt(n + 1) })
+		}
+	}
+	v.AfterFunc(0, "first", func() { attempt(1) })
+	v.Settle()
+	_, err := v.Advance(time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"attempt 1 at 0s", "attempt 2 at 15s", "attempt 3 at 30s", "attempt 4 at 1m0s"}, rec.get())
+	require.Len(t, v.Pending(), 1)
+	assert.Equal(t, start.Add(4*time.Minute), v.Pending()[0].At)
+}
+
+// Work due at once runs right away, and an advance waits for it (and for the
+// work it starts) before returning.
+func TestVirtual_ImmediateWorkFinishesBeforeAdvanceReturns(t *testing.T) {
+	v := clock.NewVirtual(start)
+	release := make(chan struct{})
+	var rec recorder
+	v.AfterFunc(0, "slow", func() {
+		<-release
+		rec.add("slow")
+		v.AfterFunc(0, "chained", func() { rec.add("chained") })
+		v.AfterFunc(time.Second, "timer", func() { rec.add("timer") })
+	})
+	done := make(chan struct{})
+	go func() {
+		_, _ = v.Advance(time.Second)
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("Advance returned while work due at once was still running")
+	default:
+	}
+	close(release)
+	<-done
+	assert.ElementsMatch(t, []string{"slow", "chained", "timer"}, rec.get())
+}
+
+func TestVirtual_Stop(t *testing.T) {
+	v := clock.NewVirtual(start)
+	var rec recorder
+	keep := v.AfterFunc(time.Minute, "keep", func() { rec.add("keep") })
+	drop := v.AfterFunc(time.Minute, "drop", func() { rec.add("drop") })
+	assert.True(t, drop.Stop())
+	assert.False(t, drop.Stop(), "a second Stop finds nothing")
+	_, err := v.Advance(time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"keep"}, rec.get())
+	assert.False(t, keep.Stop(), "work that ran cannot be stopped")
+
+	v.AfterFunc(time.Minute, "cancelled by clock stop", func() { rec.add("late") })
+	v.Stop()
+	v.AfterFunc(0, "after stop", func() { rec.add("after stop") })
+	_, err = v.Advance(time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"keep"}, rec.get())
+	assert.Empty(t, v.Pending())
+}
+
+func TestVirtual_Backwards(t *testing.T) {
+	v := clock.NewVirtual(start)
+	_, err := v.Advance(-time.Second)
+	assert.ErrorIs(t, err, clock.ErrBackwards)
+	_, err = v.AdvanceTo(start.Add(-time.Second))
+	assert.ErrorIs(t, err, clock.ErrBackwards)
+	evs, err := v.AdvanceTo(start.Add(30 * 24 * time.Hour))
+	require.NoError(t, err)
+	assert.Empty(t, evs)
+	assert.Equal(t, start.Add(30*24*time.Hour), v.Now())
+}
+
+// Many goroutines schedule, stop and read while another advances; run with -race.
+func TestVirtual_Concurrent(t *testing.T) {
+	v := clock.NewVirtual(start)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ran, stopped := 0, 0
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 50 {
+				tm := v.AfterFunc(time.Duration(i*50+j+1)*time.Millisecond, "w", func() {
+					mu.Lock()
+					ran++
+					mu.Unlock()
+				})
+				if j%10 == 0 && tm.Stop() {
+					mu.Lock()
+					stopped++
+					mu.Unlock()
+				}
+				_ = v.Now()
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 10 {
+			_, _ = v.Advance(10 * time.Millisecond)
+		}
+	}()
+	wg.Wait()
+	_, err := v.Advance(time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, 20*50-stopped, ran, "every timer not stopped runs exactly once")
+	assert.Positive(t, stopped)
+	assert.Empty(t, v.Pending())
+}
+
+func TestReal(t *testing.T) {
+	_, err := clock.NewReal(0)
+	assert.Error(t, err)
+	_, err = clock.NewReal(-2)
+	assert.Error(t, err)
+
+	// A day of domain time at a scale of 8.64e7 takes a millisecond of wall time.
+	c, err := clock.NewReal(24 * 3600 * 1000)
+	require.NoError(t, err)
+	before := time.Now()
+	assert.WithinDuration(t, before, c.Now(), time.Second, "a scaled clock still reads wall time")
+	fired := make(chan struct{})
+	c.AfterFunc(24*time.Hour, "a day", func() { close(fired) })
+	<-fired
+
+	never := c.AfterFunc(24*time.Hour*365*100, "a century", func() { t.Error("stopped work ran") })
+	require.Len(t, c.Pending(), 1)
+	assert.Equal(t, "a century", c.Pending()[0].Label)
+	assert.True(t, never.Stop())
+	assert.Empty(t, c.Pending())
+
+	c.AfterFunc(24*time.Hour*365*100, "cancelled by Stop", func() { t.Error("work ran after Stop") })
+	c.Stop()
+	assert.Empty(t, c.Pending())
+	c.AfterFunc(0, "after stop", func() { t.Error("work scheduled after Stop ran") })
+	assert.Empty(t, c.Pending())
+}
