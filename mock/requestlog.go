@@ -1,0 +1,89 @@
+package mock
+
+import (
+	"sync"
+	"time"
+)
+
+// Signature verdicts in the request log.
+const (
+	VerdictValid     = "valid"
+	VerdictInvalid   = "invalid"
+	VerdictMalformed = "malformed"   // no or unparseable Authorization header
+	VerdictUnchecked = "not_checked" // unknown path or method: nothing to authenticate
+)
+
+// RequestRecord is one v3 API call as /sandbox/requests shows it.
+type RequestRecord struct {
+	RequestID  string    `json:"request_id"`
+	Time       time.Time `json:"time"` // domain time
+	MchID      string    `json:"mchid,omitempty"`
+	Method     string    `json:"method"`
+	URL        string    `json:"url"` // path and query as sent
+	Status     int       `json:"status"`
+	Code       string    `json:"code,omitempty"` // error code of a failed call
+	Signature  string    `json:"signature"`      // one of the Verdict constants
+	SignIssue  string    `json:"signature_issue,omitempty"`
+	Verified   string    `json:"verified_message,omitempty"` // for a failed signature: the exact message checked
+	DurationMS float64   `json:"duration_ms"`
+}
+
+// requestLog is a bounded ring of the most recent calls.
+type requestLog struct {
+	mu   sync.Mutex
+	ring []RequestRecord
+	next int
+	full bool
+}
+
+func newRequestLog(size int) *requestLog {
+	return &requestLog{ring: make([]RequestRecord, size)}
+}
+
+func (l *requestLog) add(r RequestRecord) {
+	l.mu.Lock()
+	l.ring[l.next] = r
+	l.next = (l.next + 1) % len(l.ring)
+	if l.next == 0 {
+		l.full = true
+	}
+	l.mu.Unlock()
+}
+
+// RequestFilter selects records; zero fields match everything.
+type RequestFilter struct {
+	MchID string
+	Limit int // 0 means all that are kept
+}
+
+// list returns matching records, newest first.
+func (l *requestLog) list(f RequestFilter) []RequestRecord {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.next
+	if l.full {
+		n = len(l.ring)
+	}
+	out := []RequestRecord{}
+	for i := 1; i <= n; i++ {
+		r := l.ring[(l.next-i+len(l.ring))%len(l.ring)]
+		if f.MchID != "" && r.MchID != f.MchID {
+			continue
+		}
+		out = append(out, r)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out
+}
+
+func (l *requestLog) reset() {
+	l.mu.Lock()
+	clear(l.ring)
+	l.next, l.full = 0, false
+	l.mu.Unlock()
+}
+
+// Requests returns recent v3 API calls, newest first (GET /sandbox/requests).
+func (s *Server) Requests(f RequestFilter) []RequestRecord { return s.requests.list(f) }

@@ -1,0 +1,245 @@
+package mock
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/clock"
+)
+
+// The sandbox control API (architecture.md): plain JSON, unsigned, errors as
+// {"code","message"}. Every endpoint is a thin wrapper over a method of
+// *Server, so in-process tests can skip HTTP.
+
+type sandboxFunc func(r *http.Request) reply
+
+// sandbox wraps a control endpoint: token check, handle, write JSON.
+func (s *Server) sandbox(h sandboxFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var rep reply
+		if err := s.checkToken(r); err != nil {
+			rep = fail(err)
+		} else {
+			rep = h(r)
+		}
+		status, body := s.encode(rep)
+		writeBody(w, status, body)
+	})
+}
+
+// checkToken enforces MOCKPAY_SANDBOX_TOKEN. Health is open so that
+// orchestrators can probe the server without the secret.
+func (s *Server) checkToken(r *http.Request) error {
+	if s.opts.SandboxToken == "" || r.URL.Path == "/sandbox/health" {
+		return nil
+	}
+	got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !found || subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.SandboxToken)) != 1 {
+		return apierr.New(apierr.Unauthorized, "the sandbox API needs Authorization: Bearer <MOCKPAY_SANDBOX_TOKEN>")
+	}
+	return nil
+}
+
+// decodeJSON strictly decodes a sandbox request body into v. An empty body
+// decodes as {} so that every field may be left out.
+func decodeJSON(r *http.Request, v any) error {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return apierr.New(apierr.InvalidRequest, "cannot read the request body")
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return apierr.Param(apierr.LocBody, te.Field, fmt.Sprintf("%s must be %s", te.Field, te.Type), err.Error(), nil)
+		}
+		return apierr.New(apierr.ParamError, "invalid JSON body: "+err.Error())
+	}
+	if dec.More() {
+		return apierr.New(apierr.ParamError, "invalid JSON body: more than one value")
+	}
+	return nil
+}
+
+// Health is the body of GET /sandbox/health.
+type Health struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+	Clock   string `json:"clock"`
+}
+
+// Health reports that the server is ready.
+func (s *Server) Health() Health {
+	return Health{Status: "ok", Version: Version, Clock: s.clockMode()}
+}
+
+// PlatformInfo is what a client needs to verify the mock (GET /sandbox/platform).
+type PlatformInfo struct {
+	SerialNo         string `json:"serial_no"`
+	CertificatePEM   string `json:"certificate_pem"`
+	PublicKeyID      string `json:"public_key_id"`
+	PublicKeyPEM     string `json:"public_key_pem"`
+	CACertificatePEM string `json:"ca_certificate_pem"` // the test CA, to trust mockpay's HTTPS
+}
+
+// Platform returns the platform certificate and the WeChat Pay public key.
+func (s *Server) Platform() PlatformInfo {
+	return PlatformInfo{
+		SerialNo:         s.platform.certSerial,
+		CertificatePEM:   s.platform.certPEM,
+		PublicKeyID:      s.platform.publicKeyID,
+		PublicKeyPEM:     s.platform.publicKeyPEM,
+		CACertificatePEM: string(protocol.EncodeCertificate(s.ca.Cert)),
+	}
+}
+
+// ClockState is the body of GET /sandbox/clock and POST /sandbox/clock/advance.
+type ClockState struct {
+	Now     string        `json:"now"`
+	Mode    string        `json:"mode"`
+	Scale   float64       `json:"scale,omitempty"`
+	Pending []clock.Event `json:"pending"`
+	Fired   []clock.Event `json:"fired,omitempty"`
+}
+
+func (s *Server) clockMode() string {
+	if _, ok := s.clock.(*clock.Virtual); ok {
+		return clock.ModeVirtual
+	}
+	return clock.ModeReal
+}
+
+// ClockState returns the domain time, the mode and the work scheduled.
+func (s *Server) ClockState() ClockState {
+	st := ClockState{Now: protocol.FormatRFC3339(s.clock.Now()), Mode: s.clockMode(), Pending: s.clock.Pending()}
+	if r, ok := s.clock.(*clock.Real); ok {
+		st.Scale = r.Scale()
+	}
+	return st
+}
+
+// Reset drops orders, users, notifications, scenarios and the request log;
+// merchants and the platform identity stay (POST /sandbox/reset).
+func (s *Server) Reset() {
+	s.requests.reset()
+	s.log.Info("sandbox reset")
+}
+
+func (s *Server) sbHealth(*http.Request) reply { return ok(s.Health()) }
+
+func (s *Server) sbPlatform(*http.Request) reply { return ok(s.Platform()) }
+
+func (s *Server) sbCreateMerchant(r *http.Request) reply {
+	var spec MerchantSpec
+	if err := decodeJSON(r, &spec); err != nil {
+		return fail(err)
+	}
+	m, err := s.CreateMerchant(spec)
+	if err != nil {
+		return fail(err)
+	}
+	return created(m)
+}
+
+func (s *Server) sbListMerchants(*http.Request) reply {
+	ms, err := s.Merchants()
+	if err != nil {
+		return fail(err)
+	}
+	return ok(ms)
+}
+
+func (s *Server) sbGetMerchant(r *http.Request) reply {
+	m, err := s.Merchant(mux.Vars(r)["mchid"])
+	if err != nil {
+		return fail(err)
+	}
+	return ok(m)
+}
+
+func (s *Server) sbDeleteMerchant(r *http.Request) reply {
+	if err := s.DeleteMerchant(mux.Vars(r)["mchid"]); err != nil {
+		return fail(err)
+	}
+	return noContent()
+}
+
+func (s *Server) sbRequests(r *http.Request) reply {
+	q := r.URL.Query()
+	f := RequestFilter{MchID: q.Get("mchid")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return fail(apierr.Param(apierr.LocQuery, "limit", "limit must be a non-negative integer", "limit must be a non-negative integer", l))
+		}
+		f.Limit = n
+	}
+	return ok(s.Requests(f))
+}
+
+func (s *Server) sbClock(*http.Request) reply { return ok(s.ClockState()) }
+
+// advanceRequest is the body of POST /sandbox/clock/advance: exactly one of
+// a Go duration ("30m", "720h") or an RFC 3339 time.
+type advanceRequest struct {
+	Duration string `json:"duration"`
+	To       string `json:"to"`
+}
+
+func (s *Server) sbAdvance(r *http.Request) reply {
+	var req advanceRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return fail(err)
+	}
+	var fired []clock.Event
+	var err error
+	switch {
+	case (req.Duration == "") == (req.To == ""):
+		return fail(apierr.Param(apierr.LocBody, "duration", `give exactly one of "duration" or "to"`, `give exactly one of "duration" (e.g. "30m") or "to" (RFC 3339)`, nil))
+	case req.Duration != "":
+		d, perr := time.ParseDuration(req.Duration)
+		if perr != nil || d < 0 {
+			return fail(apierr.Param(apierr.LocBody, "duration", "duration must be a non-negative Go duration such as 15s, 30m or 720h",
+				"not a non-negative Go duration", req.Duration))
+		}
+		fired, err = s.Advance(d)
+	default:
+		t, perr := time.Parse(time.RFC3339, req.To)
+		if perr != nil {
+			return fail(apierr.Param(apierr.LocBody, "to", "to must be an RFC 3339 time such as 2026-12-27T10:00:00+08:00", perr.Error(), req.To))
+		}
+		fired, err = s.AdvanceTo(t)
+	}
+	switch {
+	case errors.Is(err, ErrNotVirtual):
+		return fail(apierr.New(apierr.Conflict, err.Error()))
+	case errors.Is(err, clock.ErrBackwards):
+		return fail(apierr.Param(apierr.LocBody, "to", "the clock cannot move backwards", err.Error(), req.To))
+	case err != nil:
+		return fail(err)
+	}
+	st := s.ClockState()
+	st.Fired = fired
+	return ok(st)
+}
+
+func (s *Server) sbReset(*http.Request) reply {
+	s.Reset()
+	return noContent()
+}

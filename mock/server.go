@@ -1,0 +1,147 @@
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/mockpay/mockpay/mock/clock"
+	"github.com/mockpay/mockpay/mock/identity"
+	"github.com/mockpay/mockpay/mock/store"
+)
+
+// Version is reported by /sandbox/health.
+const Version = "0.1.0"
+
+// Options configure a Server. The zero value is a working server: the
+// embedded test identity, the default merchant, real time, no sandbox token.
+type Options struct {
+	// Identity is WeChat Pay's side (platform certificate, public key) and
+	// the default merchant; nil means the embedded test identity.
+	Identity *identity.Bundle
+	// Merchants are registered at start. Nil registers the default
+	// merchant of Identity; an empty non-nil slice registers none.
+	Merchants []MerchantSpec
+	// Clock is domain time; nil means the wall clock.
+	Clock clock.Clock
+	// SandboxToken, when set, is required as a bearer token on /sandbox/*.
+	SandboxToken string
+	// Logger receives one line per request and lifecycle events; nil discards.
+	Logger *slog.Logger
+	// NewID makes request ids and other opaque ids; nil means random UUIDs.
+	// Tests inject a counter to get byte-stable transcripts.
+	NewID func() string
+	// RequestLogSize bounds /sandbox/requests; 0 means 1000.
+	RequestLogSize int
+}
+
+// Server is the mock WeChat Pay Score API. It is an http.Handler: mount it
+// on a listener (cmd/mockpay) or use it in-process (httptest.NewServer).
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	clock    clock.Clock
+	store    *store.Store
+	platform *platform
+	ca       *identity.CA
+	requests *requestLog
+	newID    func() string
+	router   *mux.Router
+}
+
+// New builds a server: store, routes and workers. It opens no socket.
+func New(opts Options) (*Server, error) {
+	s := &Server{opts: opts, store: store.New()}
+	s.log = opts.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.clock = opts.Clock
+	if s.clock == nil {
+		real, err := clock.NewReal(1)
+		if err != nil {
+			return nil, err
+		}
+		s.clock = real
+	}
+	s.newID = opts.NewID
+	if s.newID == nil {
+		s.newID = uuid.NewString
+	}
+	bundle := opts.Identity
+	if bundle == nil {
+		var err error
+		if bundle, err = identity.Default(); err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+	}
+	var err error
+	if s.platform, err = newPlatform(bundle); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	s.ca = bundle.CA
+	size := opts.RequestLogSize
+	if size <= 0 {
+		size = 1000
+	}
+	s.requests = newRequestLog(size)
+
+	specs := opts.Merchants
+	if specs == nil {
+		def, err := DefaultMerchantSpec(bundle)
+		if err != nil {
+			return nil, fmt.Errorf("mock: default merchant: %w", err)
+		}
+		specs = []MerchantSpec{def}
+	}
+	for _, spec := range specs {
+		if _, err := s.CreateMerchant(spec); err != nil {
+			return nil, fmt.Errorf("mock: register merchant %q: %w", spec.MchID, err)
+		}
+	}
+	s.router = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves the v3 API under /v3 and the sandbox control API under /sandbox.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.router.ServeHTTP(w, r)
+}
+
+// Close stops the server's timers (deductions, callback retries, expiry).
+// In-flight HTTP requests are the listener's business.
+func (s *Server) Close() error {
+	s.clock.Stop()
+	return nil
+}
+
+// Clock returns the server's domain clock. With a *clock.Virtual, tests
+// advance it directly or through Advance.
+func (s *Server) Clock() clock.Clock { return s.clock }
+
+// ErrNotVirtual is returned when moving a clock that is not virtual.
+var ErrNotVirtual = errors.New("the mock clock is not virtual (set MOCKPAY_CLOCK=virtual)")
+
+// Advance moves a virtual clock forward by d and returns what ran.
+func (s *Server) Advance(d time.Duration) ([]clock.Event, error) {
+	v, ok := s.clock.(*clock.Virtual)
+	if !ok {
+		return nil, ErrNotVirtual
+	}
+	return v.Advance(d)
+}
+
+// AdvanceTo moves a virtual clock forward to t and returns what ran.
+func (s *Server) AdvanceTo(t time.Time) ([]clock.Event, error) {
+	v, ok := s.clock.(*clock.Virtual)
+	if !ok {
+		return nil, ErrNotVirtual
+	}
+	return v.AdvanceTo(t)
+}
