@@ -1,8 +1,6 @@
 package mock
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -45,25 +43,13 @@ func (s *Server) encode(rep reply) (int, []byte) {
 	if v == nil {
 		return status, nil
 	}
-	body, err := marshal(v)
+	body, err := protocol.MarshalJSON(v)
 	if err != nil {
 		s.log.Error("encode response", "err", err)
-		body, _ = marshal(systemError)
+		body, _ = protocol.MarshalJSON(systemError)
 		return systemError.Status(), body
 	}
 	return status, body
-}
-
-// marshal encodes v as compact JSON without HTML escaping (WeChat Pay sends
-// Chinese text and URLs as they are) and without a trailing newline.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // writeSigned writes a v3 response with Request-ID and the Wechatpay-*

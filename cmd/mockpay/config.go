@@ -185,7 +185,8 @@ func readMerchants(path string) ([]mock.MerchantSpec, error) {
 	dec.KnownFields(true)
 	var specs []mock.MerchantSpec
 	if err := dec.Decode(&specs); err != nil {
-		return nil, &configError{"MOCKPAY_MERCHANTS", fmt.Sprintf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))}
+		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n  ", " ")
+		return nil, &configError{"MOCKPAY_MERCHANTS", fmt.Sprintf("%s: %s", path, msg)}
 	}
 	if len(specs) == 0 {
 		return nil, &configError{"MOCKPAY_MERCHANTS", path + ": lists no merchants"}

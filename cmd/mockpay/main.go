@@ -63,6 +63,10 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 	}
 	srv, err := mock.New(opts)
 	if err != nil {
+		if cfg.Merchants != "" {
+			// With the embedded identity, only a merchant spec can be refused.
+			return &configError{"MOCKPAY_MERCHANTS", err.Error()}
+		}
 		return err
 	}
 	defer srv.Close()
