@@ -34,6 +34,10 @@ type call struct {
 	merchant *store.Merchant
 	body     []byte
 	vars     map[string]string // path variables, unescaped
+
+	// The order the call is about, set by the handler, so that the request
+	// log can show the call on the order's timeline.
+	orderKind, outOrderNo string
 }
 
 type handlerFunc func(c *call) reply
@@ -55,6 +59,7 @@ func (s *Server) unauthenticated(h handlerFunc) http.Handler {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h handlerFunc, authenticate bool) {
 	start := time.Now()
 	rec := RequestRecord{
+		Seq:       s.store.NextSeq(),
 		RequestID: s.newID(),
 		Time:      s.clock.Now(),
 		Method:    r.Method,
@@ -85,6 +90,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h handlerFunc,
 			}
 		}
 		merchant = c.merchant
+		rec.OrderKind, rec.OutOrderNo = c.orderKind, c.outOrderNo
 	}
 
 	status, out := s.encode(rep)

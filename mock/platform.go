@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -95,4 +96,25 @@ func (s signer) sign(body []byte) (signedHeaders, error) {
 		return signedHeaders{}, err
 	}
 	return signedHeaders{Timestamp: strconv.FormatInt(ts, 10), Nonce: nonce, Serial: s.serial, Signature: sig}, nil
+}
+
+// callbackSigner signs callbacks for the notifier in each merchant's
+// platform mode.
+type callbackSigner struct{ s *Server }
+
+func (cs callbackSigner) SignCallback(mchid string, body []byte) (http.Header, error) {
+	m, err := cs.s.store.Read().Merchant(mchid)
+	if err != nil {
+		m = nil // removed meanwhile: sign with the platform certificate
+	}
+	h, err := cs.s.platform.signerFor(m, "").sign(body)
+	if err != nil {
+		return nil, err
+	}
+	hdr := http.Header{}
+	hdr.Set(protocol.HeaderTimestamp, h.Timestamp)
+	hdr.Set(protocol.HeaderNonce, h.Nonce)
+	hdr.Set(protocol.HeaderSerial, h.Serial)
+	hdr.Set(protocol.HeaderSignature, h.Signature)
+	return hdr, nil
 }

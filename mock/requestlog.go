@@ -15,11 +15,14 @@ const (
 
 // RequestRecord is one v3 API call as /sandbox/requests shows it.
 type RequestRecord struct {
+	Seq        uint64    `json:"-"` // orders the call among timeline events
 	RequestID  string    `json:"request_id"`
 	Time       time.Time `json:"time"` // domain time
 	MchID      string    `json:"mchid,omitempty"`
 	Method     string    `json:"method"`
 	URL        string    `json:"url"` // path and query as sent
+	OrderKind  string    `json:"order_kind,omitempty"`
+	OutOrderNo string    `json:"out_order_no,omitempty"` // the order the call was about
 	Status     int       `json:"status"`
 	Code       string    `json:"code,omitempty"` // error code of a failed call
 	Signature  string    `json:"signature"`      // one of the Verdict constants
@@ -52,8 +55,9 @@ func (l *requestLog) add(r RequestRecord) {
 
 // RequestFilter selects records; zero fields match everything.
 type RequestFilter struct {
-	MchID string
-	Limit int // 0 means all that are kept
+	MchID      string
+	OutOrderNo string
+	Limit      int // 0 means all that are kept
 }
 
 // list returns matching records, newest first.
@@ -67,7 +71,7 @@ func (l *requestLog) list(f RequestFilter) []RequestRecord {
 	out := []RequestRecord{}
 	for i := 1; i <= n; i++ {
 		r := l.ring[(l.next-i+len(l.ring))%len(l.ring)]
-		if f.MchID != "" && r.MchID != f.MchID {
+		if f.MchID != "" && r.MchID != f.MchID || f.OutOrderNo != "" && r.OutOrderNo != f.OutOrderNo {
 			continue
 		}
 		out = append(out, r)

@@ -19,6 +19,21 @@ type route struct {
 func (s *Server) apiRoutes() []route {
 	return []route{
 		{"GET", "/v3/certificates", s.api(s.getCertificates)},
+		{"GET", "/v3/payscore/user-service-state", s.api(s.userServiceState)},
+		{"POST", "/v3/payscore/permissions", s.api(s.preAuthorize)},
+		{"GET", "/v3/payscore/permissions/authorization-code/{authorization_code}", s.api(s.permissionByCode)},
+		{"POST", "/v3/payscore/permissions/authorization-code/{authorization_code}/terminate", s.api(s.terminateByCode)},
+		{"GET", "/v3/payscore/permissions/openid/{openid}", s.api(s.permissionByOpenID)},
+		{"POST", "/v3/payscore/permissions/openid/{openid}/terminate", s.api(s.terminateByOpenID)},
+		{"POST", "/v3/payscore/users/{openid}/permissions/{service_id}/terminate", s.api(s.terminateUserService)},
+		{"POST", "/v3/payscore/serviceorder", s.api(s.createServiceOrder)},
+		{"GET", "/v3/payscore/serviceorder", s.api(s.queryServiceOrder)},
+		{"POST", "/v3/payscore/serviceorder/direct-complete", s.api(s.directCompleteServiceOrder)},
+		{"POST", "/v3/payscore/serviceorder/{out_order_no}/cancel", s.api(s.cancelServiceOrder)},
+		{"POST", "/v3/payscore/serviceorder/{out_order_no}/modify", s.api(s.modifyServiceOrder)},
+		{"POST", "/v3/payscore/serviceorder/{out_order_no}/complete", s.api(s.completeServiceOrder)},
+		{"POST", "/v3/payscore/serviceorder/{out_order_no}/pay", s.api(s.payServiceOrder)},
+		{"POST", "/v3/payscore/serviceorder/{out_order_no}/sync", s.api(s.syncServiceOrder)},
 	}
 }
 
@@ -35,6 +50,16 @@ func (s *Server) sandboxRoutes() []route {
 		{"GET", "/sandbox/clock", s.sandbox(s.sbClock)},
 		{"POST", "/sandbox/clock/advance", s.sandbox(s.sbAdvance)},
 		{"POST", "/sandbox/reset", s.sandbox(s.sbReset)},
+		{"POST", "/sandbox/users/{openid}/authorize", s.sandbox(s.sbAuthorize)},
+		{"POST", "/sandbox/users/{openid}/revoke", s.sandbox(s.sbRevoke)},
+		{"PUT", "/sandbox/users/{openid}/wallet", s.sandbox(s.sbWallet)},
+		{"GET", "/sandbox/users/{openid}", s.sandbox(s.sbUser)},
+		{"GET", "/sandbox/orders", s.sandbox(s.sbOrders)},
+		{"GET", "/sandbox/orders/{mchid}/{out_order_no}", s.sandbox(s.sbOrder)},
+		{"POST", "/sandbox/orders/{mchid}/{out_order_no}/confirm", s.sandbox(s.sbConfirm)},
+		{"POST", "/sandbox/orders/{mchid}/{out_order_no}/pay", s.sandbox(s.sbUserPay)},
+		{"GET", "/sandbox/notifications", s.sandbox(s.sbNotifications)},
+		{"POST", "/sandbox/notifications/{id}/redeliver", s.sandbox(s.sbRedeliver)},
 	}
 }
 

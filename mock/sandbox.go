@@ -52,6 +52,15 @@ func (s *Server) checkToken(r *http.Request) error {
 	return nil
 }
 
+// sbVars returns the path variables of a sandbox request, unescaped.
+func sbVars(r *http.Request) map[string]string {
+	vars, err := pathVars(r)
+	if err != nil {
+		return mux.Vars(r)
+	}
+	return vars
+}
+
 // decodeJSON strictly decodes a sandbox request body into v. An empty body
 // decodes as {} so that every field may be left out.
 func decodeJSON(r *http.Request, v any) error {
@@ -136,9 +145,16 @@ func (s *Server) ClockState() ClockState {
 
 // Reset drops orders, users, notifications, scenarios and the request log;
 // merchants and the platform identity stay (POST /sandbox/reset).
-func (s *Server) Reset() {
+func (s *Server) Reset() error {
+	tx := s.store.Write()
+	defer tx.Abort()
+	if err := tx.Reset(); err != nil {
+		return err
+	}
+	tx.Commit()
 	s.requests.reset()
 	s.log.Info("sandbox reset")
+	return nil
 }
 
 func (s *Server) sbHealth(*http.Request) reply { return ok(s.Health()) }
@@ -166,7 +182,7 @@ func (s *Server) sbListMerchants(*http.Request) reply {
 }
 
 func (s *Server) sbGetMerchant(r *http.Request) reply {
-	m, err := s.Merchant(mux.Vars(r)["mchid"])
+	m, err := s.Merchant(sbVars(r)["mchid"])
 	if err != nil {
 		return fail(err)
 	}
@@ -174,7 +190,7 @@ func (s *Server) sbGetMerchant(r *http.Request) reply {
 }
 
 func (s *Server) sbDeleteMerchant(r *http.Request) reply {
-	if err := s.DeleteMerchant(mux.Vars(r)["mchid"]); err != nil {
+	if err := s.DeleteMerchant(sbVars(r)["mchid"]); err != nil {
 		return fail(err)
 	}
 	return noContent()
@@ -240,6 +256,8 @@ func (s *Server) sbAdvance(r *http.Request) reply {
 }
 
 func (s *Server) sbReset(*http.Request) reply {
-	s.Reset()
+	if err := s.Reset(); err != nil {
+		return fail(err)
+	}
 	return noContent()
 }

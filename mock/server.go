@@ -13,6 +13,8 @@ import (
 
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/identity"
+	"github.com/mockpay/mockpay/mock/notify"
+	"github.com/mockpay/mockpay/mock/payscore"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -39,6 +41,12 @@ type Options struct {
 	NewID func() string
 	// RequestLogSize bounds /sandbox/requests; 0 means 1000.
 	RequestLogSize int
+	// CallbackClient sends callbacks; nil means a plain client. Every
+	// attempt is bounded by 5 s whatever the client.
+	CallbackClient *http.Client
+	// DeductionDelay is how long after completion (or a pay call) the
+	// deduction happens, in domain time; 0 means 5 s.
+	DeductionDelay time.Duration
 }
 
 // Server is the mock WeChat Pay Score API. It is an http.Handler: mount it
@@ -53,6 +61,8 @@ type Server struct {
 	requests *requestLog
 	newID    func() string
 	router   *mux.Router
+	notifier *notify.Notifier
+	payscore *payscore.Service
 }
 
 // New builds a server: store, routes and workers. It opens no socket.
@@ -91,6 +101,10 @@ func New(opts Options) (*Server, error) {
 		size = 1000
 	}
 	s.requests = newRequestLog(size)
+	s.notifier = notify.New(s.store, s.clock, opts.CallbackClient, callbackSigner{s}, s.newID, s.log)
+	s.payscore = payscore.New(payscore.Config{
+		Store: s.store, Clock: s.clock, Notifier: s.notifier, NewID: s.newID, DeductionDelay: opts.DeductionDelay, Logger: s.log,
+	})
 
 	specs := opts.Merchants
 	if specs == nil {

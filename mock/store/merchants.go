@@ -71,7 +71,8 @@ func (tx WriteTxn) InsertMerchant(m *Merchant) error {
 	return nil
 }
 
-// DeleteMerchant removes a merchant; ErrNotFound if there is none.
+// DeleteMerchant removes a merchant with its orders, authorizations and
+// notifications; ErrNotFound if there is none.
 func (tx WriteTxn) DeleteMerchant(mchid string) error {
 	m, err := tx.Merchant(mchid)
 	if err != nil {
@@ -79,6 +80,23 @@ func (tx WriteTxn) DeleteMerchant(mchid string) error {
 	}
 	if err := tx.tx.Delete(tableMerchants, m); err != nil {
 		return fmt.Errorf("delete merchant %s: %w", mchid, err)
+	}
+	for _, t := range []string{tableOrders, tablePermissions} {
+		if _, err := tx.tx.DeleteAll(t, "id_prefix", mchid); err != nil {
+			return fmt.Errorf("delete merchant %s %s: %w", mchid, t, err)
+		}
+	}
+	ns, err := tx.Notifications()
+	if err != nil {
+		return err
+	}
+	for _, n := range ns {
+		if n.MchID != mchid {
+			continue
+		}
+		if err := tx.tx.Delete(tableNotifications, n); err != nil {
+			return fmt.Errorf("delete merchant %s notification %s: %w", mchid, n.ID, err)
+		}
 	}
 	return nil
 }

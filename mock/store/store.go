@@ -10,6 +10,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -22,13 +23,27 @@ var ErrExists = errors.New("already exists")
 
 // Store is the in-memory database.
 type Store struct {
-	db *memdb.MemDB
+	db  *memdb.MemDB
+	seq atomic.Uint64
 }
+
+// NextSeq returns the next number of a sequence that orders everything the
+// server records (timeline events, callback attempts, API calls), so that
+// things that happen at the same domain instant keep the order they
+// happened in.
+func (s *Store) NextSeq() uint64 { return s.seq.Add(1) }
 
 // tableSchemas lists every table; each lives in its own file.
 var tableSchemas = []func() *memdb.TableSchema{
 	merchantsTable,
+	permissionsTable,
+	ordersTable,
+	notificationsTable,
+	usersTable,
 }
+
+// sessionTables hold what a sandbox reset drops: everything but merchants.
+var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers}
 
 func schema() *memdb.DBSchema {
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
@@ -166,4 +181,14 @@ func encodeKey(parts []string) []byte {
 		b = append(b, 0)
 	}
 	return b
+}
+
+// Reset drops orders, authorizations, users and notifications, keeping merchants.
+func (tx WriteTxn) Reset() error {
+	for _, t := range sessionTables {
+		if _, err := tx.tx.DeleteAll(t, "id_prefix"); err != nil {
+			return fmt.Errorf("reset %s: %w", t, err)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,158 @@
+package mock
+
+import (
+	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/payscore"
+	"github.com/mockpay/mockpay/mock/store"
+)
+
+// The Pay Score v3 handlers (protocol.md §2–4): decode, call the domain,
+// return its answer. Field rules and state live in package payscore.
+
+// pathOrderNo reads and checks the {out_order_no} path segment, and ties the
+// call to the order in the request log.
+func (c *call) pathOrderNo(kind string) (string, error) {
+	no := c.vars["out_order_no"]
+	if no == "" || len(no) > 32 || !isOrderNo(no) {
+		return "", apierr.Param(apierr.LocPath, "out_order_no", "输入源“/path/out_order_no”映射到字段“out_order_no”格式规则校验失败",
+			"out_order_no must be 1 to 32 of [0-9A-Za-z_-|*]", no)
+	}
+	c.orderKind, c.outOrderNo = kind, no
+	return no, nil
+}
+
+func isOrderNo(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_', r == '-', r == '|', r == '*':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// decode decodes the body into v, or returns the PARAM_ERROR reply.
+func decode[T any](c *call) (*T, *reply) {
+	var v T
+	if err := payscore.DecodeBody(c.body, &v); err != nil {
+		r := fail(err)
+		return nil, &r
+	}
+	return &v, nil
+}
+
+// answer turns a domain result into a reply.
+func answer[T any](v T, err error) reply {
+	if err != nil {
+		return fail(err)
+	}
+	return ok(v)
+}
+
+func (s *Server) userServiceState(c *call) reply {
+	q := c.r.URL.Query()
+	return answer(s.payscore.UserServiceState(c.merchant, q.Get("service_id"), q.Get("appid"), q.Get("openid")))
+}
+
+func (s *Server) preAuthorize(c *call) reply {
+	req, bad := decode[payscore.PreAuthorizeRequest](c)
+	if bad != nil {
+		return *bad
+	}
+	return answer(s.payscore.PreAuthorize(c.merchant, req))
+}
+
+func (s *Server) permissionByCode(c *call) reply {
+	return answer(s.payscore.PermissionByCode(c.merchant, c.vars["authorization_code"], c.r.URL.Query().Get("service_id")))
+}
+
+func (s *Server) terminateByCode(c *call) reply {
+	req, bad := decode[payscore.TerminateRequest](c)
+	if bad != nil {
+		return *bad
+	}
+	if err := s.payscore.TerminateByCode(c.merchant, c.vars["authorization_code"], req); err != nil {
+		return fail(err)
+	}
+	return noContent()
+}
+
+func (s *Server) permissionByOpenID(c *call) reply {
+	q := c.r.URL.Query()
+	return answer(s.payscore.PermissionByOpenID(c.merchant, c.vars["openid"], q.Get("service_id"), q.Get("appid")))
+}
+
+func (s *Server) terminateByOpenID(c *call) reply {
+	req, bad := decode[payscore.TerminateRequest](c)
+	if bad != nil {
+		return *bad
+	}
+	if err := s.payscore.TerminateByOpenID(c.merchant, c.vars["openid"], req); err != nil {
+		return fail(err)
+	}
+	return noContent()
+}
+
+// terminateUserService is the older users/{openid}/permissions/{service_id}
+// endpoint: the service is in the path, the rest in the body.
+func (s *Server) terminateUserService(c *call) reply {
+	req, bad := decode[payscore.TerminateRequest](c)
+	if bad != nil {
+		return *bad
+	}
+	req.ServiceID = c.vars["service_id"]
+	if err := s.payscore.TerminateByOpenID(c.merchant, c.vars["openid"], req); err != nil {
+		return fail(err)
+	}
+	return noContent()
+}
+
+func (s *Server) createServiceOrder(c *call) reply {
+	req, bad := decode[payscore.CreateOrderRequest](c)
+	if bad != nil {
+		return *bad
+	}
+	c.orderKind, c.outOrderNo = store.KindServiceOrder, req.OutOrderNo
+	return answer(s.payscore.CreateOrder(c.merchant, req))
+}
+
+func (s *Server) queryServiceOrder(c *call) reply {
+	q := c.r.URL.Query()
+	c.orderKind, c.outOrderNo = store.KindServiceOrder, q.Get("out_order_no")
+	return answer(s.payscore.QueryOrder(c.merchant, payscore.OrderQuery{
+		OutOrderNo: q.Get("out_order_no"), QueryID: q.Get("query_id"), ServiceID: q.Get("service_id"), AppID: q.Get("appid"),
+	}))
+}
+
+// orderCall is the shape of the calls on one order: path, body, domain.
+func orderCall[T, R any](c *call, do func(m *store.Merchant, outOrderNo string, req *T) (R, error)) reply {
+	no, err := c.pathOrderNo(store.KindServiceOrder)
+	if err != nil {
+		return fail(err)
+	}
+	req, bad := decode[T](c)
+	if bad != nil {
+		return *bad
+	}
+	return answer(do(c.merchant, no, req))
+}
+
+func (s *Server) cancelServiceOrder(c *call) reply { return orderCall(c, s.payscore.CancelOrder) }
+
+func (s *Server) modifyServiceOrder(c *call) reply { return orderCall(c, s.payscore.ModifyOrder) }
+
+func (s *Server) completeServiceOrder(c *call) reply { return orderCall(c, s.payscore.CompleteOrder) }
+
+func (s *Server) payServiceOrder(c *call) reply { return orderCall(c, s.payscore.PayOrder) }
+
+func (s *Server) syncServiceOrder(c *call) reply { return orderCall(c, s.payscore.SyncOrder) }
+
+func (s *Server) directCompleteServiceOrder(c *call) reply {
+	req, bad := decode[payscore.DirectCompleteRequest](c)
+	if bad != nil {
+		return *bad
+	}
+	c.orderKind, c.outOrderNo = store.KindServiceOrder, req.OutOrderNo
+	return answer(s.payscore.DirectCompleteOrder(c.merchant, req))
+}

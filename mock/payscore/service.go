@@ -1,0 +1,166 @@
+// Package payscore is the domain of the mock: Pay Score service orders and
+// their state machine, user authorizations, deductions from the sandbox
+// wallet, and the callbacks these fire. It validates the API's fields and
+// rules and changes the store, one write transaction per change, with the
+// callbacks enqueued in the same transaction. It never sees an HTTP request.
+package payscore
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/clock"
+	"github.com/mockpay/mockpay/mock/notify"
+	"github.com/mockpay/mockpay/mock/store"
+)
+
+// Defaults of the domain's timing.
+const (
+	// DefaultDeductionDelay is how long after completion (or a pay call)
+	// WeChat Pay's deduction happens, in domain time.
+	DefaultDeductionDelay = 5 * time.Second
+	// ExpiryAfter is how long a CREATED service order lives unchanged.
+	ExpiryAfter = 30 * 24 * time.Hour
+)
+
+// Service is the Pay Score domain.
+type Service struct {
+	store          *store.Store
+	clock          clock.Clock
+	notifier       *notify.Notifier
+	newID          func() string
+	deductionDelay time.Duration
+	log            *slog.Logger
+}
+
+// Config assembles a Service.
+type Config struct {
+	Store          *store.Store
+	Clock          clock.Clock
+	Notifier       *notify.Notifier
+	NewID          func() string
+	DeductionDelay time.Duration // 0 means DefaultDeductionDelay
+	Logger         *slog.Logger
+}
+
+// New returns the domain service.
+func New(c Config) *Service {
+	d := c.DeductionDelay
+	if d <= 0 {
+		d = DefaultDeductionDelay
+	}
+	return &Service{store: c.Store, clock: c.Clock, notifier: c.Notifier, newID: c.NewID, deductionDelay: d, log: c.Logger}
+}
+
+// digits derives n decimal digits from a fresh id, so that WeChat-shaped
+// numeric ids are as deterministic as the injected id source.
+func (s *Service) digits(n int) string {
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		sum := sha256.Sum256([]byte(s.newID()))
+		for _, b := range sum {
+			if b < 250 { // 250 = 25×10 keeps the digits uniform
+				out = append(out, '0'+b%10)
+				if len(out) == n {
+					break
+				}
+			}
+		}
+	}
+	return string(out)
+}
+
+// token derives an opaque token of n URL-safe characters from a fresh id.
+func (s *Service) token(n int) string {
+	var out []byte
+	for len(out) < n {
+		sum := sha256.Sum256([]byte(s.newID()))
+		out = append(out, base64.RawURLEncoding.EncodeToString(sum[:])...)
+	}
+	return string(out[:n])
+}
+
+// newOrderID is a 31-digit WeChat Pay service-order id: 1000000000, the
+// date, and 13 digits (like 1000000000201912021121095610061).
+func (s *Service) newOrderID(now time.Time) string {
+	return "1000000000" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.digits(13)
+}
+
+// NewTransactionID is a 28-digit WeChat Pay transaction id: 4200, the date
+// and 16 digits. It is the id refunds name.
+func (s *Service) NewTransactionID(now time.Time) string {
+	return "4200" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.digits(16)
+}
+
+// defaultOpenID is the openid a user gets when the merchant never named
+// one: derived from the order, so it is stable for that order.
+func defaultOpenID(orderID string) string {
+	sum := sha256.Sum256([]byte(orderID))
+	return "oMock" + base64.RawURLEncoding.EncodeToString(sum[:])[:23]
+}
+
+// merchantError answers an appid or service_id that is not the merchant's.
+func checkMerchant(m *store.Merchant, appid, serviceID string, c *check) {
+	if c.failed() {
+		return
+	}
+	if appid != "" && !m.HasAppID(appid) {
+		c.rule("/appid", "appid和mch_id不匹配", fmt.Sprintf("appid %s is not bound to merchant %s", appid, m.MchID), appid)
+		return
+	}
+	if serviceID != "" && !m.HasServiceID(serviceID) {
+		field := "/service_id"
+		if c.loc != apierr.LocBody {
+			field = "service_id"
+		}
+		c.err = apierr.New(apierr.NoAuth, "商户暂无权限使用此服务").WithDetail(apierr.Detail{
+			Field: field, Value: serviceID, Location: c.loc,
+			Issue: fmt.Sprintf("service_id %s is not a Pay Score service of merchant %s", serviceID, m.MchID),
+		})
+	}
+}
+
+// errOrderNotExist is the answer for an order the merchant does not have,
+// including another merchant's.
+func errOrderNotExist(outOrderNo string) error {
+	return apierr.New(apierr.OrderNotExist, "订单不存在").WithDetail(apierr.Detail{
+		Field: "out_order_no", Value: outOrderNo, Location: apierr.LocPath, Issue: "no such order for this merchant",
+	})
+}
+
+// loadOrder reads an order in tx, mapping absence to ORDER_NOT_EXIST.
+func loadOrder(tx store.ReadTxn, mchid, kind, outOrderNo string) (*store.Order, error) {
+	o, err := tx.Order(mchid, kind, outOrderNo)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errOrderNotExist(outOrderNo)
+	}
+	return o, err
+}
+
+// sameOrderRef checks that a call names the appid and service_id the order
+// was created with.
+func sameOrderRef(o *store.Order, ref OrderRef, c *check) {
+	switch {
+	case c.failed():
+	case ref.AppID != o.AppID:
+		c.rule("/appid", "appid与创单时不一致", fmt.Sprintf("the order was created with appid %s", o.AppID), ref.AppID)
+	case ref.ServiceID != o.ServiceID:
+		c.rule("/service_id", "service_id与创单时不一致", fmt.Sprintf("the order was created with service_id %s", o.ServiceID), ref.ServiceID)
+	}
+}
+
+// digest fingerprints a request's parameters for idempotency checks.
+func digest(v any) string {
+	b, err := protocol.MarshalJSON(v)
+	if err != nil {
+		panic(fmt.Sprintf("payscore: digest: %v", err)) // request structs always encode
+	}
+	sum := sha256.Sum256(b)
+	return base64.RawStdEncoding.EncodeToString(sum[:])
+}

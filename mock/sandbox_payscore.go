@@ -1,0 +1,351 @@
+package mock
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/payscore"
+	"github.com/mockpay/mockpay/mock/store"
+)
+
+// The sandbox's user side: what WeChat users do (authorize, confirm, pay),
+// their wallets, and what QA reads back (orders with timelines, callbacks).
+
+// AuthorizeRequest is the body of POST /sandbox/users/{openid}/authorize.
+type AuthorizeRequest struct {
+	MchID             string `json:"mchid"`
+	ServiceID         string `json:"service_id,omitempty"`
+	AppID             string `json:"appid,omitempty"`
+	AuthorizationCode string `json:"authorization_code,omitempty"`
+}
+
+// AuthorizeUser is the user opening the merchant's service (PAYSCORE.USER_OPEN_SERVICE).
+func (s *Server) AuthorizeUser(openid string, req AuthorizeRequest) (payscore.Permission, error) {
+	if req.MchID == "" {
+		return payscore.Permission{}, apierr.Param(apierr.LocBody, "mchid", "mchid is required", "mchid is required", nil)
+	}
+	return s.payscore.Authorize(req.MchID, openid, req.ServiceID, req.AppID, req.AuthorizationCode)
+}
+
+// RevokeRequest is the body of POST /sandbox/users/{openid}/revoke.
+type RevokeRequest struct {
+	MchID     string `json:"mchid"`
+	ServiceID string `json:"service_id,omitempty"`
+}
+
+// RevokeUser is the user closing the service in WeChat (PAYSCORE.USER_CLOSE_SERVICE).
+func (s *Server) RevokeUser(openid string, req RevokeRequest) (payscore.Permission, error) {
+	if req.MchID == "" {
+		return payscore.Permission{}, apierr.Param(apierr.LocBody, "mchid", "mchid is required", "mchid is required", nil)
+	}
+	return s.payscore.Revoke(req.MchID, openid, req.ServiceID)
+}
+
+// Wallet is a user's wallet; a nil balance is unlimited.
+type Wallet struct {
+	Balance *int64 `json:"balance"`
+}
+
+// SetWallet sets what deductions from the user may take (PUT /sandbox/users/{openid}/wallet).
+func (s *Server) SetWallet(openid string, w Wallet) error {
+	return s.payscore.SetWallet(openid, w.Balance)
+}
+
+// User is a sandbox user: wallet and authorizations.
+type User struct {
+	OpenID         string                `json:"openid"`
+	Wallet         Wallet                `json:"wallet"`
+	Authorizations []payscore.Permission `json:"authorizations"`
+}
+
+// User returns a user (GET /sandbox/users/{openid}).
+func (s *Server) User(openid string) (User, error) {
+	tx := s.store.Read()
+	u, err := tx.User(openid)
+	if err != nil {
+		return User{}, err
+	}
+	ps, err := tx.PermissionsOfUser(openid)
+	if err != nil {
+		return User{}, err
+	}
+	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance}, Authorizations: []payscore.Permission{}}
+	for _, p := range ps {
+		out.Authorizations = append(out.Authorizations, payscore.PermissionView(p))
+	}
+	return out, nil
+}
+
+// OrderFilter selects orders; empty fields match all.
+type OrderFilter struct {
+	MchID, OpenID, State, Kind string
+}
+
+// SandboxOrder is an order as the sandbox shows it: the API's view of it,
+// what kind it is, and its timeline.
+type SandboxOrder struct {
+	Kind string `json:"kind"`
+	payscore.Order
+	CreatedAt string          `json:"created_at"`
+	UpdatedAt string          `json:"updated_at"`
+	Timeline  []TimelineEntry `json:"timeline,omitempty"`
+}
+
+// TimelineEntry is one thing that happened to an order.
+type TimelineEntry struct {
+	At      string `json:"at"`
+	Type    string `json:"type"` // api, state, deduction, notification, callback, user
+	Summary string `json:"summary"`
+}
+
+// Orders lists orders, newest first (GET /sandbox/orders).
+func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
+	os, err := s.store.Read().Orders(f.MchID)
+	if err != nil {
+		return nil, err
+	}
+	out := []SandboxOrder{}
+	for _, o := range os {
+		if f.OpenID != "" && o.OpenID != f.OpenID || f.State != "" && o.State != f.State || f.Kind != "" && o.Kind != f.Kind {
+			continue
+		}
+		out = append(out, sandboxOrder(o))
+	}
+	slices.SortStableFunc(out, func(a, b SandboxOrder) int { return cmp.Compare(b.CreatedAt, a.CreatedAt) })
+	return out, nil
+}
+
+func sandboxOrder(o *store.Order) SandboxOrder {
+	return SandboxOrder{
+		Kind: o.Kind, Order: payscore.View(o),
+		CreatedAt: protocol.FormatRFC3339(o.CreatedAt), UpdatedAt: protocol.FormatRFC3339(o.UpdatedAt),
+	}
+}
+
+// Order returns one order with its timeline (GET /sandbox/orders/{mchid}/{out_order_no}):
+// the API calls about it, its state changes and deductions, and every
+// callback attempt.
+func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
+	tx := s.store.Read()
+	o, err := tx.Order(mchid, store.KindServiceOrder, outOrderNo)
+	if errors.Is(err, store.ErrNotFound) {
+		return SandboxOrder{}, apierr.Newf(apierr.NotFound, "merchant %s has no order %s", mchid, outOrderNo)
+	}
+	if err != nil {
+		return SandboxOrder{}, err
+	}
+	type entry struct {
+		seq uint64 // Store.NextSeq: the order things happened in
+		e   TimelineEntry
+	}
+	var es []entry
+	add := func(seq uint64, at time.Time, typ, summary string) {
+		es = append(es, entry{seq, TimelineEntry{At: protocol.FormatRFC3339(at), Type: typ, Summary: summary}})
+	}
+	for _, r := range s.requests.list(RequestFilter{MchID: mchid, OutOrderNo: outOrderNo}) {
+		if r.OrderKind != o.Kind {
+			continue
+		}
+		result := fmt.Sprint(r.Status)
+		if r.Code != "" {
+			result += " " + r.Code
+		}
+		add(r.Seq, r.Time, "api", fmt.Sprintf("%s %s → %s (request %s)", r.Method, r.URL, result, r.RequestID))
+	}
+	for _, ev := range o.Events {
+		add(ev.Seq, ev.At, ev.Type, ev.Summary)
+	}
+	ns, err := tx.OrderNotifications(mchid, o.Kind, outOrderNo)
+	if err != nil {
+		return SandboxOrder{}, err
+	}
+	for _, n := range ns {
+		for i, a := range n.Attempts {
+			outcome := a.Error
+			if outcome == "" {
+				outcome = fmt.Sprintf("HTTP %d", a.Status)
+			}
+			add(a.Seq, a.At, "callback", fmt.Sprintf("%s %s attempt %d → %s", n.EventType, n.ID, i+1, outcome))
+		}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
+	so := sandboxOrder(o)
+	for _, e := range es {
+		so.Timeline = append(so.Timeline, e.e)
+	}
+	return so, nil
+}
+
+// ConfirmRequest is the optional body of POST /sandbox/orders/{mchid}/{out_order_no}/confirm.
+type ConfirmRequest struct {
+	// OpenID is the user who confirms, for an order created without one.
+	OpenID string `json:"openid,omitempty"`
+}
+
+// ConfirmOrder is the user confirming the order in WeChat (PAYSCORE.USER_CONFIRM).
+func (s *Server) ConfirmOrder(mchid, outOrderNo string, req ConfirmRequest) (payscore.Order, error) {
+	o, err := s.payscore.ConfirmOrder(mchid, outOrderNo, req.OpenID)
+	return o, sandboxOrderError(mchid, outOrderNo, err)
+}
+
+// UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID).
+func (s *Server) UserPay(mchid, outOrderNo string) (payscore.Order, error) {
+	o, err := s.payscore.UserPayOrder(mchid, outOrderNo)
+	return o, sandboxOrderError(mchid, outOrderNo, err)
+}
+
+// sandboxOrderError turns domain refusals into sandbox answers: an unknown
+// order is a 404, a state that does not allow the user's action a 409.
+func sandboxOrderError(mchid, outOrderNo string, err error) error {
+	var ae *apierr.Error
+	if !errors.As(err, &ae) {
+		return err
+	}
+	switch {
+	case ae.Code == apierr.OrderNotExist:
+		return apierr.Newf(apierr.NotFound, "merchant %s has no order %s", mchid, outOrderNo)
+	case ae.Detail != nil && ae.Detail.Field == "state":
+		return apierr.New(apierr.Conflict, ae.Detail.Issue)
+	}
+	return err
+}
+
+// NotificationFilter selects callbacks; empty fields match all.
+type NotificationFilter struct {
+	MchID, OutOrderNo, EventType, State string
+}
+
+// NotificationRecord is a callback as the sandbox shows it, with the
+// plaintext of its resource and every delivery attempt.
+type NotificationRecord struct {
+	ID         string          `json:"id"`
+	EventType  string          `json:"event_type"`
+	Summary    string          `json:"summary"`
+	MchID      string          `json:"mchid"`
+	OutOrderNo string          `json:"out_order_no,omitempty"`
+	OpenID     string          `json:"openid,omitempty"`
+	NotifyURL  string          `json:"notify_url"`
+	CreateTime string          `json:"create_time"`
+	Resource   json.RawMessage `json:"resource"`
+	State      string          `json:"state"`
+	Attempts   []AttemptRecord `json:"attempts"`
+}
+
+// AttemptRecord is one delivery attempt.
+type AttemptRecord struct {
+	At         string  `json:"at"`
+	Status     int     `json:"status"`
+	Error      string  `json:"error,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+	Redelivery bool    `json:"redelivery,omitempty"`
+}
+
+func notificationRecord(n *store.Notification) NotificationRecord {
+	r := NotificationRecord{
+		ID: n.ID, EventType: n.EventType, Summary: n.Summary, MchID: n.MchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
+		NotifyURL: n.NotifyURL, CreateTime: protocol.FormatRFC3339(n.CreateTime), Resource: n.Resource, State: n.State,
+		Attempts: []AttemptRecord{},
+	}
+	for _, a := range n.Attempts {
+		r.Attempts = append(r.Attempts, AttemptRecord{At: protocol.FormatRFC3339(a.At), Status: a.Status, Error: a.Error, DurationMS: a.DurationMS, Redelivery: a.Redelivery})
+	}
+	return r
+}
+
+// Notifications lists callbacks in the order they were made (GET /sandbox/notifications).
+func (s *Server) Notifications(f NotificationFilter) ([]NotificationRecord, error) {
+	ns, err := s.store.Read().Notifications()
+	if err != nil {
+		return nil, err
+	}
+	out := []NotificationRecord{}
+	for _, n := range ns {
+		if f.MchID != "" && n.MchID != f.MchID || f.OutOrderNo != "" && n.OutOrderNo != f.OutOrderNo ||
+			f.EventType != "" && n.EventType != f.EventType || f.State != "" && n.State != f.State {
+			continue
+		}
+		out = append(out, notificationRecord(n))
+	}
+	return out, nil
+}
+
+// Redeliver sends a callback again now and returns it with the new attempt
+// (POST /sandbox/notifications/{id}/redeliver).
+func (s *Server) Redeliver(id string) (NotificationRecord, error) {
+	n, err := s.notifier.Redeliver(id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return NotificationRecord{}, apierr.Newf(apierr.NotFound, "no notification %s", id)
+	case err != nil:
+		return NotificationRecord{}, apierr.New(apierr.Conflict, err.Error())
+	}
+	return notificationRecord(n), nil
+}
+
+func (s *Server) sbAuthorize(r *http.Request) reply {
+	var req AuthorizeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return fail(err)
+	}
+	return answer(s.AuthorizeUser(sbVars(r)["openid"], req))
+}
+
+func (s *Server) sbRevoke(r *http.Request) reply {
+	var req RevokeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return fail(err)
+	}
+	return answer(s.RevokeUser(sbVars(r)["openid"], req))
+}
+
+func (s *Server) sbWallet(r *http.Request) reply {
+	var w Wallet
+	if err := decodeJSON(r, &w); err != nil {
+		return fail(err)
+	}
+	openid := sbVars(r)["openid"]
+	if err := s.SetWallet(openid, w); err != nil {
+		return fail(err)
+	}
+	return answer(s.User(openid))
+}
+
+func (s *Server) sbUser(r *http.Request) reply { return answer(s.User(sbVars(r)["openid"])) }
+
+func (s *Server) sbOrders(r *http.Request) reply {
+	q := r.URL.Query()
+	return answer(s.Orders(OrderFilter{MchID: q.Get("mchid"), OpenID: q.Get("openid"), State: q.Get("state"), Kind: q.Get("kind")}))
+}
+
+func (s *Server) sbOrder(r *http.Request) reply {
+	v := sbVars(r)
+	return answer(s.Order(v["mchid"], v["out_order_no"]))
+}
+
+func (s *Server) sbConfirm(r *http.Request) reply {
+	var req ConfirmRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return fail(err)
+	}
+	v := sbVars(r)
+	return answer(s.ConfirmOrder(v["mchid"], v["out_order_no"], req))
+}
+
+func (s *Server) sbUserPay(r *http.Request) reply {
+	v := sbVars(r)
+	return answer(s.UserPay(v["mchid"], v["out_order_no"]))
+}
+
+func (s *Server) sbNotifications(r *http.Request) reply {
+	q := r.URL.Query()
+	return answer(s.Notifications(NotificationFilter{MchID: q.Get("mchid"), OutOrderNo: q.Get("out_order_no"), EventType: q.Get("event_type"), State: q.Get("state")}))
+}
+
+func (s *Server) sbRedeliver(r *http.Request) reply { return answer(s.Redeliver(sbVars(r)["id"])) }

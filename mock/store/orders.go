@@ -1,0 +1,202 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+const tableOrders = "orders"
+
+// Order kinds: the two Pay Score order APIs keep separate out_order_no spaces.
+const (
+	KindServiceOrder = "serviceorder"   // /v3/payscore/serviceorder
+	KindPayAfter     = "payafter-order" // /v3/payscore/payafter-orders (legacy 先享后付)
+)
+
+// Order is a Pay Score order. Money is in fen. Times are domain time.
+type Order struct {
+	Kind       string
+	MchID      string
+	OutOrderNo string
+	OrderID    string // WeChat Pay's order id
+	QueryID    string // handed to the front end after the user leaves the confirm page
+	AppID      string
+	ServiceID  string
+	OpenID     string
+
+	ServiceIntroduction string
+	State               string
+	StateDescription    string
+	NeedUserConfirm     bool
+
+	PostPayments  []PostPayment
+	PostDiscounts []PostDiscount
+	RiskFund      RiskFund
+	TimeRange     TimeRange
+	Location      *Location
+	Device        *Device
+	Attach        string
+	NotifyURL     string
+	Package       string
+
+	TotalAmount     int64 // set by complete and modify
+	CompletedAmount int64 // the amount set at completion; modify may only lower it
+	Completed       bool  // complete (or direct-complete) has succeeded
+	ProfitSharing   bool
+	GoodsTag        string
+	Collection      *Collection // after completion
+	AcceptedAt      time.Time   // when the user confirmed (OnAccept start time)
+	CompletedAt     time.Time
+	CancelReason    string
+
+	// CreateDigest identifies the create request's parameters: a retry with
+	// identical parameters returns the order, different ones are refused.
+	CreateDigest string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Events    []Event // the order's own timeline
+}
+
+// PostPayment is a 后付费项目.
+type PostPayment struct {
+	Name        string
+	Amount      *int64
+	Description string
+	Count       *int64
+}
+
+// PostDiscount is a 商户优惠.
+type PostDiscount struct {
+	Name        string
+	Description string
+	Amount      *int64
+	Count       *int64
+}
+
+// RiskFund is the order's 风险金.
+type RiskFund struct {
+	Name        string
+	Amount      int64
+	Description string
+}
+
+// TimeRange is the 服务时间段, as the merchant sent it.
+type TimeRange struct {
+	StartTime       string
+	StartTimeRemark string
+	EndTime         string
+	EndTimeRemark   string
+}
+
+// Location is the 服务位置.
+type Location struct {
+	StartLocation string
+	EndLocation   string
+}
+
+// Device is the 设备信息.
+type Device struct {
+	StartDeviceID string
+	EndDeviceID   string
+	MaterielNo    string
+}
+
+// Collection is the 收款信息 of a completed order.
+type Collection struct {
+	State        string // USER_PAYING or USER_PAID
+	TotalAmount  int64
+	PayingAmount int64
+	PaidAmount   int64
+	Details      []CollectionDetail
+}
+
+// CollectionDetail is one successful collection.
+type CollectionDetail struct {
+	Seq           int64
+	Amount        int64
+	PaidType      string // NEWTON or MCH
+	PaidTime      time.Time
+	TransactionID string // NEWTON collections only
+}
+
+// Event is one entry of an order's timeline.
+type Event struct {
+	Seq     uint64 // Store.NextSeq
+	At      time.Time
+	Type    string // api, state, deduction, notification, user
+	Summary string
+}
+
+// Copy returns a copy that may be changed and inserted again. Nested
+// slices and pointers are copied so that the stored row never changes.
+func (o *Order) Copy() *Order {
+	c := *o
+	c.PostPayments = slices.Clone(o.PostPayments)
+	c.PostDiscounts = slices.Clone(o.PostDiscounts)
+	if o.Location != nil {
+		l := *o.Location
+		c.Location = &l
+	}
+	if o.Device != nil {
+		d := *o.Device
+		c.Device = &d
+	}
+	if o.Collection != nil {
+		col := *o.Collection
+		col.Details = slices.Clone(o.Collection.Details)
+		c.Collection = &col
+	}
+	// Clip so that appending to the copy never writes into the stored array.
+	c.Events = slices.Clip(o.Events)
+	return &c
+}
+
+// AddEvent appends to the timeline of a copied order.
+func (o *Order) AddEvent(ev Event) {
+	o.Events = append(o.Events, ev)
+}
+
+func ordersTable() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableOrders,
+		Indexes: map[string]*memdb.IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Order]{parts: 3, key: func(o *Order) []string {
+				return []string{o.MchID, o.Kind, o.OutOrderNo}
+			}}},
+			"query_id": {Name: "query_id", Unique: true, Indexer: keyIndex[*Order]{parts: 3, key: func(o *Order) []string {
+				return []string{o.MchID, o.Kind, o.QueryID}
+			}}},
+		},
+	}
+}
+
+// Order returns a merchant's order of a kind by out_order_no, or ErrNotFound.
+func (tx ReadTxn) Order(mchid, kind, outOrderNo string) (*Order, error) {
+	return first[*Order](tx, tableOrders, "id", mchid, kind, outOrderNo)
+}
+
+// OrderByQueryID returns a merchant's order of a kind by query_id, or ErrNotFound.
+func (tx ReadTxn) OrderByQueryID(mchid, kind, queryID string) (*Order, error) {
+	return first[*Order](tx, tableOrders, "query_id", mchid, kind, queryID)
+}
+
+// Orders returns the orders of one merchant, or of all merchants when mchid
+// is empty, in (mchid, kind, out_order_no) order.
+func (tx ReadTxn) Orders(mchid string) ([]*Order, error) {
+	if mchid == "" {
+		return all[*Order](tx, tableOrders, "id_prefix")
+	}
+	return all[*Order](tx, tableOrders, "id_prefix", mchid)
+}
+
+// PutOrder inserts or replaces an order.
+func (tx WriteTxn) PutOrder(o *Order) error {
+	if err := tx.tx.Insert(tableOrders, o); err != nil {
+		return fmt.Errorf("put order %s/%s: %w", o.MchID, o.OutOrderNo, err)
+	}
+	return nil
+}
