@@ -93,6 +93,9 @@ type OrderFilter struct {
 type SandboxOrder struct {
 	Kind string `json:"kind"`
 	payscore.Order
+	// QueryID is what WeChat hands the merchant's front end when the user
+	// leaves the confirm page; the sandbox shows it so tests can query by it.
+	QueryID   string          `json:"query_id"`
 	CreatedAt string          `json:"created_at"`
 	UpdatedAt string          `json:"updated_at"`
 	Timeline  []TimelineEntry `json:"timeline,omitempty"`
@@ -124,7 +127,7 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 
 func sandboxOrder(o *store.Order) SandboxOrder {
 	return SandboxOrder{
-		Kind: o.Kind, Order: payscore.View(o),
+		Kind: o.Kind, Order: payscore.View(o), QueryID: o.QueryID,
 		CreatedAt: protocol.FormatRFC3339(o.CreatedAt), UpdatedAt: protocol.FormatRFC3339(o.UpdatedAt),
 	}
 }
@@ -190,15 +193,19 @@ type ConfirmRequest struct {
 }
 
 // ConfirmOrder is the user confirming the order in WeChat (PAYSCORE.USER_CONFIRM).
-func (s *Server) ConfirmOrder(mchid, outOrderNo string, req ConfirmRequest) (payscore.Order, error) {
-	o, err := s.payscore.ConfirmOrder(mchid, outOrderNo, req.OpenID)
-	return o, sandboxOrderError(mchid, outOrderNo, err)
+func (s *Server) ConfirmOrder(mchid, outOrderNo string, req ConfirmRequest) (SandboxOrder, error) {
+	if err := s.payscore.ConfirmOrder(mchid, outOrderNo, req.OpenID); err != nil {
+		return SandboxOrder{}, sandboxOrderError(mchid, outOrderNo, err)
+	}
+	return s.Order(mchid, outOrderNo)
 }
 
 // UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID).
-func (s *Server) UserPay(mchid, outOrderNo string) (payscore.Order, error) {
-	o, err := s.payscore.UserPayOrder(mchid, outOrderNo)
-	return o, sandboxOrderError(mchid, outOrderNo, err)
+func (s *Server) UserPay(mchid, outOrderNo string) (SandboxOrder, error) {
+	if err := s.payscore.UserPayOrder(mchid, outOrderNo); err != nil {
+		return SandboxOrder{}, sandboxOrderError(mchid, outOrderNo, err)
+	}
+	return s.Order(mchid, outOrderNo)
 }
 
 // sandboxOrderError turns domain refusals into sandbox answers: an unknown

@@ -248,7 +248,7 @@ func (s *Service) CancelOrder(m *store.Merchant, outOrderNo string, req *CancelR
 	}
 	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpCancel, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		c := newCheck(apierr.LocBody)
-		sameOrderRef(o, req.OrderRef, c)
+		sameOrderRef(o, req.AppID, req.ServiceID, c)
 		if err := c.result(); err != nil {
 			return err
 		}
@@ -288,7 +288,7 @@ func (s *Service) CompleteOrder(m *store.Merchant, outOrderNo string, req *Compl
 	}
 	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpComplete, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		c := newCheck(apierr.LocBody)
-		sameOrderRef(o, req.OrderRef, c)
+		sameOrderRef(o, req.AppID, req.ServiceID, c)
 		tr := c.completeTimeRange(req.TimeRange, o, now)
 		total := *req.TotalAmount
 		if isDeferredPay(o.RiskFund.Name) && total > o.RiskFund.Amount {
@@ -442,7 +442,7 @@ func (s *Service) ModifyOrder(m *store.Merchant, outOrderNo string, req *ModifyR
 	}
 	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpModify, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		c := newCheck(apierr.LocBody)
-		sameOrderRef(o, req.OrderRef, c)
+		sameOrderRef(o, req.AppID, req.ServiceID, c)
 		total := *req.TotalAmount
 		if total > o.CompletedAmount {
 			c.rule("/total_amount", "修改后的金额不能大于完结订单时的金额",
@@ -485,7 +485,7 @@ func (s *Service) PayOrder(m *store.Merchant, outOrderNo string, req *PayRequest
 	}
 	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		c := newCheck(apierr.LocBody)
-		sameOrderRef(o, req.OrderRef, c)
+		sameOrderRef(o, req.AppID, req.ServiceID, c)
 		if err := c.result(); err != nil {
 			return err
 		}
@@ -518,7 +518,7 @@ func (s *Service) SyncOrder(m *store.Merchant, outOrderNo string, req *SyncReque
 	}
 	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpSync, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		c := newCheck(apierr.LocBody)
-		sameOrderRef(o, req.OrderRef, c)
+		sameOrderRef(o, req.AppID, req.ServiceID, c)
 		late := paid.t.After(now)
 		early := !paid.t.After(o.CompletedAt)
 		if paid.dateOnly {
@@ -648,8 +648,8 @@ func directCompleteView(o *store.Order) Order {
 
 // ConfirmOrder is the user confirming a CREATED order in the Pay Score
 // mini-program (sandbox). openid names the user when the order does not.
-func (s *Service) ConfirmOrder(mchid, outOrderNo, openid string) (Order, error) {
-	o, err := s.change(mchid, store.KindServiceOrder, outOrderNo, OpConfirm, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+func (s *Service) ConfirmOrder(mchid, outOrderNo, openid string) error {
+	_, err := s.change(mchid, store.KindServiceOrder, outOrderNo, OpConfirm, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		switch {
 		case o.OpenID != "" && openid != "" && openid != o.OpenID:
 			return apierr.Newf(apierr.Conflict, "the order belongs to user %s, not %s", o.OpenID, openid)
@@ -662,22 +662,16 @@ func (s *Service) ConfirmOrder(mchid, outOrderNo, openid string) (Order, error) 
 		s.setState(o, now, StateDoing, DescUserConfirm, "the user confirmed in WeChat")
 		return s.notifyOrder(tx, o, now, "PAYSCORE.USER_CONFIRM", "确认订单")
 	})
-	if err != nil {
-		return Order{}, err
-	}
-	return View(o), nil
+	return err
 }
 
 // UserPayOrder is the user paying what is outstanding in WeChat (sandbox),
 // with whatever means they choose: it succeeds whatever the wallet holds.
-func (s *Service) UserPayOrder(mchid, outOrderNo string) (Order, error) {
-	o, err := s.change(mchid, store.KindServiceOrder, outOrderNo, OpUserPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+func (s *Service) UserPayOrder(mchid, outOrderNo string) error {
+	_, err := s.change(mchid, store.KindServiceOrder, outOrderNo, OpUserPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		return s.collect(tx, o, now, PaidTypeNewton, now, "the user paid in WeChat")
 	})
-	if err != nil {
-		return Order{}, err
-	}
-	return View(o), nil
+	return err
 }
 
 // expire ends a CREATED order that was never confirmed.

@@ -145,13 +145,13 @@ func loadOrder(tx store.ReadTxn, mchid, kind, outOrderNo string) (*store.Order, 
 
 // sameOrderRef checks that a call names the appid and service_id the order
 // was created with.
-func sameOrderRef(o *store.Order, ref OrderRef, c *check) {
+func sameOrderRef(o *store.Order, appid, serviceID string, c *check) {
 	switch {
 	case c.failed():
-	case ref.AppID != o.AppID:
-		c.rule("/appid", "appid与创单时不一致", fmt.Sprintf("the order was created with appid %s", o.AppID), ref.AppID)
-	case ref.ServiceID != o.ServiceID:
-		c.rule("/service_id", "service_id与创单时不一致", fmt.Sprintf("the order was created with service_id %s", o.ServiceID), ref.ServiceID)
+	case appid != o.AppID:
+		c.rule("/appid", "appid与创单时不一致", fmt.Sprintf("the order was created with appid %s", o.AppID), appid)
+	case serviceID != o.ServiceID:
+		c.rule("/service_id", "service_id与创单时不一致", fmt.Sprintf("the order was created with service_id %s", o.ServiceID), serviceID)
 	}
 }
 

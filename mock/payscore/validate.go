@@ -31,7 +31,7 @@ func DecodeBody(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			ptr := "/" + strings.ReplaceAll(te.Field, ".", "/")
+			ptr := typeErrorPointer(body, te)
 			return apierr.Param(apierr.LocBody, ptr,
 				fmt.Sprintf("输入源“/body%s”映射到字段“%s”类型校验失败，应为%s", ptr, te.Field, jsonTypeName(te.Type.Kind().String())),
 				fmt.Sprintf("%s must be a JSON %s, not %s", ptr, jsonTypeName(te.Type.Kind().String()), te.Value), te.Value)
@@ -44,6 +44,69 @@ func DecodeBody(body []byte, v any) error {
 		return apierr.Param(apierr.LocBody, "", "请求体不是合法的JSON", issue, nil)
 	}
 	return nil
+}
+
+// typeErrorPointer turns encoding/json's dotted field path, which leaves out
+// array indexes, into the JSON Pointer of the offending value
+// (post_payments.amount → /post_payments/1/amount).
+func typeErrorPointer(body []byte, te *json.UnmarshalTypeError) string {
+	fields := strings.Split(te.Field, ".")
+	var root any
+	if json.Unmarshal(body, &root) == nil {
+		wantKind, _, _ := strings.Cut(te.Value, " ")
+		if ptr, ok := locate(root, fields, wantKind); ok {
+			return ptr
+		}
+	}
+	return "/" + strings.Join(fields, "/")
+}
+
+// locate finds the first value along fields, through any arrays, whose JSON
+// kind is kind, and returns its pointer.
+func locate(v any, fields []string, kind string) (string, bool) {
+	if len(fields) == 0 && jsonKind(v) == kind {
+		return "", true
+	}
+	if arr, ok := v.([]any); ok {
+		for i, el := range arr {
+			if p, ok := locate(el, fields, kind); ok {
+				return fmt.Sprintf("/%d%s", i, p), true
+			}
+		}
+		return "", false
+	}
+	if len(fields) == 0 {
+		return "", false
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	child, ok := obj[fields[0]]
+	if !ok {
+		return "", false
+	}
+	if p, ok := locate(child, fields[1:], kind); ok {
+		return "/" + fields[0] + p, true
+	}
+	return "", false
+}
+
+// jsonKind names a decoded JSON value's kind as encoding/json's type errors do.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "bool"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "null"
 }
 
 func jsonTypeName(kind string) string {

@@ -72,22 +72,17 @@ type CreateOrderRequest struct {
 	Device              *DeviceJSON    `json:"device"`
 }
 
-// OrderRef names an order and the appid/service_id it was created with: the
-// common part of cancel, complete, modify, pay and sync.
-type OrderRef struct {
-	AppID     string `json:"appid"`
-	ServiceID string `json:"service_id"`
-}
-
 // CancelRequest is the body of .../{out_order_no}/cancel.
 type CancelRequest struct {
-	OrderRef
+	AppID     string `json:"appid"`
+	ServiceID string `json:"service_id"`
 	Reason string `json:"reason"`
 }
 
 // CompleteRequest is the body of .../{out_order_no}/complete.
 type CompleteRequest struct {
-	OrderRef
+	AppID     string `json:"appid"`
+	ServiceID string `json:"service_id"`
 	PostPayments  []Payment      `json:"post_payments"`
 	PostDiscounts []Discount     `json:"post_discounts"`
 	TotalAmount   *int64         `json:"total_amount"`
@@ -100,7 +95,8 @@ type CompleteRequest struct {
 
 // ModifyRequest is the body of .../{out_order_no}/modify.
 type ModifyRequest struct {
-	OrderRef
+	AppID     string `json:"appid"`
+	ServiceID string `json:"service_id"`
 	PostPayments  []Payment   `json:"post_payments"`
 	PostDiscounts []Discount  `json:"post_discounts"`
 	TotalAmount   *int64      `json:"total_amount"`
@@ -110,12 +106,14 @@ type ModifyRequest struct {
 
 // PayRequest is the body of .../{out_order_no}/pay.
 type PayRequest struct {
-	OrderRef
+	AppID     string `json:"appid"`
+	ServiceID string `json:"service_id"`
 }
 
 // SyncRequest is the body of .../{out_order_no}/sync.
 type SyncRequest struct {
-	OrderRef
+	AppID     string `json:"appid"`
+	ServiceID string `json:"service_id"`
 	Type   string      `json:"type"`
 	Detail *SyncDetail `json:"detail"`
 }

@@ -1,0 +1,60 @@
+// Package client is a Go client for the WeChat Pay API v3 (微信支付 APIv3) as
+// used by Pay Score (微信支付分) direct merchants. It works the same against
+// the real WeChat Pay and against the mockpay sandbox; only the base URL
+// differs.
+//
+// A Client signs every request with the merchant API key
+// (WECHATPAY2-SHA256-RSA2048), verifies every 2xx answer (all Wechatpay-*
+// headers present, timestamp within 5 minutes of the client clock, no
+// WECHATPAY/SIGNTEST/ probe, signature valid for Wechatpay-Serial), turns
+// every other answer into an *APIError, and verifies and decrypts callbacks
+// (ParseNotification, NotificationHandler).
+//
+// Answers and callbacks are verified by a Verifier:
+//   - by default a CertificateSource, which downloads the platform
+//     certificates from GET /v3/certificates on first use and again when an
+//     unknown serial appears (needs Config.APIv3Key);
+//   - NewPublicKeyVerifier for merchants in public-key mode (all merchants
+//     created since 2024: they have no platform certificates);
+//   - NewMultiVerifier while migrating from certificates to the public key;
+//   - NewCertificateVerifier for certificates managed elsewhere.
+//
+// Nothing is global: the host, HTTP client, clock, verifier and retry policy
+// are options, so tests run against the in-process mock without patching.
+//
+// Usage:
+//
+//	key, err := protocol.ParsePrivateKey(keyPEM) // apiclient_key.pem
+//	if err != nil { ... }
+//	pub, err := protocol.ParsePublicKey(pubPEM) // pub_key.pem
+//	if err != nil { ... }
+//	c, err := client.New(client.Config{
+//		MchID:      "1230000109",
+//		SerialNo:   "3775B6A45ACD588826D15E583A95F5DD********",
+//		PrivateKey: key,
+//		APIv3Key:   apiV3Key,
+//	},
+//		client.WithVerifier(client.NewPublicKeyVerifier("PUB_KEY_ID_0114232134912410000000000000", pub)),
+//		client.WithRetry(client.RetryPolicy{MaxAttempts: 3}),
+//	)
+//	if err != nil { ... }
+//
+//	http.Handle("/wechatpay/notify", c.NotificationHandler(func(ctx context.Context, n *client.Notification) error {
+//		var order struct {
+//			OutOrderNo string `json:"out_order_no"`
+//			State      string `json:"state"`
+//		}
+//		if err := n.Decode(&order); err != nil {
+//			return err // 500: WeChat Pay delivers again later
+//		}
+//		return markOrder(ctx, n.ID, order.OutOrderNo, order.State) // must be idempotent
+//	}))
+//
+// Errors: an answer with a non-2xx status is an *APIError (use IsCode, e.g.
+// IsCode(err, client.CodeOrderNotExist)); a 2xx answer that fails
+// verification is a *VerificationError; a rejected callback is a
+// *NotificationError. The last two wrap sentinel errors such as
+// ErrStaleTimestamp and ErrSignatureProbe for errors.Is.
+//
+// Protocol reference: https://pay.weixin.qq.com/docs/merchant/development/interface-rules/introduction.html
+package client
