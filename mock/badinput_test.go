@@ -120,7 +120,9 @@ func TestBadInput(t *testing.T) {
 		}
 		return m
 	}
-	items := func(amount int64) []any { return []any{map[string]any{"name": "里程费", "amount": amount, "description": "12公里"}} }
+	items := func(amount int64) []any {
+		return []any{map[string]any{"name": "里程费", "amount": amount, "description": "12公里"}}
+	}
 	unknownRef := []badCase{
 		set("appid of another merchant", "/appid", "wx0000000000000000", "/appid"),
 		{"service_id of another merchant", func(b map[string]any) any { setPath(b, "/service_id", "999999", false); return b }, 403, "NO_AUTH", "/service_id"},

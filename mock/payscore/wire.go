@@ -76,13 +76,13 @@ type CreateOrderRequest struct {
 type CancelRequest struct {
 	AppID     string `json:"appid"`
 	ServiceID string `json:"service_id"`
-	Reason string `json:"reason"`
+	Reason    string `json:"reason"`
 }
 
 // CompleteRequest is the body of .../{out_order_no}/complete.
 type CompleteRequest struct {
-	AppID     string `json:"appid"`
-	ServiceID string `json:"service_id"`
+	AppID         string         `json:"appid"`
+	ServiceID     string         `json:"service_id"`
 	PostPayments  []Payment      `json:"post_payments"`
 	PostDiscounts []Discount     `json:"post_discounts"`
 	TotalAmount   *int64         `json:"total_amount"`
@@ -95,8 +95,8 @@ type CompleteRequest struct {
 
 // ModifyRequest is the body of .../{out_order_no}/modify.
 type ModifyRequest struct {
-	AppID     string `json:"appid"`
-	ServiceID string `json:"service_id"`
+	AppID         string      `json:"appid"`
+	ServiceID     string      `json:"service_id"`
 	PostPayments  []Payment   `json:"post_payments"`
 	PostDiscounts []Discount  `json:"post_discounts"`
 	TotalAmount   *int64      `json:"total_amount"`
@@ -112,10 +112,10 @@ type PayRequest struct {
 
 // SyncRequest is the body of .../{out_order_no}/sync.
 type SyncRequest struct {
-	AppID     string `json:"appid"`
-	ServiceID string `json:"service_id"`
-	Type   string      `json:"type"`
-	Detail *SyncDetail `json:"detail"`
+	AppID     string      `json:"appid"`
+	ServiceID string      `json:"service_id"`
+	Type      string      `json:"type"`
+	Detail    *SyncDetail `json:"detail"`
 }
 
 // SyncDetail is sync's detail.
