@@ -127,7 +127,7 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 
 func sandboxOrder(o *store.Order) SandboxOrder {
 	return SandboxOrder{
-		Kind: o.Kind, Order: payscore.View(o), QueryID: o.QueryID,
+		Kind: o.Kind, Order: payscore.View(o), QueryID: o.QueryID(),
 		CreatedAt: protocol.FormatRFC3339(o.CreatedAt), UpdatedAt: protocol.FormatRFC3339(o.UpdatedAt),
 	}
 }

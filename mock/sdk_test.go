@@ -6,19 +6,23 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
+	"github.com/wechatpay-apiv3/wechatpay-go/core/auth"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/auth/verifiers"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/consts"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/downloader"
+	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/option"
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock"
+	"github.com/mockpay/mockpay/mock/clock"
 )
 
 // hostRewrite sends requests addressed to the real WeChat Pay host to the
@@ -117,4 +121,129 @@ func TestSDK_PublicKeyMode(t *testing.T) {
 	require.True(t, errors.As(err, &apiErr), "%v", err)
 	assert.Equal(t, http.StatusNotFound, apiErr.StatusCode)
 	assert.Equal(t, "RESOURCE_NOT_EXISTS", apiErr.Code)
+}
+
+// sdkReceiver is a merchant callback endpoint built on the official SDK's
+// notify.Handler: it verifies and decrypts every callback the mock sends.
+type sdkReceiver struct {
+	mu     sync.Mutex
+	events []map[string]any
+	types  []string
+	errs   []error
+}
+
+func (r *sdkReceiver) handler(t *testing.T, h *notify.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		content := map[string]any{}
+		n, err := h.ParseNotifyRequest(req.Context(), req, &content)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if err != nil {
+			r.errs = append(r.errs, err)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		r.types = append(r.types, n.EventType)
+		r.events = append(r.events, content)
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// TestSDK_ServiceOrderFlow runs the ride-hailing flow through the unmodified
+// official SDK: its core client with the validator on for every call, and
+// its notify.Handler decrypting every callback.
+func TestSDK_ServiceOrderFlow(t *testing.T) {
+	for _, mode := range []string{"certificate", "public_key"} {
+		t.Run(mode, func(t *testing.T) {
+			srv, ts := mock.NewTestServer(t, mock.Options{})
+			p := srv.Platform()
+			ctx := context.Background()
+			hc := sdkHTTPClient(t, ts)
+			m, err := srv.CreateMerchant(mock.MerchantSpec{PlatformMode: mode})
+			require.NoError(t, err)
+			k := keyOf(t, m)
+
+			var verifier auth.Verifier
+			if mode == "public_key" {
+				pub, err := protocol.ParsePublicKey([]byte(p.PublicKeyPEM))
+				require.NoError(t, err)
+				verifier = verifiers.NewSHA256WithRSAPubkeyVerifier(p.PublicKeyID, *pub)
+			} else {
+				boot, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithoutValidator(), option.WithHTTPClient(hc))
+				require.NoError(t, err)
+				dl, err := downloader.NewCertificateDownloaderWithClient(ctx, boot, k.apiV3Key)
+				require.NoError(t, err)
+				verifier = verifiers.NewSHA256WithRSAVerifier(dl)
+			}
+			sdk, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithVerifier(verifier), option.WithHTTPClient(hc))
+			require.NoError(t, err)
+			nh, err := notify.NewRSANotifyHandler(k.apiV3Key, verifier)
+			require.NoError(t, err)
+			var rc sdkReceiver
+			notifySrv := httptest.NewServer(rc.handler(t, nh))
+			defer notifySrv.Close()
+
+			api := consts.WechatPayAPIServer
+			appid, serviceID, openid := m.AppIDs[0], m.ServiceIDs[0], "oSDKUser"
+			post := func(path string, body map[string]any) map[string]any {
+				t.Helper()
+				res, err := sdk.Post(ctx, api+path, body)
+				require.NoError(t, err, path)
+				out := map[string]any{}
+				if res.Response.StatusCode != http.StatusNoContent {
+					require.NoError(t, core.UnMarshalResponse(res.Response, &out))
+				}
+				return out
+			}
+			get := func(path string) map[string]any {
+				t.Helper()
+				res, err := sdk.Get(ctx, api+path)
+				require.NoError(t, err, path)
+				out := map[string]any{}
+				require.NoError(t, core.UnMarshalResponse(res.Response, &out))
+				return out
+			}
+			settle := func() { srv.Clock().(*clock.Virtual).Settle() }
+
+			state := get("/v3/payscore/user-service-state?" + url.Values{"service_id": {serviceID}, "appid": {appid}, "openid": {openid}}.Encode())
+			assert.Equal(t, "UNAVAILABLE", state["use_service_state"])
+			tok := post("/v3/payscore/permissions", map[string]any{"service_id": serviceID, "appid": appid, "authorization_code": "SDK-AUTH-1", "notify_url": notifySrv.URL})
+			assert.NotEmpty(t, tok["apply_permissions_token"])
+			_, err = srv.AuthorizeUser(openid, mock.AuthorizeRequest{MchID: k.mchid})
+			require.NoError(t, err)
+			settle()
+
+			now := srv.Clock().Now()
+			order := post("/v3/payscore/serviceorder", map[string]any{
+				"out_order_no": "SDK-RIDE-1", "appid": appid, "service_id": serviceID, "service_introduction": "网约车",
+				"time_range": map[string]any{"start_time": protocol.Format14(now)}, "need_user_confirm": false, "openid": openid,
+				"risk_fund": map[string]any{"name": "ESTIMATE_ORDER_COST", "amount": 5000}, "notify_url": notifySrv.URL,
+			})
+			assert.Equal(t, "DOING", order["state"])
+			_, err = srv.Advance(30 * time.Minute)
+			require.NoError(t, err)
+			done := post("/v3/payscore/serviceorder/SDK-RIDE-1/complete", map[string]any{
+				"appid": appid, "service_id": serviceID, "total_amount": 3300,
+				"post_payments": []map[string]any{{"name": "车费", "amount": 3300}},
+				"time_range":    map[string]any{"end_time": protocol.Format14(srv.Clock().Now())},
+			})
+			assert.Equal(t, "MCH_COMPLETE", done["state_description"])
+			_, err = srv.Advance(5 * time.Second)
+			require.NoError(t, err)
+
+			q := get("/v3/payscore/serviceorder?" + url.Values{"out_order_no": {"SDK-RIDE-1"}, "service_id": {serviceID}, "appid": {appid}}.Encode())
+			assert.Equal(t, "DONE", q["state"])
+
+			post("/v3/payscore/permissions/authorization-code/SDK-AUTH-1/terminate", map[string]any{"service_id": serviceID, "reason": "用户注销"})
+			settle()
+
+			rc.mu.Lock()
+			defer rc.mu.Unlock()
+			assert.Empty(t, rc.errs, "the SDK's notify handler accepts every callback")
+			assert.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_PAID", "PAYSCORE.USER_CLOSE_SERVICE"}, rc.types)
+			require.Len(t, rc.events, 3)
+			assert.Equal(t, "SDK-RIDE-1", rc.events[1]["out_order_no"])
+			assert.Equal(t, "USER_PAID", rc.events[1]["collection"].(map[string]any)["state"])
+		})
+	}
 }

@@ -89,7 +89,6 @@ func (s *Service) CreateOrder(m *store.Merchant, req *CreateOrderRequest) (Order
 		MchID:               m.MchID,
 		OutOrderNo:          req.OutOrderNo,
 		OrderID:             s.newOrderID(now),
-		QueryID:             s.token(32),
 		AppID:               req.AppID,
 		ServiceID:           req.ServiceID,
 		OpenID:              req.OpenID,
@@ -103,7 +102,6 @@ func (s *Service) CreateOrder(m *store.Merchant, req *CreateOrderRequest) (Order
 		Device:              toDevice(req.Device),
 		Attach:              req.Attach,
 		NotifyURL:           req.NotifyURL,
-		Package:             s.token(64),
 		CreateDigest:        dg,
 		CreatedAt:           now,
 		UpdatedAt:           now,
@@ -130,7 +128,7 @@ func (s *Service) CreateOrder(m *store.Merchant, req *CreateOrderRequest) (Order
 // what only completion adds.
 func createView(o *store.Order) Order {
 	v := View(o)
-	v.Package = o.Package
+	v.Package = o.Package()
 	v.NeedCollection, v.Collection, v.OpenID = nil, nil, ""
 	return v
 }
@@ -608,7 +606,6 @@ func (s *Service) DirectCompleteOrder(m *store.Merchant, req *DirectCompleteRequ
 		MchID:               m.MchID,
 		OutOrderNo:          req.OutOrderNo,
 		OrderID:             s.newOrderID(now),
-		QueryID:             s.token(32),
 		AppID:               req.AppID,
 		ServiceID:           req.ServiceID,
 		OpenID:              req.OpenID,

@@ -156,11 +156,11 @@ func sameOrderRef(o *store.Order, appid, serviceID string, c *check) {
 }
 
 // digest fingerprints a request's parameters for idempotency checks.
-func digest(v any) string {
+func digest(v any) store.Digest {
 	b, err := protocol.MarshalJSON(v)
 	if err != nil {
 		panic(fmt.Sprintf("payscore: digest: %v", err)) // request structs always encode
 	}
 	sum := sha256.Sum256(b)
-	return base64.RawStdEncoding.EncodeToString(sum[:])
+	return store.Digest(sum[:16])
 }

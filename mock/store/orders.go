@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"time"
@@ -22,7 +24,6 @@ type Order struct {
 	MchID      string
 	OutOrderNo string
 	OrderID    string // WeChat Pay's order id
-	QueryID    string // handed to the front end after the user leaves the confirm page
 	AppID      string
 	ServiceID  string
 	OpenID     string
@@ -40,7 +41,6 @@ type Order struct {
 	Device        *Device
 	Attach        string
 	NotifyURL     string
-	Package       string
 
 	TotalAmount     int64 // set by complete and modify
 	CompletedAmount int64 // the amount set at completion; modify may only lower it
@@ -54,7 +54,7 @@ type Order struct {
 
 	// CreateDigest identifies the create request's parameters: a retry with
 	// identical parameters returns the order, different ones are refused.
-	CreateDigest string
+	CreateDigest Digest
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -131,6 +131,26 @@ type Event struct {
 	Summary string
 }
 
+// Digest fingerprints a request's parameters (a truncated SHA-256).
+type Digest [16]byte
+
+// QueryID is the id WeChat hands the merchant's front end when the user
+// leaves the confirm page. It is derived from the order id rather than
+// stored: one string less per order (docs/performance.md).
+func (o *Order) QueryID() string { return derived("query_id", o.OrderID, 32) }
+
+// Package is the opaque package of wx.openBusinessView, derived like QueryID.
+func (o *Order) Package() string { return derived("package", o.OrderID, 64) }
+
+func derived(purpose, id string, n int) string {
+	var out []byte
+	for i := 0; len(out) < n; i++ {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%s", purpose, i, id)))
+		out = append(out, base64.RawURLEncoding.EncodeToString(sum[:])...)
+	}
+	return string(out[:n])
+}
+
 // Copy returns a copy that may be changed and inserted again. Nested
 // slices and pointers are copied so that the stored row never changes.
 func (o *Order) Copy() *Order {
@@ -168,7 +188,7 @@ func ordersTable() *memdb.TableSchema {
 				return []string{o.MchID, o.Kind, o.OutOrderNo}
 			}}},
 			"query_id": {Name: "query_id", Unique: true, Indexer: keyIndex[*Order]{parts: 3, key: func(o *Order) []string {
-				return []string{o.MchID, o.Kind, o.QueryID}
+				return []string{o.MchID, o.Kind, o.QueryID()}
 			}}},
 		},
 	}

@@ -31,7 +31,7 @@ type Permission struct {
 	ApplyToken        string // apply_permissions_token of the pre-authorization
 	// PreAuthDigest identifies the pre-authorization's parameters, so that
 	// an identical retry is answered as the first call was.
-	PreAuthDigest string
+	PreAuthDigest Digest
 	SuccessTime   time.Time // authorization_success_time
 	CancelTime    time.Time // cancel_authorization_time
 	CreatedAt     time.Time
