@@ -52,24 +52,26 @@ func DecodeBody(body []byte, v any) error {
 func typeErrorPointer(body []byte, te *json.UnmarshalTypeError) string {
 	fields := strings.Split(te.Field, ".")
 	var root any
-	if json.Unmarshal(body, &root) == nil {
-		wantKind, _, _ := strings.Cut(te.Value, " ")
-		if ptr, ok := locate(root, fields, wantKind); ok {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // keep number literals: "number 2.5" names the value
+	if dec.Decode(&root) == nil {
+		if ptr, ok := locate(root, fields, te.Value); ok {
 			return ptr
 		}
 	}
 	return "/" + strings.Join(fields, "/")
 }
 
-// locate finds the first value along fields, through any arrays, whose JSON
-// kind is kind, and returns its pointer.
-func locate(v any, fields []string, kind string) (string, bool) {
-	if len(fields) == 0 && jsonKind(v) == kind {
+// locate finds the first value along fields, through any arrays, that
+// encoding/json's description value ("string", "number 2.5") fits, and
+// returns its pointer.
+func locate(v any, fields []string, value string) (string, bool) {
+	if len(fields) == 0 && fits(v, value) {
 		return "", true
 	}
 	if arr, ok := v.([]any); ok {
 		for i, el := range arr {
-			if p, ok := locate(el, fields, kind); ok {
+			if p, ok := locate(el, fields, value); ok {
 				return fmt.Sprintf("/%d%s", i, p), true
 			}
 		}
@@ -86,10 +88,19 @@ func locate(v any, fields []string, kind string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if p, ok := locate(child, fields[1:], kind); ok {
+	if p, ok := locate(child, fields[1:], value); ok {
 		return "/" + fields[0] + p, true
 	}
 	return "", false
+}
+
+// fits reports whether a decoded value is the one described.
+func fits(v any, value string) bool {
+	kind, literal, _ := strings.Cut(value, " ")
+	if n, ok := v.(json.Number); ok && literal != "" {
+		return kind == "number" && n.String() == literal
+	}
+	return jsonKind(v) == kind
 }
 
 // jsonKind names a decoded JSON value's kind as encoding/json's type errors do.
@@ -97,7 +108,7 @@ func jsonKind(v any) string {
 	switch v.(type) {
 	case string:
 		return "string"
-	case float64:
+	case json.Number:
 		return "number"
 	case bool:
 		return "bool"

@@ -1,0 +1,255 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mockpay/mockpay/mock"
+)
+
+// TestSandbox_UserSide drives a whole order through the sandbox's HTTP
+// endpoints, as QA does with curl.
+func TestSandbox_UserSide(t *testing.T) {
+	f := newFixture(t)
+	const openid = "oHTTP"
+	status, body := sandboxCall(t, f.ts, "POST", "/sandbox/users/"+openid+"/authorize", "", map[string]any{"mchid": f.me.mchid})
+	require.Equal(t, http.StatusOK, status, string(body))
+	var perm map[string]any
+	require.NoError(t, json.Unmarshal(body, &perm))
+	assert.Equal(t, "AVAILABLE", perm["authorization_state"])
+	assert.Equal(t, f.serviceID(), perm["service_id"], "the merchant's first service by default")
+
+	status, body = sandboxCall(t, f.ts, "PUT", "/sandbox/users/"+openid+"/wallet", "", map[string]any{"balance": 500})
+	require.Equal(t, http.StatusOK, status, string(body))
+	var u mock.User
+	require.NoError(t, json.Unmarshal(body, &u))
+	assert.Equal(t, int64(500), *u.Wallet.Balance)
+	require.Len(t, u.Authorizations, 1)
+
+	status, _ = sandboxCall(t, f.ts, "PUT", "/sandbox/users/"+openid+"/wallet", "", map[string]any{"balance": -1})
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = sandboxCall(t, f.ts, "PUT", "/sandbox/users/"+openid+"/wallet", "", map[string]any{"balance": "lots"})
+	assert.Equal(t, http.StatusBadRequest, status)
+
+	f.mustCreate("HTTP-1", true, "")
+	status, body = sandboxCall(t, f.ts, "POST", "/sandbox/orders/"+f.me.mchid+"/HTTP-1/confirm", "", map[string]any{"openid": openid})
+	require.Equal(t, http.StatusOK, status, string(body))
+	var so mock.SandboxOrder
+	require.NoError(t, json.Unmarshal(body, &so))
+	assert.Equal(t, "DOING", so.State)
+	assert.Equal(t, openid, so.OpenID)
+	assert.NotEmpty(t, so.QueryID)
+
+	status, body = sandboxCall(t, f.ts, "POST", "/sandbox/orders/"+f.me.mchid+"/HTTP-1/confirm", "", nil)
+	assert.Equal(t, http.StatusConflict, status, "only a CREATED order can be confirmed: %s", body)
+	status, _ = sandboxCall(t, f.ts, "POST", "/sandbox/orders/"+f.me.mchid+"/NOPE/confirm", "", nil)
+	assert.Equal(t, http.StatusNotFound, status)
+
+	f.advance(time.Minute)
+	f.mustComplete("HTTP-1", 800)
+	f.advance(time.Minute)
+	assert.Equal(t, "DOING/MCH_COMPLETE", f.stageOf("HTTP-1"), "800 is more than the wallet's 500")
+	status, body = sandboxCall(t, f.ts, "POST", "/sandbox/orders/"+f.me.mchid+"/HTTP-1/pay", "", nil)
+	require.Equal(t, http.StatusOK, status, string(body))
+	f.settle()
+	assert.Equal(t, "DONE", f.stageOf("HTTP-1"))
+
+	status, body = sandboxCall(t, f.ts, "GET", "/sandbox/orders?"+url.Values{"mchid": {f.me.mchid}, "state": {"DONE"}}.Encode(), "", nil)
+	require.Equal(t, http.StatusOK, status)
+	var list []mock.SandboxOrder
+	require.NoError(t, json.Unmarshal(body, &list))
+	require.Len(t, list, 1)
+	assert.Equal(t, "HTTP-1", list[0].OutOrderNo)
+	assert.Equal(t, "serviceorder", list[0].Kind)
+	status, body = sandboxCall(t, f.ts, "GET", "/sandbox/orders?openid=nobody", "", nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, "[]", string(body))
+
+	status, body = sandboxCall(t, f.ts, "GET", "/sandbox/orders/"+f.me.mchid+"/HTTP-1", "", nil)
+	require.Equal(t, http.StatusOK, status)
+	require.NoError(t, json.Unmarshal(body, &so))
+	var types []string
+	for _, e := range so.Timeline {
+		if e.Type == "api" && e.Summary[:4] == "GET " {
+			continue // the test's own queries are on the timeline too
+		}
+		types = append(types, e.Type)
+	}
+	assert.Equal(t, []string{
+		"api", "state", // created
+		"state", "notification", "callback", // confirmed, USER_CONFIRM delivered
+		"api", "state", // completed
+		"deduction", // failed: wallet
+		"deduction", "state", "notification", "callback", // the user paid, USER_PAID delivered
+	}, types)
+
+	status, body = sandboxCall(t, f.ts, "GET", "/sandbox/notifications?"+url.Values{"out_order_no": {"HTTP-1"}, "event_type": {"PAYSCORE.USER_PAID"}}.Encode(), "", nil)
+	require.Equal(t, http.StatusOK, status)
+	var ns []mock.NotificationRecord
+	require.NoError(t, json.Unmarshal(body, &ns))
+	require.Len(t, ns, 1)
+	assert.Equal(t, "delivered", ns[0].State)
+	require.Len(t, ns[0].Attempts, 1)
+	assert.Equal(t, http.StatusNoContent, ns[0].Attempts[0].Status)
+
+	status, body = sandboxCall(t, f.ts, "POST", "/sandbox/notifications/"+ns[0].ID+"/redeliver", "", nil)
+	require.Equal(t, http.StatusOK, status, string(body))
+	var again mock.NotificationRecord
+	require.NoError(t, json.Unmarshal(body, &again))
+	assert.Len(t, again.Attempts, 2)
+	assert.True(t, again.Attempts[1].Redelivery)
+	assert.Equal(t, []string{"PAYSCORE.USER_CONFIRM", "PAYSCORE.USER_PAID", "PAYSCORE.USER_PAID"}, f.rc.events(), "a redelivery is a duplicate the merchant must handle")
+	status, _ = sandboxCall(t, f.ts, "POST", "/sandbox/notifications/nope/redeliver", "", nil)
+	assert.Equal(t, http.StatusNotFound, status)
+
+	status, body = sandboxCall(t, f.ts, "POST", "/sandbox/users/"+openid+"/revoke", "", map[string]any{"mchid": f.me.mchid})
+	require.Equal(t, http.StatusOK, status, string(body))
+	status, _ = sandboxCall(t, f.ts, "POST", "/sandbox/users/"+openid+"/revoke", "", map[string]any{"mchid": f.me.mchid})
+	assert.Equal(t, http.StatusConflict, status, "nothing left to revoke")
+	status, _ = sandboxCall(t, f.ts, "POST", "/sandbox/users/"+openid+"/authorize", "", map[string]any{})
+	assert.Equal(t, http.StatusBadRequest, status, "mchid is required")
+	status, _ = sandboxCall(t, f.ts, "POST", "/sandbox/users/"+openid+"/authorize", "", map[string]any{"mchid": "1"})
+	assert.Equal(t, http.StatusNotFound, status)
+
+	status, _ = sandboxCall(t, f.ts, "POST", "/sandbox/reset", "", nil)
+	require.Equal(t, http.StatusNoContent, status)
+	orders, err := f.srv.Orders(mock.OrderFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, orders)
+	ns2, err := f.srv.Notifications(mock.NotificationFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, ns2)
+}
+
+// TestPermissions walks the authorization state machine (protocol.md §3.7)
+// through each terminate endpoint.
+func TestPermissions(t *testing.T) {
+	terminations := []struct {
+		name string
+		call func(f *fixture, code, openid string) (int, errorBody)
+	}{
+		{"by authorization_code", func(f *fixture, code, _ string) (int, errorBody) {
+			return f.v3("POST", "/v3/payscore/permissions/authorization-code/"+code+"/terminate", map[string]any{"service_id": f.serviceID(), "reason": "用户注销"}, nil)
+		}},
+		{"by openid", func(f *fixture, _, openid string) (int, errorBody) {
+			return f.v3("POST", "/v3/payscore/permissions/openid/"+openid+"/terminate", map[string]any{"service_id": f.serviceID(), "appid": f.appid(), "reason": "用户注销"}, nil)
+		}},
+		{"users/{openid}/permissions/{service_id}", func(f *fixture, _, openid string) (int, errorBody) {
+			return f.v3("POST", "/v3/payscore/users/"+openid+"/permissions/"+f.serviceID()+"/terminate", map[string]any{"appid": f.appid(), "reason": "用户注销"}, nil)
+		}},
+	}
+	for _, term := range terminations {
+		t.Run(term.name, func(t *testing.T) {
+			f := newFixture(t)
+			const openid = "oPerm"
+			var tok map[string]string
+			status, _ := f.v3("POST", "/v3/payscore/permissions", map[string]any{
+				"service_id": f.serviceID(), "appid": f.appid(), "authorization_code": "CODE-1", "notify_url": f.rc.url(),
+			}, &tok)
+			require.Equal(t, 200, status)
+			require.NotEmpty(t, tok["apply_permissions_token"])
+			var again map[string]string
+			f.v3("POST", "/v3/payscore/permissions", map[string]any{
+				"service_id": f.serviceID(), "appid": f.appid(), "authorization_code": "CODE-1", "notify_url": f.rc.url(),
+			}, &again)
+			assert.Equal(t, tok, again, "an identical pre-authorization returns the same token")
+
+			byCode := "/v3/payscore/permissions/authorization-code/CODE-1?service_id=" + f.serviceID()
+			byOpenID := "/v3/payscore/permissions/openid/" + openid + "?" + url.Values{"service_id": {f.serviceID()}, "appid": {f.appid()}}.Encode()
+			var p map[string]any
+			get := func(uri string) map[string]any {
+				p = map[string]any{}
+				status, e := f.v3("GET", uri, nil, &p)
+				require.Equal(t, 200, status, "%+v", e)
+				return p
+			}
+			get(byCode)
+			assert.Equal(t, "UNBINDUSER", p["authorization_state"])
+			assert.Nil(t, p["openid"])
+			status, e := f.v3("GET", byOpenID, nil, nil)
+			assert.Equal(t, 404, status)
+			assert.Equal(t, "请求操作的授权记录不存在", e.Message)
+			status, e = term.call(f, "CODE-1", openid)
+			if term.name == "by authorization_code" {
+				assert.Equal(t, 400, status, "nothing to terminate before the user authorises")
+			} else {
+				assert.Equal(t, 404, status, "%+v", e)
+			}
+
+			_, err := f.srv.AuthorizeUser(openid, mock.AuthorizeRequest{MchID: f.me.mchid, AuthorizationCode: "CODE-1"})
+			require.NoError(t, err)
+			f.settle()
+			get(byOpenID)
+			assert.Equal(t, "AVAILABLE", p["authorization_state"])
+			assert.Equal(t, "CODE-1", p["authorization_code"])
+			assert.Nil(t, p["notify_url"], "the openid query carries no notify_url")
+
+			f.advance(time.Hour)
+			status, e = term.call(f, "CODE-1", openid)
+			require.Equal(t, http.StatusNoContent, status, "%+v", e)
+			f.settle()
+			get(byCode)
+			assert.Equal(t, "UNAVAILABLE", p["authorization_state"])
+			assert.Equal(t, "2026-12-01T10:00:00.000+08:00", p["cancel_authorization_time"])
+			assert.Equal(t, "2026-12-01T09:00:00.000+08:00", p["authorization_success_time"])
+			require.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_CLOSE_SERVICE"}, f.rc.events())
+			closeEv := f.rc.callbacks()[1].Resource
+			assert.Equal(t, "USER_CLOSE_SERVICE", closeEv["user_service_status"])
+			assert.Equal(t, "20261201100000", closeEv["openorclose_time"])
+
+			status, _ = term.call(f, "CODE-1", openid)
+			assert.Equal(t, http.StatusNoContent, status, "terminating again changes nothing")
+			f.settle()
+			assert.Len(t, f.rc.events(), 2, "and fires nothing")
+
+			_, err = f.srv.AuthorizeUser(openid, mock.AuthorizeRequest{MchID: f.me.mchid})
+			require.NoError(t, err)
+			f.settle()
+			get(byCode)
+			assert.Equal(t, "AVAILABLE", p["authorization_state"], "re-authorizing reopens the record")
+			assert.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_CLOSE_SERVICE", "PAYSCORE.USER_OPEN_SERVICE"}, f.rc.events())
+
+			status, e = f.v3("POST", "/v3/payscore/permissions", map[string]any{"service_id": f.serviceID(), "appid": f.appid(), "authorization_code": "CODE-1"}, nil)
+			assert.Equal(t, 400, status, "a used authorization_code cannot be pre-authorized again")
+			assert.Equal(t, "INVALID_REQUEST", e.Code)
+		})
+	}
+}
+
+// Authorization events without a pre-authorization go to the merchant's
+// registered notify_url; without any, they are recorded as dropped.
+func TestPermissions_ConfiguredNotifyURL(t *testing.T) {
+	f := newFixture(t)
+	m, err := f.srv.CreateMerchant(mock.MerchantSpec{})
+	require.NoError(t, err)
+	rc := newReceiver(t, f.srv, m.APIv3Key)
+	require.NoError(t, f.srv.DeleteMerchant(m.MchID))
+	m, err = f.srv.CreateMerchant(mock.MerchantSpec{MchID: m.MchID, APIv3Key: m.APIv3Key, NotifyURL: rc.url()})
+	require.NoError(t, err)
+	_, err = f.srv.AuthorizeUser("oPlain", mock.AuthorizeRequest{MchID: m.MchID})
+	require.NoError(t, err)
+	f.settle()
+	ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: m.MchID})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	assert.Equal(t, rc.url(), ns[0].NotifyURL)
+	assert.Equal(t, "delivered", ns[0].State)
+	assert.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE"}, rc.events())
+
+	_, err = f.srv.AuthorizeUser("oPlain", mock.AuthorizeRequest{MchID: f.me.mchid}) // no notify_url anywhere
+	require.NoError(t, err)
+	ns, err = f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	assert.Equal(t, "dropped", ns[0].State)
+	require.Len(t, ns[0].Attempts, 1)
+	assert.Contains(t, ns[0].Attempts[0].Error, "no notify_url")
+	_, err = f.srv.Redeliver(ns[0].ID)
+	assert.Error(t, err, "nothing to send it to")
+}

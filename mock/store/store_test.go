@@ -1,0 +1,197 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSchema(t *testing.T) {
+	s := schema()
+	require.NoError(t, s.Validate())
+	for name, table := range s.Tables {
+		_, ok := table.Indexes["id"]
+		assert.True(t, ok, "table %s has the id index memdb requires", name)
+	}
+	assert.ElementsMatch(t, []string{tableMerchants, tablePermissions, tableOrders, tableNotifications, tableUsers}, keys(s.Tables))
+	assert.ElementsMatch(t, []string{tablePermissions, tableOrders, tableNotifications, tableUsers}, sessionTables, "reset drops every table but merchants")
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestKeyIndex(t *testing.T) {
+	idx := keyIndex[*Order]{parts: 3, key: func(o *Order) []string {
+		if o.OutOrderNo == "" {
+			return nil
+		}
+		return []string{o.MchID, o.Kind, o.OutOrderNo}
+	}}
+	tests := []struct {
+		name    string
+		call    func() (any, error)
+		want    any
+		wantErr bool
+	}{
+		{"object", func() (any, error) {
+			ok, b, err := idx.FromObject(&Order{MchID: "1", Kind: "k", OutOrderNo: "n"})
+			return []any{ok, string(b)}, err
+		}, []any{true, "1\x00k\x00n\x00"}, false},
+		{"object not in the index", func() (any, error) {
+			ok, b, err := idx.FromObject(&Order{MchID: "1"})
+			return []any{ok, b}, err
+		}, []any{false, []byte(nil)}, false},
+		{"object of another type", func() (any, error) { _, _, err := idx.FromObject("x"); return nil, err }, nil, true},
+		{"args", func() (any, error) { b, err := idx.FromArgs("1", "k", "n"); return string(b), err }, "1\x00k\x00n\x00", false},
+		{"too few args", func() (any, error) { _, err := idx.FromArgs("1"); return nil, err }, nil, true},
+		{"non-string arg", func() (any, error) { _, err := idx.FromArgs("1", 2, "n"); return nil, err }, nil, true},
+		{"prefix of whole parts", func() (any, error) { b, err := idx.PrefixFromArgs("123"); return string(b), err }, "123\x00", false},
+		{"empty prefix", func() (any, error) { b, err := idx.PrefixFromArgs(); return string(b), err }, "", false},
+		{"prefix too long", func() (any, error) { _, err := idx.PrefixFromArgs("1", "2", "3", "4"); return nil, err }, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.call()
+			if tt.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// A merchant's orders are exactly its own: the zero byte after each key part
+// keeps merchant 123's prefix from matching merchant 1234.
+func TestOrders_PrefixIsolation(t *testing.T) {
+	s := New()
+	tx := s.Write()
+	for _, o := range []*Order{
+		{MchID: "123", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "1"},
+		{MchID: "1234", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "2"},
+		{MchID: "123", Kind: KindPayAfter, OutOrderNo: "A", OrderID: "3"},
+	} {
+		require.NoError(t, tx.PutOrder(o))
+	}
+	tx.Commit()
+	r := s.Read()
+	os, err := r.Orders("123")
+	require.NoError(t, err)
+	assert.Len(t, os, 2)
+	all, err := r.Orders("")
+	require.NoError(t, err)
+	assert.Len(t, all, 3)
+	o, err := r.Order("123", KindPayAfter, "A")
+	require.NoError(t, err)
+	assert.Equal(t, "3", o.OrderID, "kinds keep separate out_order_no spaces")
+	byQuery, err := r.OrderByQueryID("1234", KindServiceOrder, (&Order{OrderID: "2"}).QueryID())
+	require.NoError(t, err)
+	assert.Equal(t, "1234", byQuery.MchID)
+	_, err = r.Order("12", KindServiceOrder, "A")
+	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+func TestOrder_Copy(t *testing.T) {
+	amount := int64(5)
+	orig := &Order{
+		PostPayments: []PostPayment{{Name: "a", Amount: &amount}},
+		Location:     &Location{StartLocation: "s"},
+		Collection:   &Collection{Details: make([]CollectionDetail, 1, 4)},
+		Events:       make([]Event, 1, 4),
+	}
+	c := orig.Copy()
+	c.PostPayments[0].Name = "b"
+	c.Location.EndLocation = "e"
+	c.Collection.Details = append(c.Collection.Details, CollectionDetail{Seq: 2})
+	c.Collection.State = "USER_PAID"
+	c.AddEvent(Event{Type: "state"})
+	c.Events[0].Summary = "changed"
+	assert.Equal(t, "a", orig.PostPayments[0].Name)
+	assert.Empty(t, orig.Location.EndLocation)
+	assert.Len(t, orig.Collection.Details, 1)
+	assert.Empty(t, orig.Collection.State)
+	assert.Len(t, orig.Events, 1)
+	assert.Equal(t, Event{}, orig.Events[:2][1], "an append to the copy never writes into the stored array")
+}
+
+func TestPermissionByOpenID_PrefersAvailable(t *testing.T) {
+	s := New()
+	tx := s.Write()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	require.NoError(t, tx.PutPermission(&Permission{ID: "old", MchID: "1", ServiceID: "s", OpenID: "o", State: PermissionAvailable, UpdatedAt: now}))
+	require.NoError(t, tx.PutPermission(&Permission{ID: "new", MchID: "1", ServiceID: "s", OpenID: "o", State: PermissionUnavailable, UpdatedAt: now.Add(time.Hour)}))
+	require.NoError(t, tx.PutPermission(&Permission{ID: "unbound", MchID: "1", ServiceID: "s", AuthorizationCode: "c", State: PermissionUnbound}))
+	tx.Commit()
+	p, err := s.Read().PermissionByOpenID("1", "s", "o")
+	require.NoError(t, err)
+	assert.Equal(t, "old", p.ID, "the authorization in force wins over a later ended one")
+	_, err = s.Read().PermissionByOpenID("1", "s", "other")
+	assert.ErrorIs(t, err, ErrNotFound)
+	p, err = s.Read().PermissionByCode("1", "s", "c")
+	require.NoError(t, err)
+	assert.Equal(t, "unbound", p.ID)
+}
+
+func TestDeleteMerchantAndReset(t *testing.T) {
+	s := New()
+	tx := s.Write()
+	for _, id := range []string{"1", "2"} {
+		require.NoError(t, tx.InsertMerchant(&Merchant{MchID: id}))
+		require.NoError(t, tx.PutOrder(&Order{MchID: id, Kind: KindServiceOrder, OutOrderNo: "A", OrderID: id}))
+		require.NoError(t, tx.PutPermission(&Permission{ID: "p" + id, MchID: id, ServiceID: "s"}))
+		require.NoError(t, tx.PutNotification(&Notification{ID: "n" + id, MchID: id, OrderKind: KindServiceOrder, OutOrderNo: "A"}))
+	}
+	require.NoError(t, tx.PutUser(&User{OpenID: "o"}))
+	assert.ErrorIs(t, tx.InsertMerchant(&Merchant{MchID: "1"}), ErrExists)
+	tx.Commit()
+
+	tx = s.Write()
+	require.NoError(t, tx.DeleteMerchant("1"))
+	tx.Commit()
+	r := s.Read()
+	_, err := r.Merchant("1")
+	assert.ErrorIs(t, err, ErrNotFound)
+	os, _ := r.Orders("1")
+	assert.Empty(t, os)
+	ps, _ := r.PermissionsOfMerchant("1")
+	assert.Empty(t, ps)
+	_, err = r.Notification("n1")
+	assert.ErrorIs(t, err, ErrNotFound)
+	_, err = r.Notification("n2")
+	assert.NoError(t, err, "other merchants' data stays")
+
+	tx = s.Write()
+	assert.ErrorIs(t, tx.DeleteMerchant("1"), ErrNotFound)
+	require.NoError(t, tx.Reset())
+	tx.Commit()
+	r = s.Read()
+	ms, _ := r.Merchants()
+	assert.Len(t, ms, 1, "reset keeps merchants")
+	all, _ := r.Orders("")
+	assert.Empty(t, all)
+	ns, _ := r.Notifications()
+	assert.Empty(t, ns)
+	_, err = first[*User](r, tableUsers, "id", "o")
+	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+func TestWriteTxn_DeferRunsOnlyAfterCommit(t *testing.T) {
+	s := New()
+	ran := 0
+	tx := s.Write()
+	tx.Defer(func() { ran++ })
+	tx.Abort()
+	assert.Zero(t, ran, "an aborted change fires nothing")
+	tx = s.Write()
+	tx.Defer(func() { ran++ })
+	tx.Commit()
+	assert.Equal(t, 1, ran)
+}
