@@ -85,7 +85,7 @@ func TestSandbox_UserSide(t *testing.T) {
 		"api", "state", // created
 		"state", "notification", "callback", // confirmed, USER_CONFIRM delivered
 		"api", "state", // completed
-		"deduction", // failed: wallet
+		"deduction",                                      // failed: wallet
 		"deduction", "state", "notification", "callback", // the user paid, USER_PAID delivered
 	}, types)
 
