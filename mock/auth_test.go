@@ -25,7 +25,12 @@ func TestAuthenticate_Rejections(t *testing.T) {
 	other, err := identity.NewKey()
 	require.NoError(t, err)
 
-	const uri = "/v3/certificates"
+	// A create request: if authentication let any of these through, an order
+	// would exist afterwards.
+	const uri = "/v3/payscore/serviceorder"
+	body := []byte(`{"out_order_no":"AUTH-1","appid":"wxd678efh567hg6787","service_id":"500001","service_introduction":"网约车",` +
+		`"time_range":{"start_time":"` + protocol.Format14(mock.TestStart) + `"},"risk_fund":{"name":"ESTIMATE_ORDER_COST","amount":100},` +
+		`"notify_url":"https://example.com/notify"}`)
 	now := time.Now().Unix()
 	// with returns a correctly signed request, then lets the case break it.
 	type breaker func(t *testing.T, r *http.Request)
@@ -59,14 +64,15 @@ func TestAuthenticate_Rejections(t *testing.T) {
 		}, 400, "INVALID_REQUEST", "signature", "missing", false},
 		{"unknown mchid", "", replaceAuth(`mchid="`+me.mchid+`"`, `mchid="1900000001"`), 401, "SIGN_ERROR", "mchid", "not registered", true},
 		{"unknown serial", "", replaceAuth(me.serial, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"), 401, "SIGN_ERROR", "serial_no", "is not the API certificate", true},
-		{"signed by another key", "", resign(merchantKey{mchid: me.mchid, serial: me.serial, key: other}, "GET", uri, nil, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
-		{"tampered body", "", resign(me, "GET", uri, []byte("{}"), now), 401, "SIGN_ERROR", "signature", "sign not match", true},
-		{"tampered path", "", resign(me, "GET", "/v3/Certificates", nil, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
-		{"tampered query", uri + "?algorithm_type=RSA", resign(me, "GET", uri, nil, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
-		{"tampered method", "", resign(me, "POST", uri, nil, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
-		{"timestamp 6 minutes old", "", resign(me, "GET", uri, nil, now-360), 401, "SIGN_ERROR", "timestamp", "at most 5m0s", true},
-		{"timestamp 6 minutes ahead", "", resign(me, "GET", uri, nil, now+360), 401, "SIGN_ERROR", "timestamp", "at most 5m0s", true},
-		{"timestamp in milliseconds", "", resign(me, "GET", uri, nil, now*1000), 401, "SIGN_ERROR", "timestamp", "milliseconds", true},
+		{"signed by another key", "", resign(merchantKey{mchid: me.mchid, serial: me.serial, key: other}, "POST", uri, body, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
+		{"tampered body", "", resign(me, "POST", uri, append(body[:len(body)-1:len(body)-1], ` ,"attach":"x"}`...), now), 401, "SIGN_ERROR", "signature", "sign not match", true},
+		{"body signed without the bytes sent", "", resign(me, "POST", uri, nil, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
+		{"tampered path", "", resign(me, "POST", "/v3/payscore/serviceOrder", body, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
+		{"tampered query", uri + "?debug=1", resign(me, "POST", uri, body, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
+		{"tampered method", "", resign(me, "PUT", uri, body, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
+		{"timestamp 6 minutes old", "", resign(me, "POST", uri, body, now-360), 401, "SIGN_ERROR", "timestamp", "at most 5m0s", true},
+		{"timestamp 6 minutes ahead", "", resign(me, "POST", uri, body, now+360), 401, "SIGN_ERROR", "timestamp", "at most 5m0s", true},
+		{"timestamp in milliseconds", "", resign(me, "POST", uri, body, now*1000), 401, "SIGN_ERROR", "timestamp", "milliseconds", true},
 		{"signature not base64", "", func(t *testing.T, r *http.Request) {
 			a, _ := protocol.ParseAuthorization(r.Header.Get("Authorization"))
 			a.Signature = "not*base64"
@@ -86,15 +92,15 @@ func TestAuthenticate_Rejections(t *testing.T) {
 			if tt.uri != "" {
 				sent = tt.uri
 			}
-			req := me.request(t, ts, "GET", sent, nil)
+			req := me.request(t, ts, "POST", sent, body)
 			tt.brk(t, req)
-			resp, body := send(t, req)
-			assert.Equal(t, tt.status, resp.StatusCode, string(body))
-			verifyResponse(t, srv.Platform(), resp, body)
-			e := decodeError(t, body)
+			resp, raw := send(t, req)
+			assert.Equal(t, tt.status, resp.StatusCode, string(raw))
+			verifyResponse(t, srv.Platform(), resp, raw)
+			e := decodeError(t, raw)
 			assert.Equal(t, tt.code, e.Code)
 			assert.NotEmpty(t, e.Message)
-			require.NotNil(t, e.Detail, string(body))
+			require.NotNil(t, e.Detail, string(raw))
 			assert.Equal(t, tt.field, e.Detail["field"])
 			issue, _ := e.Detail["issue"].(string)
 			if inner, ok := e.Detail["detail"].(map[string]any); ok {
@@ -104,10 +110,10 @@ func TestAuthenticate_Rejections(t *testing.T) {
 			if tt.signedInfo {
 				assert.Equal(t, "authorization", e.Detail["location"])
 				si, ok := e.Detail["sign_information"].(map[string]any)
-				require.True(t, ok, "a SIGN_ERROR shows what was verified: %s", body)
+				require.True(t, ok, "a SIGN_ERROR shows what was verified: %s", raw)
 				a, err := protocol.ParseAuthorization(req.Header.Get("Authorization"))
 				require.NoError(t, err)
-				want := string(protocol.RequestMessage("GET", sent, a.Timestamp, a.NonceStr, nil))
+				want := string(protocol.RequestMessage("POST", sent, a.Timestamp, a.NonceStr, body))
 				assert.Equal(t, want, si["truncated_sign_message"], "the message the mock verified")
 				assert.Equal(t, float64(len(want)), si["sign_message_length"])
 				assert.Equal(t, sent, si["url"])
@@ -126,6 +132,16 @@ func TestAuthenticate_Rejections(t *testing.T) {
 	after, err := srv.Merchants()
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "rejected requests change no state")
+	orders, err := srv.Orders(mock.OrderFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, orders, "no rejected create made an order")
+
+	// The same request, signed correctly, does.
+	resp, raw := send(t, me.request(t, ts, "POST", uri, body))
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(raw))
+	orders, err = srv.Orders(mock.OrderFilter{})
+	require.NoError(t, err)
+	assert.Len(t, orders, 1)
 }
 
 func TestAuthenticate_Accepts(t *testing.T) {
