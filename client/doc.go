@@ -39,19 +39,45 @@
 //	)
 //	if err != nil { ... }
 //
+//	order, err := c.CreateServiceOrder(ctx, client.CreateServiceOrderRequest{
+//		OutOrderNo:          "RIDE-20261201-0001",
+//		AppID:               appID,
+//		ServiceID:           serviceID,
+//		ServiceIntroduction: "网约车出行",
+//		PostPayments:        []client.Payment{{Name: "预估车费", Amount: client.Fen(5000)}},
+//		TimeRange:           client.TimeRange{StartTime: client.StartOnAccept},
+//		RiskFund:            client.RiskFund{Name: client.RiskFundEstimateOrderCost, Amount: 10000},
+//		NotifyURL:           "https://merchant.example/wechatpay/notify",
+//	})
+//	if err != nil { ... }
+//	// order.State is CREATED; order.Package goes to the front end.
+//
 //	http.Handle("/wechatpay/notify", c.NotificationHandler(func(ctx context.Context, n *client.Notification) error {
-//		var order struct {
-//			OutOrderNo string `json:"out_order_no"`
-//			State      string `json:"state"`
+//		switch n.EventType {
+//		case client.EventUserConfirm, client.EventUserPaid:
+//			ev, err := n.ServiceOrderEvent()
+//			if err != nil {
+//				return err // 500: WeChat Pay delivers again later
+//			}
+//			return markOrder(ctx, n.ID, ev.OutOrderNo, ev.State) // must be idempotent
 //		}
-//		if err := n.Decode(&order); err != nil {
-//			return err // 500: WeChat Pay delivers again later
-//		}
-//		return markOrder(ctx, n.ID, order.OutOrderNo, order.State) // must be idempotent
+//		return nil
 //	}))
 //
-// Errors: an answer with a non-2xx status is an *APIError (use IsCode, e.g.
-// IsCode(err, client.CodeOrderNotExist)); a 2xx answer that fails
+// The Pay Score API has one method per endpoint: UserServiceState and the
+// authorization calls (CreatePermission, PermissionByCode,
+// PermissionByOpenID, TerminatePermissionByCode, TerminatePermissionByOpenID,
+// TerminateUserService), and the service-order calls (CreateServiceOrder,
+// QueryServiceOrder, CancelServiceOrder, CompleteServiceOrder,
+// ModifyServiceOrder, PayServiceOrder, SyncServiceOrder,
+// DirectCompleteServiceOrder). Callbacks decode into ServiceOrderEvent and
+// PermissionEvent (Notification.ServiceOrderEvent and
+// Notification.PermissionEvent).
+//
+// Errors: a request that can be seen to be wrong locally (a missing field,
+// a text too long, amounts that do not add up) is a *ValidationError and is
+// not sent; an answer with a non-2xx status is an *APIError (use IsCode,
+// e.g. IsCode(err, client.CodeOrderNotExist)); a 2xx answer that fails
 // verification is a *VerificationError; a rejected callback is a
 // *NotificationError. The last two wrap sentinel errors such as
 // ErrStaleTimestamp and ErrSignatureProbe for errors.Is.

@@ -304,6 +304,18 @@ aQIDAQAB
 	require.NoError(t, err)
 	assert.Equal(t, "PAYSCORE.USER_CONFIRM", n.EventType)
 	assert.Contains(t, string(n.Plaintext), `"state_description":"USER_CONFIRM"`)
+
+	ev, err := n.ServiceOrderEvent()
+	require.NoError(t, err)
+	assert.Equal(t, client.ServiceOrderEvent{ServiceOrder: client.ServiceOrder{
+		AppID:            "wxd678efh567hg6787",
+		MchID:            "1230000109",
+		OutOrderNo:       "1234323JKHDFE1243252",
+		ServiceID:        "500001",
+		OpenID:           "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+		State:            client.StateDoing,
+		StateDescription: client.DescriptionUserConfirm,
+	}}, *ev)
 }
 
 func TestClient_NotificationHandler(t *testing.T) {
