@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/payscore"
+	"github.com/mockpay/mockpay/mock/refund"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -125,9 +127,14 @@ func (s *Server) queryServiceOrder(c *call) reply {
 	}))
 }
 
-// orderCall is the shape of the calls on one order: path, body, domain.
+// orderCall is the shape of the calls on one service order: path, body, domain.
 func orderCall[T, R any](c *call, do func(m *store.Merchant, outOrderNo string, req *T) (R, error)) reply {
-	no, err := c.pathOrderNo(store.KindServiceOrder)
+	return kindCall(c, store.KindServiceOrder, do)
+}
+
+// kindCall is orderCall for either order API.
+func kindCall[T, R any](c *call, kind string, do func(m *store.Merchant, outOrderNo string, req *T) (R, error)) reply {
+	no, err := c.pathOrderNo(kind)
 	if err != nil {
 		return fail(err)
 	}
@@ -155,4 +162,49 @@ func (s *Server) directCompleteServiceOrder(c *call) reply {
 	}
 	c.orderKind, c.outOrderNo = store.KindServiceOrder, req.OutOrderNo
 	return answer(s.payscore.DirectCompleteOrder(c.merchant, req))
+}
+
+// The legacy payafter-orders API (protocol.md §5).
+
+func (s *Server) createPayAfter(c *call) reply {
+	req, bad := decode[payscore.CreatePayAfterRequest](c)
+	if bad != nil {
+		return *bad
+	}
+	c.orderKind, c.outOrderNo = store.KindPayAfter, req.OutOrderNo
+	return answer(s.payscore.CreatePayAfter(c.merchant, req, c.r.Header.Get(protocol.HeaderSerial)))
+}
+
+func (s *Server) queryPayAfter(c *call) reply {
+	q := c.r.URL.Query()
+	c.orderKind, c.outOrderNo = store.KindPayAfter, q.Get("out_order_no")
+	return answer(s.payscore.QueryPayAfter(c.merchant, payscore.OrderQuery{
+		OutOrderNo: q.Get("out_order_no"), QueryID: q.Get("query_id"), ServiceID: q.Get("service_id"), AppID: q.Get("appid"),
+	}))
+}
+
+func (s *Server) cancelPayAfter(c *call) reply {
+	return kindCall(c, store.KindPayAfter, s.payscore.CancelPayAfter)
+}
+
+func (s *Server) completePayAfter(c *call) reply {
+	return kindCall(c, store.KindPayAfter, s.payscore.CompletePayAfter)
+}
+
+func (s *Server) syncPayAfter(c *call) reply {
+	return kindCall(c, store.KindPayAfter, s.payscore.SyncPayAfter)
+}
+
+// Refunds of Pay Score charges (protocol.md §7).
+
+func (s *Server) createRefund(c *call) reply {
+	req, bad := decode[refund.Request](c)
+	if bad != nil {
+		return *bad
+	}
+	return answer(s.refunds.Create(c.merchant, req))
+}
+
+func (s *Server) queryRefund(c *call) reply {
+	return answer(s.refunds.Query(c.merchant, c.vars["out_refund_no"]))
 }

@@ -78,6 +78,21 @@ func (p *platform) signerFor(m *store.Merchant, requested string) signer {
 	return p.cert
 }
 
+// decrypt opens a sensitive request field encrypted for the identity that
+// serial (the request's Wechatpay-Serial) names.
+func (p *platform) decrypt(serial, ciphertext string) (string, error) {
+	var key *rsa.PrivateKey
+	switch serial {
+	case p.certSerial:
+		key = p.cert.key
+	case p.publicKeyID:
+		key = p.pubKey.key
+	default:
+		return "", fmt.Errorf("Wechatpay-Serial %q names neither the platform certificate nor the WeChat Pay public key", serial)
+	}
+	return protocol.DecryptSensitive(key, ciphertext)
+}
+
 // signedHeaders are the Wechatpay-* headers of a signed response or callback.
 type signedHeaders struct {
 	Timestamp string

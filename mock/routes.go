@@ -34,6 +34,13 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/v3/payscore/serviceorder/{out_order_no}/complete", s.api(s.completeServiceOrder)},
 		{"POST", "/v3/payscore/serviceorder/{out_order_no}/pay", s.api(s.payServiceOrder)},
 		{"POST", "/v3/payscore/serviceorder/{out_order_no}/sync", s.api(s.syncServiceOrder)},
+		{"POST", "/v3/payscore/payafter-orders", s.api(s.createPayAfter)},
+		{"GET", "/v3/payscore/payafter-orders", s.api(s.queryPayAfter)},
+		{"POST", "/v3/payscore/payafter-orders/{out_order_no}/cancel", s.api(s.cancelPayAfter)},
+		{"POST", "/v3/payscore/payafter-orders/{out_order_no}/complete", s.api(s.completePayAfter)},
+		{"POST", "/v3/payscore/payafter-orders/{out_order_no}/sync", s.api(s.syncPayAfter)},
+		{"POST", "/v3/refund/domestic/refunds", s.api(s.createRefund)},
+		{"GET", "/v3/refund/domestic/refunds/{out_refund_no}", s.api(s.queryRefund)},
 	}
 }
 

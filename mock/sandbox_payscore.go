@@ -48,14 +48,18 @@ func (s *Server) RevokeUser(openid string, req RevokeRequest) (payscore.Permissi
 	return s.payscore.Revoke(req.MchID, openid, req.ServiceID)
 }
 
-// Wallet is a user's wallet; a nil balance is unlimited.
+// Wallet is a user's wallet.
 type Wallet struct {
+	// Balance is what deductions may take, in fen; nil is unlimited.
 	Balance *int64 `json:"balance"`
+	// RefundOutcome is how refunds to the user end: SUCCESS (the default),
+	// ABNORMAL (say, a frozen card) or CLOSED.
+	RefundOutcome string `json:"refund_outcome,omitempty"`
 }
 
-// SetWallet sets what deductions from the user may take (PUT /sandbox/users/{openid}/wallet).
+// SetWallet sets the user's wallet (PUT /sandbox/users/{openid}/wallet).
 func (s *Server) SetWallet(openid string, w Wallet) error {
-	return s.payscore.SetWallet(openid, w.Balance)
+	return s.payscore.SetWallet(openid, w.Balance, w.RefundOutcome)
 }
 
 // User is a sandbox user: wallet and authorizations.
@@ -76,7 +80,7 @@ func (s *Server) User(openid string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance}, Authorizations: []payscore.Permission{}}
+	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance, RefundOutcome: u.RefundOutcome}, Authorizations: []payscore.Permission{}}
 	for _, p := range ps {
 		out.Authorizations = append(out.Authorizations, payscore.PermissionView(p))
 	}
@@ -88,17 +92,44 @@ type OrderFilter struct {
 	MchID, OpenID, State, Kind string
 }
 
-// SandboxOrder is an order as the sandbox shows it: the API's view of it,
-// what kind it is, and its timeline.
+// SandboxOrder is an order as the sandbox shows it: the API's own view of
+// it (a service order or a legacy payafter order), what kind it is, and its
+// timeline. In JSON the view's fields and the sandbox's sit side by side.
 type SandboxOrder struct {
-	Kind string `json:"kind"`
-	payscore.Order
+	Kind       string `json:"kind"`
+	OutOrderNo string `json:"out_order_no"`
+	State      string `json:"state"`
+	OpenID     string `json:"openid,omitempty"`
 	// QueryID is what WeChat hands the merchant's front end when the user
 	// leaves the confirm page; the sandbox shows it so tests can query by it.
 	QueryID   string          `json:"query_id"`
 	CreatedAt string          `json:"created_at"`
 	UpdatedAt string          `json:"updated_at"`
 	Timeline  []TimelineEntry `json:"timeline,omitempty"`
+	// View is the order as its query API returns it: a payscore.Order or a
+	// payscore.PayAfterOrder.
+	View any `json:"-"`
+}
+
+// MarshalJSON writes the view's fields and the sandbox's in one object.
+func (o SandboxOrder) MarshalJSON() ([]byte, error) {
+	raw, err := protocol.MarshalJSON(o.View)
+	if err != nil {
+		return nil, err
+	}
+	fields := map[string]json.RawMessage{}
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, err
+	}
+	type plain SandboxOrder // without this method
+	own, err := protocol.MarshalJSON(plain(o))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(own, &fields); err != nil {
+		return nil, err
+	}
+	return protocol.MarshalJSON(fields)
 }
 
 // TimelineEntry is one thing that happened to an order.
@@ -119,28 +150,43 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 		if f.OpenID != "" && o.OpenID != f.OpenID || f.State != "" && o.State != f.State || f.Kind != "" && o.Kind != f.Kind {
 			continue
 		}
-		out = append(out, sandboxOrder(o))
+		out = append(out, s.sandboxOrder(o))
 	}
 	slices.SortStableFunc(out, func(a, b SandboxOrder) int { return cmp.Compare(b.CreatedAt, a.CreatedAt) })
 	return out, nil
 }
 
-func sandboxOrder(o *store.Order) SandboxOrder {
-	return SandboxOrder{
-		Kind: o.Kind, Order: payscore.View(o), QueryID: o.QueryID(),
+func (s *Server) sandboxOrder(o *store.Order) SandboxOrder {
+	so := SandboxOrder{
+		Kind: o.Kind, OutOrderNo: o.OutOrderNo, State: o.State, OpenID: o.OpenID, QueryID: o.QueryID(),
 		CreatedAt: protocol.FormatRFC3339(o.CreatedAt), UpdatedAt: protocol.FormatRFC3339(o.UpdatedAt),
+		View: payscore.View(o),
 	}
+	if o.Kind == store.KindPayAfter {
+		so.View = payscore.PayAfterView(o, s.clock.Now())
+	}
+	return so
+}
+
+// findOrder finds a merchant's order by out_order_no: a service order, or
+// else a payafter order.
+func findOrder(tx store.ReadTxn, mchid, outOrderNo string) (*store.Order, error) {
+	for _, kind := range []string{store.KindServiceOrder, store.KindPayAfter} {
+		o, err := tx.Order(mchid, kind, outOrderNo)
+		if !errors.Is(err, store.ErrNotFound) {
+			return o, err
+		}
+	}
+	return nil, apierr.Newf(apierr.NotFound, "merchant %s has no order %s", mchid, outOrderNo)
 }
 
 // Order returns one order with its timeline (GET /sandbox/orders/{mchid}/{out_order_no}):
-// the API calls about it, its state changes and deductions, and every
-// callback attempt.
+// the API calls about it, its state changes, deductions and refunds, and
+// every callback attempt. A service order is found before a payafter order
+// with the same out_order_no.
 func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 	tx := s.store.Read()
-	o, err := tx.Order(mchid, store.KindServiceOrder, outOrderNo)
-	if errors.Is(err, store.ErrNotFound) {
-		return SandboxOrder{}, apierr.Newf(apierr.NotFound, "merchant %s has no order %s", mchid, outOrderNo)
-	}
+	o, err := findOrder(tx, mchid, outOrderNo)
 	if err != nil {
 		return SandboxOrder{}, err
 	}
@@ -179,7 +225,7 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
-	so := sandboxOrder(o)
+	so := s.sandboxOrder(o)
 	for _, e := range es {
 		so.Timeline = append(so.Timeline, e.e)
 	}
@@ -192,33 +238,45 @@ type ConfirmRequest struct {
 	OpenID string `json:"openid,omitempty"`
 }
 
-// ConfirmOrder is the user confirming the order in WeChat (PAYSCORE.USER_CONFIRM).
+// ConfirmOrder is the user confirming the order in WeChat: a service order
+// fires PAYSCORE.USER_CONFIRM; a payafter order is accepted, which issues
+// its finish_ticket, and fires PAYSCORE.USER_ACCEPTED.
 func (s *Server) ConfirmOrder(mchid, outOrderNo string, req ConfirmRequest) (SandboxOrder, error) {
-	if err := s.payscore.ConfirmOrder(mchid, outOrderNo, req.OpenID); err != nil {
-		return SandboxOrder{}, sandboxOrderError(mchid, outOrderNo, err)
+	o, err := findOrder(s.store.Read(), mchid, outOrderNo)
+	if err != nil {
+		return SandboxOrder{}, err
+	}
+	confirm := s.payscore.ConfirmOrder
+	if o.Kind == store.KindPayAfter {
+		confirm = s.payscore.ConfirmPayAfter
+	}
+	if err := confirm(mchid, outOrderNo, req.OpenID); err != nil {
+		return SandboxOrder{}, sandboxOrderError(err)
 	}
 	return s.Order(mchid, outOrderNo)
 }
 
 // UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID).
 func (s *Server) UserPay(mchid, outOrderNo string) (SandboxOrder, error) {
-	if err := s.payscore.UserPayOrder(mchid, outOrderNo); err != nil {
-		return SandboxOrder{}, sandboxOrderError(mchid, outOrderNo, err)
+	o, err := findOrder(s.store.Read(), mchid, outOrderNo)
+	if err != nil {
+		return SandboxOrder{}, err
+	}
+	pay := s.payscore.UserPayOrder
+	if o.Kind == store.KindPayAfter {
+		pay = s.payscore.UserPayPayAfter
+	}
+	if err := pay(mchid, outOrderNo); err != nil {
+		return SandboxOrder{}, sandboxOrderError(err)
 	}
 	return s.Order(mchid, outOrderNo)
 }
 
-// sandboxOrderError turns domain refusals into sandbox answers: an unknown
-// order is a 404, a state that does not allow the user's action a 409.
-func sandboxOrderError(mchid, outOrderNo string, err error) error {
+// sandboxOrderError turns the state machine's refusal of a user's action
+// into the sandbox's 409.
+func sandboxOrderError(err error) error {
 	var ae *apierr.Error
-	if !errors.As(err, &ae) {
-		return err
-	}
-	switch {
-	case ae.Code == apierr.OrderNotExist:
-		return apierr.Newf(apierr.NotFound, "merchant %s has no order %s", mchid, outOrderNo)
-	case ae.Detail != nil && ae.Detail.Field == "state":
+	if errors.As(err, &ae) && ae.Detail != nil && ae.Detail.Field == "state" {
 		return apierr.New(apierr.Conflict, ae.Detail.Issue)
 	}
 	return err

@@ -15,6 +15,7 @@ import (
 	"github.com/mockpay/mockpay/mock/identity"
 	"github.com/mockpay/mockpay/mock/notify"
 	"github.com/mockpay/mockpay/mock/payscore"
+	"github.com/mockpay/mockpay/mock/refund"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// DeductionDelay is how long after completion (or a pay call) the
 	// deduction happens, in domain time; 0 means 5 s.
 	DeductionDelay time.Duration
+	// RefundDelay is how long a refund stays PROCESSING, in domain time;
+	// 0 means 5 s.
+	RefundDelay time.Duration
 }
 
 // Server is the mock WeChat Pay Score API. It is an http.Handler: mount it
@@ -63,6 +67,7 @@ type Server struct {
 	router   *mux.Router
 	notifier *notify.Notifier
 	payscore *payscore.Service
+	refunds  *refund.Service
 }
 
 // New builds a server: store, routes and workers. It opens no socket.
@@ -103,8 +108,10 @@ func New(opts Options) (*Server, error) {
 	s.requests = newRequestLog(size)
 	s.notifier = notify.New(s.store, s.clock, opts.CallbackClient, callbackSigner{s}, s.newID, s.log)
 	s.payscore = payscore.New(payscore.Config{
-		Store: s.store, Clock: s.clock, Notifier: s.notifier, NewID: s.newID, DeductionDelay: opts.DeductionDelay, Logger: s.log,
+		Store: s.store, Clock: s.clock, Notifier: s.notifier, NewID: s.newID, DeductionDelay: opts.DeductionDelay,
+		Decrypt: s.platform.decrypt, Logger: s.log,
 	})
+	s.refunds = refund.New(s.store, s.clock, s.notifier, s.newID, opts.RefundDelay, s.log)
 
 	specs := opts.Merchants
 	if specs == nil {

@@ -158,34 +158,9 @@ func requireAuthorization(tx store.ReadTxn, mchid, serviceID, openid string) err
 
 // QueryOrder returns an order (GET /v3/payscore/serviceorder).
 func (s *Service) QueryOrder(m *store.Merchant, q OrderQuery) (Order, error) {
-	c := newCheck(apierr.LocQuery)
-	switch {
-	case q.OutOrderNo == "" && q.QueryID == "":
-		c.fail("out_order_no", "必填性规则校验失败，out_order_no和query_id必须填写其中一个", "give out_order_no or query_id", nil)
-	case q.OutOrderNo != "" && q.QueryID != "":
-		c.rule("query_id", "out_order_no和query_id不能同时填写", "give out_order_no or query_id, not both", q.QueryID)
-	}
-	c.str("out_order_no", q.OutOrderNo, 32)
-	c.str("query_id", q.QueryID, 512)
-	c.reqStr("service_id", q.ServiceID, 32)
-	c.reqStr("appid", q.AppID, 32)
-	checkMerchant(m, q.AppID, q.ServiceID, c)
-	if err := c.result(); err != nil {
-		return Order{}, err
-	}
-	tx := s.store.Read()
-	var o *store.Order
-	var err error
-	if q.OutOrderNo != "" {
-		o, err = loadOrder(tx, m.MchID, store.KindServiceOrder, q.OutOrderNo)
-	} else if o, err = tx.OrderByQueryID(m.MchID, store.KindServiceOrder, q.QueryID); errors.Is(err, store.ErrNotFound) {
-		err = apierr.New(apierr.OrderNotExist, "订单不存在").WithDetail(apierr.Detail{Field: "query_id", Value: q.QueryID, Location: apierr.LocQuery, Issue: "no such order for this merchant"})
-	}
+	o, err := s.queryOrder(m, store.KindServiceOrder, q)
 	if err != nil {
 		return Order{}, err
-	}
-	if o.ServiceID != q.ServiceID || o.AppID != q.AppID {
-		return Order{}, errOrderNotExist(o.OutOrderNo)
 	}
 	return View(o), nil
 }
@@ -228,9 +203,9 @@ func (s *Service) note(o *store.Order, now time.Time, typ, summary string) {
 
 // setState moves o and notes the move on its timeline.
 func (s *Service) setState(o *store.Order, now time.Time, state, desc, why string) {
-	from := stageNames[StageOf(o)]
+	from := StageName(o)
 	o.State, o.StateDescription = state, desc
-	s.note(o, now, EventState, fmt.Sprintf("%s → %s (%s)", from, stageNames[StageOf(o)], why))
+	s.note(o, now, EventState, fmt.Sprintf("%s → %s (%s)", from, StageName(o), why))
 }
 
 // CancelOrder cancels an order (POST .../{out_order_no}/cancel). An
@@ -355,26 +330,37 @@ func (s *Service) scheduleDeduction(tx store.WriteTxn, key orderKey, why string)
 // stays USER_PAYING until a pay call, the user's payment or a sync.
 func (s *Service) deduct(key orderKey) {
 	_, err := s.change(key.mchid, key.kind, key.outOrderNo, OpDeduct, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		owed := o.Collection.PayingAmount
-		u, err := tx.User(o.OpenID)
-		if err != nil {
+		if o.Kind == store.KindPayAfter {
+			return s.deductPayAfter(tx, o, now)
+		}
+		if paid, err := s.debit(tx, o, o.Collection.PayingAmount, now); err != nil || !paid {
 			return err
-		}
-		if u.Balance != nil && *u.Balance < owed {
-			s.note(o, now, EventDeduction, fmt.Sprintf("deduction of %d fen failed: the wallet of %s holds %d", owed, o.OpenID, *u.Balance))
-			return nil
-		}
-		if u.Balance != nil {
-			left := *u.Balance - owed
-			if err := tx.PutUser(&store.User{OpenID: u.OpenID, Balance: &left}); err != nil {
-				return err
-			}
 		}
 		return s.collect(tx, o, now, PaidTypeNewton, now, "WeChat Pay deducted it from the user's wallet")
 	})
 	if err != nil && !isStateRefusal(err) {
 		s.log.Error("deduction", "order", key.String(), "err", err)
 	}
+}
+
+// debit takes owed from the user's sandbox wallet if it holds that much,
+// reporting whether it did; a failure is noted on the order's timeline.
+func (s *Service) debit(tx store.WriteTxn, o *store.Order, owed int64, now time.Time) (bool, error) {
+	u, err := tx.User(o.OpenID)
+	if err != nil {
+		return false, err
+	}
+	if u.Balance == nil {
+		return true, nil
+	}
+	if *u.Balance < owed {
+		s.note(o, now, EventDeduction, fmt.Sprintf("deduction of %d fen failed: the wallet of %s holds %d", owed, o.OpenID, *u.Balance))
+		return false, nil
+	}
+	left := *u.Balance - owed
+	nu := *u
+	nu.Balance = &left
+	return true, tx.PutUser(&nu)
 }
 
 // isStateRefusal reports whether err is the state machine saying no: for
@@ -391,7 +377,11 @@ func (s *Service) collect(tx store.WriteTxn, o *store.Order, now time.Time, paid
 	amount := col.PayingAmount
 	d := store.CollectionDetail{Seq: int64(len(col.Details) + 1), Amount: amount, PaidType: paidType, PaidTime: paidTime}
 	if paidType == PaidTypeNewton && amount > 0 {
-		d.TransactionID = s.NewTransactionID(now)
+		t, err := s.charge(tx, o, amount, now)
+		if err != nil {
+			return err
+		}
+		d.TransactionID = t.TransactionID
 	}
 	col.Details = append(col.Details, d)
 	col.PaidAmount += amount
@@ -403,6 +393,22 @@ func (s *Service) collect(tx store.WriteTxn, o *store.Order, now time.Time, paid
 		return nil
 	}
 	return s.notifyOrder(tx, o, now, "PAYSCORE.USER_PAID", "支付成功")
+}
+
+// charge records the WeChat Pay transaction a collection produced: the
+// charge that refunds name by transaction_id.
+func (s *Service) charge(tx store.WriteTxn, o *store.Order, amount int64, now time.Time) (*store.Transaction, error) {
+	t := &store.Transaction{
+		TransactionID: s.NewTransactionID(now),
+		MchID:         o.MchID,
+		OutTradeNo:    s.ids.Digits(32),
+		OrderKind:     o.Kind,
+		OutOrderNo:    o.OutOrderNo,
+		OpenID:        o.OpenID,
+		Amount:        amount,
+		PaidAt:        now,
+	}
+	return t, tx.InsertTransaction(t)
 }
 
 // notifyOrder enqueues a callback about o to its notify_url.
@@ -647,19 +653,28 @@ func directCompleteView(o *store.Order) Order {
 // mini-program (sandbox). openid names the user when the order does not.
 func (s *Service) ConfirmOrder(mchid, outOrderNo, openid string) error {
 	_, err := s.change(mchid, store.KindServiceOrder, outOrderNo, OpConfirm, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		switch {
-		case o.OpenID != "" && openid != "" && openid != o.OpenID:
-			return apierr.Newf(apierr.Conflict, "the order belongs to user %s, not %s", o.OpenID, openid)
-		case o.OpenID == "" && openid != "":
-			o.OpenID = openid
-		case o.OpenID == "":
-			o.OpenID = defaultOpenID(o.OrderID)
+		if err := s.bindUser(o, openid); err != nil {
+			return err
 		}
 		o.AcceptedAt = now
 		s.setState(o, now, StateDoing, DescUserConfirm, "the user confirmed in WeChat")
 		return s.notifyOrder(tx, o, now, "PAYSCORE.USER_CONFIRM", "确认订单")
 	})
 	return err
+}
+
+// bindUser sets the user who confirms an order: the one it was created
+// for, the one the sandbox names, or a stable default.
+func (s *Service) bindUser(o *store.Order, openid string) error {
+	switch {
+	case o.OpenID != "" && openid != "" && openid != o.OpenID:
+		return apierr.Newf(apierr.Conflict, "the order belongs to user %s, not %s", o.OpenID, openid)
+	case o.OpenID == "" && openid != "":
+		o.OpenID = openid
+	case o.OpenID == "":
+		o.OpenID = defaultOpenID(o.OrderID)
+	}
+	return nil
 }
 
 // UserPayOrder is the user paying what is outstanding in WeChat (sandbox),
@@ -671,10 +686,11 @@ func (s *Service) UserPayOrder(mchid, outOrderNo string) error {
 	return err
 }
 
-// expire ends a CREATED order that was never confirmed.
+// expire ends a CREATED order that was never confirmed (30 days for a
+// service order, an hour for a payafter order).
 func (s *Service) expire(key orderKey) {
 	_, err := s.change(key.mchid, key.kind, key.outOrderNo, OpExpire, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		s.setState(o, now, StateExpired, "", fmt.Sprintf("unconfirmed for %s", ExpiryAfter))
+		s.setState(o, now, StateExpired, "", "never confirmed")
 		return nil
 	})
 	if err != nil && !isStateRefusal(err) {

@@ -70,15 +70,34 @@ func TestCheck_Strings(t *testing.T) {
 	assert.NoError(t, none.result(), "no violation is a nil error, not a typed nil")
 }
 
-// Every operation has a row, every row a cell per stage.
+// Every operation has a row, every row a cell per stage, and every state
+// maps onto its own stage.
 func TestMachine_Complete(t *testing.T) {
-	for _, op := range []Op{OpCancel, OpComplete, OpModify, OpPay, OpSync, OpConfirm, OpUserPay, OpDeduct, OpExpire} {
-		row, ok := machine[op]
-		require.True(t, ok, "%s has a row", op)
-		assert.Len(t, row, int(numStages))
+	tables := map[string]struct {
+		m      *machine
+		ops    []Op
+		states []*store.Order
+	}{
+		"service orders": {&serviceOrders, []Op{OpCancel, OpComplete, OpModify, OpPay, OpSync, OpConfirm, OpUserPay, OpDeduct, OpExpire}, []*store.Order{
+			{State: StateCreated}, {State: StateDoing, StateDescription: DescUserConfirm}, {State: StateDoing, StateDescription: DescMchComplete},
+			{State: StateDone}, {State: StateRevoked}, {State: StateExpired},
+		}},
+		"payafter orders": {&payAfterOrders, []Op{OpCancel, OpComplete, OpSync, OpConfirm, OpUserPay, OpDeduct, OpExpire}, []*store.Order{
+			{State: StateCreated}, {State: StateUserAccepted}, {State: StateFinished}, {State: StateUserPaid}, {State: StateRevoked}, {State: StateExpired},
+		}},
 	}
-	for s := Created; s < numStages; s++ {
-		assert.NotEmpty(t, s.String())
+	for name, tt := range tables {
+		t.Run(name, func(t *testing.T) {
+			assert.Len(t, tt.m.cells, len(tt.ops))
+			for _, op := range tt.ops {
+				row, ok := tt.m.cells[op]
+				require.True(t, ok, "%s has a row", op)
+				assert.Len(t, row, len(tt.m.stages))
+			}
+			for i, o := range tt.states {
+				assert.Equal(t, i, tt.m.stageOf(o), "%s/%s", o.State, o.StateDescription)
+			}
+		})
 	}
 	err := allow(&store.Order{State: StateDone}, OpCancel)
 	var ae *apierr.Error
@@ -91,12 +110,12 @@ func TestMachine_Complete(t *testing.T) {
 
 func TestIDs(t *testing.T) {
 	n := 0
-	s := &Service{newID: func() string { n++; return fmt.Sprint(n) }}
-	a := s.digits(31)
+	s := New(Config{NewID: func() string { n++; return fmt.Sprint(n) }})
+	a := s.ids.Digits(31)
 	assert.Regexp(t, `^\d{31}$`, a)
 	n = 0
-	assert.Equal(t, a, s.digits(31), "ids follow the injected id source, so transcripts are reproducible")
-	assert.Len(t, s.token(64), 64)
+	assert.Equal(t, a, s.ids.Digits(31), "ids follow the injected id source, so transcripts are reproducible")
+	assert.Len(t, s.ids.Token(64), 64)
 	assert.Regexp(t, `^oMock[A-Za-z0-9_-]{23}$`, defaultOpenID("1000000000202612010000000000001"))
 	assert.Equal(t, defaultOpenID("x"), defaultOpenID("x"))
 }

@@ -2,7 +2,6 @@ package payscore
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
@@ -135,7 +134,7 @@ func (s *Service) PreAuthorize(m *store.Merchant, req *PreAuthorizeRequest) (Pre
 	p := &store.Permission{
 		ID: s.newID(), MchID: m.MchID, ServiceID: req.ServiceID, AppID: req.AppID,
 		AuthorizationCode: req.AuthorizationCode, State: store.PermissionUnbound, NotifyURL: req.NotifyURL,
-		ApplyToken: s.token(64), PreAuthDigest: dg, CreatedAt: now, UpdatedAt: now,
+		ApplyToken: s.ids.Token(64), PreAuthDigest: dg, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := tx.PutPermission(p); err != nil {
 		return PreAuthorizeResponse{}, err
@@ -381,18 +380,4 @@ func (s *Service) Revoke(mchid, openid, serviceID string) (Permission, error) {
 	}
 	tx.Commit()
 	return PermissionView(u), nil
-}
-
-// SetWallet sets what the user's deductions may take; nil is unlimited.
-func (s *Service) SetWallet(openid string, balance *int64) error {
-	if balance != nil && *balance < 0 {
-		return apierr.New(apierr.ParamError, fmt.Sprintf("balance %d must not be negative", *balance))
-	}
-	tx := s.store.Write()
-	defer tx.Abort()
-	if err := tx.PutUser(&store.User{OpenID: openid, Balance: balance}); err != nil {
-		return err
-	}
-	tx.Commit()
-	return nil
 }

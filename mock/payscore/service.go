@@ -16,6 +16,7 @@ import (
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/clock"
+	"github.com/mockpay/mockpay/mock/ids"
 	"github.com/mockpay/mockpay/mock/notify"
 	"github.com/mockpay/mockpay/mock/store"
 )
@@ -35,7 +36,9 @@ type Service struct {
 	clock          clock.Clock
 	notifier       *notify.Notifier
 	newID          func() string
+	ids            ids.Source
 	deductionDelay time.Duration
+	decrypt        func(serial, ciphertext string) (string, error)
 	log            *slog.Logger
 }
 
@@ -46,7 +49,10 @@ type Config struct {
 	Notifier       *notify.Notifier
 	NewID          func() string
 	DeductionDelay time.Duration // 0 means DefaultDeductionDelay
-	Logger         *slog.Logger
+	// Decrypt opens a sensitive field encrypted for the key serial names
+	// (protocol.EncryptSensitive).
+	Decrypt func(serial, ciphertext string) (string, error)
+	Logger  *slog.Logger
 }
 
 // New returns the domain service.
@@ -55,47 +61,22 @@ func New(c Config) *Service {
 	if d <= 0 {
 		d = DefaultDeductionDelay
 	}
-	return &Service{store: c.Store, clock: c.Clock, notifier: c.Notifier, newID: c.NewID, deductionDelay: d, log: c.Logger}
-}
-
-// digits derives n decimal digits from a fresh id, so that WeChat-shaped
-// numeric ids are as deterministic as the injected id source.
-func (s *Service) digits(n int) string {
-	out := make([]byte, 0, n)
-	for len(out) < n {
-		sum := sha256.Sum256([]byte(s.newID()))
-		for _, b := range sum {
-			if b < 250 { // 250 = 25×10 keeps the digits uniform
-				out = append(out, '0'+b%10)
-				if len(out) == n {
-					break
-				}
-			}
-		}
+	return &Service{
+		store: c.Store, clock: c.Clock, notifier: c.Notifier, newID: c.NewID, ids: ids.Source{NewID: c.NewID},
+		deductionDelay: d, decrypt: c.Decrypt, log: c.Logger,
 	}
-	return string(out)
-}
-
-// token derives an opaque token of n URL-safe characters from a fresh id.
-func (s *Service) token(n int) string {
-	var out []byte
-	for len(out) < n {
-		sum := sha256.Sum256([]byte(s.newID()))
-		out = append(out, base64.RawURLEncoding.EncodeToString(sum[:])...)
-	}
-	return string(out[:n])
 }
 
 // newOrderID is a 31-digit WeChat Pay service-order id: 1000000000, the
 // date, and 13 digits (like 1000000000201912021121095610061).
 func (s *Service) newOrderID(now time.Time) string {
-	return "1000000000" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.digits(13)
+	return "1000000000" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.ids.Digits(13)
 }
 
 // NewTransactionID is a 28-digit WeChat Pay transaction id: 4200, the date
 // and 16 digits. It is the id refunds name.
 func (s *Service) NewTransactionID(now time.Time) string {
-	return "4200" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.digits(16)
+	return "4200" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.ids.Digits(16)
 }
 
 // defaultOpenID is the openid a user gets when the merchant never named

@@ -59,6 +59,24 @@ type Order struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Events    []Event // the order's own timeline
+
+	// PayAfter holds what only a legacy payafter order has; nil for service
+	// orders. Its fees, discounts, risk_amount, service times and locations
+	// live in PostPayments, PostDiscounts, RiskFund, TimeRange and Location.
+	PayAfter *PayAfter
+}
+
+// PayAfter is the legacy 先享后付 part of an order (/v3/payscore/payafter-orders).
+type PayAfter struct {
+	RealStartTime       string
+	RealEndTime         string
+	RealStartLocation   string
+	RealEndLocation     string
+	FinishType          int
+	CancelReason        string
+	FinishTransactionID string
+	PaySuccTime         time.Time
+	PayType             string // MchChannelPayType after a sync
 }
 
 // PostPayment is a 后付费项目.
@@ -137,12 +155,14 @@ type Digest [16]byte
 // QueryID is the id WeChat hands the merchant's front end when the user
 // leaves the confirm page. It is derived from the order id rather than
 // stored: one string less per order (docs/performance.md).
-func (o *Order) QueryID() string { return derived("query_id", o.OrderID, 32) }
+func (o *Order) QueryID() string { return Derive("query_id", o.OrderID, 32) }
 
 // Package is the opaque package of wx.openBusinessView, derived like QueryID.
-func (o *Order) Package() string { return derived("package", o.OrderID, 64) }
+func (o *Order) Package() string { return Derive("package", o.OrderID, 64) }
 
-func derived(purpose, id string, n int) string {
+// Derive makes an opaque token of n URL-safe characters from an id and a
+// purpose: the same inputs always give the same token.
+func Derive(purpose, id string, n int) string {
 	var out []byte
 	for i := 0; len(out) < n; i++ {
 		sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%s", purpose, i, id)))
@@ -169,6 +189,10 @@ func (o *Order) Copy() *Order {
 		col := *o.Collection
 		col.Details = slices.Clone(o.Collection.Details)
 		c.Collection = &col
+	}
+	if o.PayAfter != nil {
+		p := *o.PayAfter
+		c.PayAfter = &p
 	}
 	// Clip so that appending to the copy never writes into the stored array.
 	c.Events = slices.Clip(o.Events)

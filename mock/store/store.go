@@ -40,10 +40,12 @@ var tableSchemas = []func() *memdb.TableSchema{
 	ordersTable,
 	notificationsTable,
 	usersTable,
+	transactionsTable,
+	refundsTable,
 }
 
 // sessionTables hold what a sandbox reset drops: everything but merchants.
-var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers}
+var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds}
 
 func schema() *memdb.DBSchema {
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}

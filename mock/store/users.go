@@ -14,6 +14,9 @@ type User struct {
 	// Balance is what deductions may take, in fen; nil means unlimited,
 	// which is every user's start.
 	Balance *int64
+	// RefundOutcome is how refunds to this user end: "" (SUCCESS),
+	// ABNORMAL (say, a frozen card) or CLOSED.
+	RefundOutcome string
 }
 
 func usersTable() *memdb.TableSchema {

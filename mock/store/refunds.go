@@ -1,0 +1,74 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+const tableRefunds = "refunds"
+
+// Refund states (status).
+const (
+	RefundProcessing = "PROCESSING"
+	RefundSuccess    = "SUCCESS"
+	RefundAbnormal   = "ABNORMAL"
+	RefundClosed     = "CLOSED"
+)
+
+// Refund is a refund of a Pay Score charge.
+type Refund struct {
+	MchID         string
+	OutRefundNo   string
+	RefundID      string
+	TransactionID string
+	OutTradeNo    string
+	Reason        string
+	NotifyURL     string
+	FundsAccount  string
+	Status        string
+	Total         int64 // the charge's amount
+	Amount        int64 // refunded by this refund
+	Digest        Digest
+	CreatedAt     time.Time
+	SuccessAt     time.Time
+}
+
+// Copy returns a copy to change and insert again.
+func (r *Refund) Copy() *Refund {
+	c := *r
+	return &c
+}
+
+func refundsTable() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableRefunds,
+		Indexes: map[string]*memdb.IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Refund]{parts: 2, key: func(r *Refund) []string {
+				return []string{r.MchID, r.OutRefundNo}
+			}}},
+			"transaction": {Name: "transaction", Indexer: keyIndex[*Refund]{parts: 2, key: func(r *Refund) []string {
+				return []string{r.MchID, r.TransactionID}
+			}}},
+		},
+	}
+}
+
+// Refund returns a merchant's refund by out_refund_no, or ErrNotFound.
+func (tx ReadTxn) Refund(mchid, outRefundNo string) (*Refund, error) {
+	return first[*Refund](tx, tableRefunds, "id", mchid, outRefundNo)
+}
+
+// RefundsOf returns the refunds of one charge.
+func (tx ReadTxn) RefundsOf(mchid, transactionID string) ([]*Refund, error) {
+	return all[*Refund](tx, tableRefunds, "transaction", mchid, transactionID)
+}
+
+// PutRefund inserts or replaces a refund.
+func (tx WriteTxn) PutRefund(r *Refund) error {
+	if err := tx.tx.Insert(tableRefunds, r); err != nil {
+		return fmt.Errorf("put refund %s: %w", r.OutRefundNo, err)
+	}
+	return nil
+}
