@@ -92,7 +92,22 @@ func (f *fixture) snapshot() string {
 	require.NoError(f.t, err)
 	u, err := f.srv.User("oBadInput")
 	require.NoError(f.t, err)
-	raw, err := json.Marshal([]any{orders, ns, u})
+	// Each order's timeline, but for the API calls (which a rejected call
+	// adds to the request log, not to the order), holds refunds and
+	// deductions too.
+	var timelines [][]mock.TimelineEntry
+	for _, o := range orders {
+		so, err := f.srv.Order(f.me.mchid, o.OutOrderNo)
+		require.NoError(f.t, err)
+		var own []mock.TimelineEntry
+		for _, e := range so.Timeline {
+			if e.Type != "api" {
+				own = append(own, e)
+			}
+		}
+		timelines = append(timelines, own)
+	}
+	raw, err := json.Marshal([]any{orders, ns, u, timelines})
 	require.NoError(f.t, err)
 	return string(raw)
 }
@@ -111,6 +126,21 @@ func TestBadInput(t *testing.T) {
 	require.NoError(t, f.srv.SetWallet(openid, mock.Wallet{Balance: new(int64)}))
 	f.advance(time.Minute) // the deduction fails: the wallet is empty
 	require.Equal(t, "DOING/MCH_COMPLETE", f.stageOf("BI-PAYING"))
+	f.advance(time.Minute)
+	// Legacy orders: one accepted, one finished with its charge failed.
+	for _, no := range []string{"BI-PA-ACC", "BI-PA-FIN", "BI-PA-CAN"} {
+		b := f.payAfterBody(no, no == "BI-PA-CAN", map[bool]string{true: "", false: openid}[no == "BI-PA-CAN"])
+		status, e := f.v3("POST", "/v3/payscore/payafter-orders", b, nil)
+		require.Equal(t, 200, status, "%+v", e)
+	}
+	f.advance(time.Minute)
+	finTicket := f.queryPayAfter("BI-PA-FIN")["finish_ticket"].(string)
+	status, e := f.v3("POST", "/v3/payscore/payafter-orders/BI-PA-FIN/complete", f.completePayAfterBody(finTicket, 1000), nil)
+	require.Equal(t, 200, status, "%+v", e)
+	accTicket := f.queryPayAfter("BI-PA-ACC")["finish_ticket"].(string)
+	// A charge to refund, from a user whose wallet is unlimited.
+	f.authorize("oBadRefund")
+	chargeID := f.paidServiceOrder("BI-CHARGE", "oBadRefund", 5000)
 	f.advance(time.Minute)
 
 	ref := func() map[string]any { return map[string]any{"appid": f.appid(), "service_id": f.serviceID()} }
@@ -249,6 +279,76 @@ func TestBadInput(t *testing.T) {
 		{"terminate by openid", "/v3/payscore/permissions/openid/" + openid + "/terminate", func() map[string]any {
 			return withRef(map[string]any{"reason": "用户注销"})
 		}, append([]badCase{missing("/service_id"), missing("/appid"), missing("/reason"), wrongType("/reason", []any{})}, append(unknownRef, commonBadBodies...)...)},
+
+		{"payafter create", "/v3/payscore/payafter-orders", func() map[string]any {
+			b := f.payAfterBody("BI-PA-NEW", true, "")
+			b["discounts"] = []any{map[string]any{"discount_name": "新客", "discount_desc": "首单"}}
+			return deepCopy(b)
+		}, append([]badCase{
+			missing("/appid"), missing("/out_order_no"), missing("/service_id"), missing("/service_start_time"),
+			missing("/service_introduction"), missing("/fees"), missing("/risk_amount"), missing("/fees/0/fee_name"),
+			missing("/discounts/0/discount_name"),
+			set("免确认 without openid", "/need_user_confirm", false, "/openid"),
+			wrongType("/risk_amount", "20000"), wrongType("/fees", "车费"), wrongType("/fees/0/fee_amount", "3000"),
+			tooLong("/service_start_location", 20), tooLong("/service_introduction", 20), tooLong("/fees/0/fee_desc", 30), tooLong("/attach", 200),
+			set("bad service_start_time", "/service_start_time", "2026-12-01 09:00", "/service_start_time"),
+			set("service_start_time in the past", "/service_start_time", "20200101000000", "/service_start_time"),
+			set("zero risk_amount", "/risk_amount", 0, "/risk_amount"),
+			set("risk_amount above the cap", "/risk_amount", 100001, "/risk_amount"),
+			set("negative fee_amount", "/fees/0/fee_amount", -5, "/fees/0/fee_amount"),
+			set("six discounts", "/discounts", []any{
+				map[string]any{"discount_name": "a"}, map[string]any{"discount_name": "b"}, map[string]any{"discount_name": "c"},
+				map[string]any{"discount_name": "d"}, map[string]any{"discount_name": "e"}, map[string]any{"discount_name": "f"},
+			}, "/discounts"),
+			set("encrypted name without Wechatpay-Serial", "/name", "c2VjcmV0", "Wechatpay-Serial"),
+		}, append(unknownRef, commonBadBodies...)...)},
+
+		{"payafter complete", "/v3/payscore/payafter-orders/BI-PA-ACC/complete", func() map[string]any {
+			return deepCopy(f.completePayAfterBody(accTicket, 1200))
+		}, append([]badCase{
+			missing("/appid"), missing("/service_id"), missing("/finish_type"), missing("/finish_ticket"), missing("/fees"),
+			missing("/total_amount"), missing("/real_service_end_time"),
+			wrongType("/finish_type", "2"), wrongType("/total_amount", "1200"),
+			set("bad finish_type", "/finish_type", 3, "/finish_type"),
+			set("bogus finish_ticket", "/finish_ticket", strings.Repeat("B", 32), "/finish_ticket"),
+			set("another order's finish_ticket", "/finish_ticket", finTicket, "/finish_ticket"),
+			set("total_amount not the sum", "/total_amount", 1300, "/total_amount"),
+			set("total_amount above risk_amount", "/fees", []any{map[string]any{"fee_name": "车费", "fee_amount": 30000}}, "/total_amount"),
+			set("end time after the call", "/real_service_end_time", "20301201090000", "/real_service_end_time"),
+			tooLong("/real_service_end_location", 20),
+		}, append(unknownRef, commonBadBodies...)...)},
+
+		{"payafter sync", "/v3/payscore/payafter-orders/BI-PA-FIN/sync", func() map[string]any {
+			return withRef(map[string]any{"type": "Order_Paid", "detail": map[string]any{"paid_time": protocol.Format14(f.now())}})
+		}, append([]badCase{
+			missing("/type"), missing("/detail/paid_time"), set("bad type", "/type", "Paid", "/type"),
+			set("paid_time in the future", "/detail/paid_time", "20301201090000", "/detail/paid_time"),
+		}, append(unknownRef, commonBadBodies...)...)},
+
+		{"payafter cancel", "/v3/payscore/payafter-orders/BI-PA-CAN/cancel", func() map[string]any {
+			return withRef(map[string]any{"reason": "取消"})
+		}, append([]badCase{missing("/reason"), tooLong("/reason", 50)}, append(unknownRef, commonBadBodies...)...)},
+
+		{"refund", "/v3/refund/domestic/refunds", func() map[string]any {
+			return deepCopy(map[string]any{
+				"transaction_id": chargeID, "out_refund_no": "BI-REFUND", "reason": "退款",
+				"amount": map[string]any{"refund": 100, "total": 5000, "currency": "CNY"},
+			})
+		}, append([]badCase{
+			missing("/out_refund_no"), missing("/amount"), missing("/amount/refund"), missing("/amount/total"), missing("/amount/currency"),
+			set("neither transaction_id nor out_trade_no", "/transaction_id", "", "/transaction_id"),
+			wrongType("/amount/refund", "100"), wrongType("/amount", 100),
+			set("out_refund_no with a space", "/out_refund_no", "BI REFUND", "/out_refund_no"),
+			set("reason over 80 bytes", "/reason", strings.Repeat("退", 27), "/reason"),
+			set("zero refund", "/amount/refund", 0, "/amount/refund"),
+			set("refund above total", "/amount/refund", 6000, "/amount/refund"),
+			set("bad currency", "/amount/currency", "USD", "/amount/currency"),
+			set("bad funds_account", "/funds_account", "BASIC", "/funds_account"),
+			set("notify_url with a query", "/notify_url", "https://example.com/r?x=1", "/notify_url"),
+			set("total not the charge's", "/amount/total", 4000, "/amount/total"),
+			{"unknown transaction", func(b map[string]any) any { b["transaction_id"] = "4200000000000000000000000001"; return b }, 404, "RESOURCE_NOT_EXISTS", "/transaction_id"},
+			{"out_order_no as out_trade_no", func(b map[string]any) any { delete(b, "transaction_id"); b["out_trade_no"] = "BI-CHARGE"; return b }, 404, "RESOURCE_NOT_EXISTS", "/out_trade_no"},
+		}, commonBadBodies...)},
 
 		{"terminate users/{openid}/permissions/{service_id}", "/v3/payscore/users/" + openid + "/permissions/" + f.serviceID() + "/terminate", func() map[string]any {
 			return map[string]any{"appid": f.appid(), "reason": "用户注销"}

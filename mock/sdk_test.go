@@ -247,3 +247,89 @@ func TestSDK_ServiceOrderFlow(t *testing.T) {
 		})
 	}
 }
+
+// TestSDK_PayAfterFlow runs the reference integration's legacy 先享后付 flow
+// and a refund through the unmodified official SDK with its validator on,
+// its notify.Handler decrypting the callbacks.
+func TestSDK_PayAfterFlow(t *testing.T) {
+	srv, ts := mock.NewTestServer(t, mock.Options{})
+	ctx := context.Background()
+	hc := sdkHTTPClient(t, ts)
+
+	var rc sdkReceiver
+	var nh *notify.Handler
+	notifySrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rc.handler(t, nh).ServeHTTP(w, r) }))
+	defer notifySrv.Close()
+	m, err := srv.CreateMerchant(mock.MerchantSpec{NotifyURL: notifySrv.URL})
+	require.NoError(t, err)
+	k := keyOf(t, m)
+	boot, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithoutValidator(), option.WithHTTPClient(hc))
+	require.NoError(t, err)
+	dl, err := downloader.NewCertificateDownloaderWithClient(ctx, boot, k.apiV3Key)
+	require.NoError(t, err)
+	verifier := verifiers.NewSHA256WithRSAVerifier(dl)
+	sdk, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithVerifier(verifier), option.WithHTTPClient(hc))
+	require.NoError(t, err)
+	nh, err = notify.NewRSANotifyHandler(k.apiV3Key, verifier)
+	require.NoError(t, err)
+
+	api := consts.WechatPayAPIServer
+	appid, serviceID, openid := m.AppIDs[0], m.ServiceIDs[0], "oSDKLegacy"
+	_, err = srv.AuthorizeUser(openid, mock.AuthorizeRequest{MchID: k.mchid})
+	require.NoError(t, err)
+	settle := func() { srv.Clock().(*clock.Virtual).Settle() }
+	settle()
+
+	res, err := sdk.Post(ctx, api+"/v3/payscore/payafter-orders", map[string]any{
+		"appid": appid, "out_order_no": "SDK-TRIP-1", "service_id": serviceID, "need_user_confirm": false, "openid": openid,
+		"service_start_time": protocol.Format14(srv.Clock().Now()), "service_start_location": "北京南站",
+		"service_introduction": "网约车", "risk_amount": 20000,
+		"fees": []map[string]any{{"fee_name": "车费", "fee_amount": 3000}},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, res.Response.StatusCode)
+	query := func() map[string]any {
+		res, err := sdk.Get(ctx, api+"/v3/payscore/payafter-orders?"+url.Values{"out_order_no": {"SDK-TRIP-1"}, "service_id": {serviceID}, "appid": {appid}}.Encode())
+		require.NoError(t, err)
+		out := map[string]any{}
+		require.NoError(t, core.UnMarshalResponse(res.Response, &out))
+		return out
+	}
+	q := query()
+	require.Equal(t, "USER_ACCEPTED", q["state"])
+	ticket := q["finish_ticket"].(string)
+
+	_, err = srv.Advance(20 * time.Minute)
+	require.NoError(t, err)
+	_, err = sdk.Post(ctx, api+"/v3/payscore/payafter-orders/SDK-TRIP-1/complete", map[string]any{
+		"appid": appid, "service_id": serviceID, "finish_type": 2, "finish_ticket": ticket, "total_amount": 2600,
+		"real_service_end_time": protocol.Format14(srv.Clock().Now()),
+		"fees":                  []map[string]any{{"fee_name": "车费", "fee_amount": 2600}},
+	})
+	require.NoError(t, err)
+	_, err = srv.Advance(5 * time.Second)
+	require.NoError(t, err)
+	q = query()
+	require.Equal(t, "USER_PAID", q["state"])
+
+	res, err = sdk.Post(ctx, api+"/v3/refund/domestic/refunds", map[string]any{
+		"transaction_id": q["finish_transaction_id"], "out_refund_no": "SDK-REFUND-1",
+		"amount": map[string]any{"refund": 600, "total": 2600, "currency": "CNY"},
+	})
+	require.NoError(t, err)
+	out := map[string]any{}
+	require.NoError(t, core.UnMarshalResponse(res.Response, &out))
+	assert.Equal(t, "PROCESSING", out["status"])
+	_, err = srv.Advance(5 * time.Second)
+	require.NoError(t, err)
+
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	assert.Empty(t, rc.errs)
+	assert.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_ACCEPTED", "PAYSCORE.USER_PAID", "REFUND.SUCCESS"}, rc.types)
+	require.Len(t, rc.events, 4)
+	assert.Equal(t, ticket, rc.events[1]["finish_ticket"])
+	assert.Equal(t, "USER_PAID", rc.events[2]["state"])
+	assert.NotEmpty(t, rc.events[2]["pay_succ_time"])
+	assert.Equal(t, "SUCCESS", rc.events[3]["refund_status"])
+}

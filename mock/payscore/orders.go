@@ -32,7 +32,7 @@ func (s *Service) CreateOrder(m *store.Merchant, req *CreateOrderRequest) (Order
 	c.reqStr("/service_introduction", req.ServiceIntroduction, 20)
 	c.payments(req.PostPayments, false)
 	c.discounts(req.PostDiscounts, false)
-	c.createTimeRange(req.TimeRange, now)
+	c.createTimeRange(req.TimeRange, now, serviceOrderTimes)
 	c.location(req.Location)
 	if l := req.Location; l != nil && l.EndLocation != "" && l.StartLocation == "" {
 		c.rule("/location/end_location", "填写服务结束位置时，服务开始位置必填", "end_location needs a start_location", l.EndLocation)

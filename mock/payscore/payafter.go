@@ -292,11 +292,8 @@ func (s *Service) CreatePayAfter(m *store.Merchant, req *CreatePayAfterRequest, 
 	c.reqStr("/out_order_no", req.OutOrderNo, 32)
 	c.pattern("/out_order_no", req.OutOrderNo, reOutOrderNo, "1 to 32 of [0-9A-Za-z_-|*]")
 	c.reqStr("/service_id", req.ServiceID, 32)
-	c.createTimeRange(&TimeRangeJSON{StartTime: req.ServiceStartTime, EndTime: req.ServiceEndTime}, now)
-	if c.err != nil && c.err.Detail != nil {
-		// createTimeRange speaks of time_range; the legacy fields are flat.
-		c.err.Detail.Field = map[string]string{"/time_range": "/service_start_time", "/time_range/start_time": "/service_start_time", "/time_range/end_time": "/service_end_time"}[c.err.Detail.Field]
-	}
+	c.createTimeRange(&TimeRangeJSON{StartTime: req.ServiceStartTime, EndTime: req.ServiceEndTime}, now,
+		timeFields{start: "/service_start_time", end: "/service_end_time"})
 	c.str("/service_start_location", req.ServiceStartLocation, 20)
 	c.str("/service_end_location", req.ServiceEndLocation, 20)
 	c.reqStr("/service_introduction", req.ServiceIntroduction, 20)

@@ -203,38 +203,51 @@ func day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, protocol.Beijing)
 }
 
-// createTimeRange checks a create's time_range against the call time now.
-func (c *check) createTimeRange(tr *TimeRangeJSON, now time.Time) {
-	if !c.required("/time_range", tr != nil) || !c.required("/time_range/start_time", tr.StartTime != "") {
+// timeFields names the fields of a create's service times: time_range's for
+// service orders, the flat service_*_time of payafter orders.
+type timeFields struct {
+	container            string // "" when the times are not inside an object
+	start, end           string
+	startRemark, endRmrk string
+}
+
+var serviceOrderTimes = timeFields{"/time_range", "/time_range/start_time", "/time_range/end_time", "/time_range/start_time_remark", "/time_range/end_time_remark"}
+
+// createTimeRange checks a create's service times against the call time now.
+func (c *check) createTimeRange(tr *TimeRangeJSON, now time.Time, f timeFields) {
+	if f.container != "" && !c.required(f.container, tr != nil) {
 		return
 	}
-	c.str("/time_range/start_time_remark", tr.StartTimeRemark, 20)
-	c.str("/time_range/end_time_remark", tr.EndTimeRemark, 20)
-	start, ok := c.parseTime("/time_range/start_time", tr.StartTime, true)
+	if !c.required(f.start, tr.StartTime != "") {
+		return
+	}
+	c.str(f.startRemark, tr.StartTimeRemark, 20)
+	c.str(f.endRmrk, tr.EndTimeRemark, 20)
+	start, ok := c.parseTime(f.start, tr.StartTime, true)
 	if !ok {
 		return
 	}
 	switch {
 	case start.onAccept:
 	case start.dateOnly && start.t.Before(day(now)):
-		c.rule("/time_range/start_time", "服务开始时间不能早于当前日期", "a yyyyMMdd start_time must not be before today (Beijing time)", tr.StartTime)
+		c.rule(f.start, "服务开始时间不能早于当前日期", "a yyyyMMdd start time must not be before today (Beijing time)", tr.StartTime)
 	case !start.dateOnly && start.t.Before(now.Add(-startTolerance)):
-		c.rule("/time_range/start_time", "服务开始时间不能早于创建订单时间", "a yyyyMMddHHmmss start_time must not be before the create call", tr.StartTime)
+		c.rule(f.start, "服务开始时间不能早于创建订单时间", "a yyyyMMddHHmmss start time must not be before the create call", tr.StartTime)
 	}
 	if tr.EndTime == "" || c.failed() {
 		return
 	}
-	end, ok := c.parseTime("/time_range/end_time", tr.EndTime, false)
+	end, ok := c.parseTime(f.end, tr.EndTime, false)
 	if !ok {
 		return
 	}
 	switch {
 	case end.dateOnly && (end.t.Before(day(now)) || (!start.onAccept && end.t.Before(day(start.t)))):
-		c.rule("/time_range/end_time", "预计服务结束时间不能早于服务开始时间", "a yyyyMMdd end_time must be on or after today and the start date", tr.EndTime)
+		c.rule(f.end, "预计服务结束时间不能早于服务开始时间", "a yyyyMMdd end time must be on or after today and the start date", tr.EndTime)
 	case !end.dateOnly && !end.t.After(now.Add(time.Minute)):
-		c.rule("/time_range/end_time", "预计服务结束时间需晚于当前时间1分钟", "a yyyyMMddHHmmss end_time must be more than a minute after the create call", tr.EndTime)
+		c.rule(f.end, "预计服务结束时间需晚于当前时间1分钟", "a yyyyMMddHHmmss end time must be more than a minute after the create call", tr.EndTime)
 	case !end.dateOnly && !start.onAccept && !end.t.After(start.t):
-		c.rule("/time_range/end_time", "预计服务结束时间需晚于服务开始时间", "end_time must be after start_time", tr.EndTime)
+		c.rule(f.end, "预计服务结束时间需晚于服务开始时间", "the end time must be after the start time", tr.EndTime)
 	}
 }
 
