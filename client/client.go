@@ -72,6 +72,9 @@ type Client struct {
 	verifier  Verifier
 	userAgent string
 	retry     RetryPolicy
+	// encryption is the key sensitive fields are encrypted for; nil
+	// without WithEncryptionKey.
+	encryption *encryptionKey
 }
 
 // New builds a Client. Without WithVerifier it verifies answers with a
@@ -91,16 +94,17 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 	c := &Client{
-		mchID:     cfg.MchID,
-		serialNo:  cfg.SerialNo,
-		key:       cfg.PrivateKey,
-		apiV3Key:  []byte(cfg.APIv3Key),
-		baseURL:   o.baseURL,
-		http:      o.httpClient,
-		now:       o.now,
-		verifier:  o.verifier,
-		userAgent: o.userAgent,
-		retry:     o.retry,
+		mchID:      cfg.MchID,
+		serialNo:   cfg.SerialNo,
+		key:        cfg.PrivateKey,
+		apiV3Key:   []byte(cfg.APIv3Key),
+		baseURL:    o.baseURL,
+		http:       o.httpClient,
+		now:        o.now,
+		verifier:   o.verifier,
+		userAgent:  o.userAgent,
+		retry:      o.retry,
+		encryption: o.encryption,
 	}
 	if c.verifier == nil {
 		if len(c.apiV3Key) == 0 {

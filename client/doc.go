@@ -70,9 +70,15 @@
 // TerminateUserService), and the service-order calls (CreateServiceOrder,
 // QueryServiceOrder, CancelServiceOrder, CompleteServiceOrder,
 // ModifyServiceOrder, PayServiceOrder, SyncServiceOrder,
-// DirectCompleteServiceOrder). Callbacks decode into ServiceOrderEvent and
-// PermissionEvent (Notification.ServiceOrderEvent and
-// Notification.PermissionEvent).
+// DirectCompleteServiceOrder). The legacy 先享后付 API has its own calls
+// (CreatePayAfterOrder, QueryPayAfterOrder, CancelPayAfterOrder,
+// CompletePayAfterOrder with the order's finish_ticket, SyncPayAfterOrder);
+// its sensitive user fields are encrypted with the key of
+// WithEncryptionKey. Charges are refunded by their transaction id with
+// CreateRefund and QueryRefund. Callbacks decode into ServiceOrderEvent,
+// PermissionEvent, PayAfterEvent and RefundEvent
+// (Notification.ServiceOrderEvent, Notification.PermissionEvent,
+// Notification.PayAfterEvent, Notification.RefundEvent).
 //
 // Errors: a request that can be seen to be wrong locally (a missing field,
 // a text too long, amounts that do not add up) is a *ValidationError and is

@@ -12,7 +12,9 @@ const (
 	EventUserConfirm = "PAYSCORE.USER_CONFIRM"
 	// EventUserPaid: the money of a completed order was collected (→
 	// DONE/USER_PAID); sent to the order's notify_url. Payload:
-	// ServiceOrderEvent with Collection.
+	// ServiceOrderEvent with Collection. A legacy 先享后付 order's
+	// collection (→ USER_PAID) has the same event type, sent to the
+	// merchant's registered notify_url, with a PayAfterEvent payload.
 	EventUserPaid = "PAYSCORE.USER_PAID"
 	// EventUserOpenService: a user authorised the service; sent to the
 	// pre-authorization's notify_url. Payload: PermissionEvent.
@@ -20,10 +22,13 @@ const (
 	// EventUserCloseService: an authorization was terminated. Payload:
 	// PermissionEvent.
 	EventUserCloseService = "PAYSCORE.USER_CLOSE_SERVICE"
-	// EventUserAccepted: a user accepted a legacy 先享后付 order.
+	// EventUserAccepted: a user accepted a legacy 先享后付 order (CREATED →
+	// USER_ACCEPTED); sent to the merchant's registered notify_url.
+	// Payload: PayAfterEvent with FinishTicket.
 	EventUserAccepted = "PAYSCORE.USER_ACCEPTED"
 	// EventRefundSuccess, EventRefundAbnormal and EventRefundClosed report
-	// the outcome of a refund.
+	// the outcome of a refund; sent to the refund's notify_url or the one
+	// configured for refunds. Payload: RefundEvent.
 	EventRefundSuccess  = "REFUND.SUCCESS"
 	EventRefundAbnormal = "REFUND.ABNORMAL"
 	EventRefundClosed   = "REFUND.CLOSED"
@@ -84,6 +89,76 @@ func (n *Notification) PermissionEvent() (*PermissionEvent, error) {
 		return nil, fmt.Errorf("notification %s is %s, not %s or %s", n.ID, n.EventType, EventUserOpenService, EventUserCloseService)
 	}
 	ev := new(PermissionEvent)
+	if err := n.Decode(ev); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// PayAfterEvent is the decrypted resource of a legacy 先享后付 callback
+// (protocol.md §5.6): the order as QueryPayAfterOrder returns it, plus
+// OutRequestNo. For PAYSCORE.USER_ACCEPTED it is USER_ACCEPTED and carries
+// the FinishTicket that completion needs; for PAYSCORE.USER_PAID it is
+// USER_PAID with FinishTransactionID (to refund against) and PaySuccTime.
+type PayAfterEvent struct {
+	PayAfterOrder
+	// OutRequestNo is a request number that legacy callbacks carry (the
+	// reference integration's paid handler reads it); its meaning is not
+	// documented beyond that.
+	OutRequestNo string `json:"out_request_no,omitempty"`
+}
+
+// PayAfterEvent decodes a legacy order's PAYSCORE.USER_ACCEPTED or
+// PAYSCORE.USER_PAID callback. PAYSCORE.USER_PAID is shared with service
+// orders, whose payload has state DONE and no legacy fields: such a payload
+// is an error here (use ServiceOrderEvent), as is any other event type.
+func (n *Notification) PayAfterEvent() (*PayAfterEvent, error) {
+	if n.EventType != EventUserAccepted && n.EventType != EventUserPaid {
+		return nil, fmt.Errorf("notification %s is %s, not %s or %s", n.ID, n.EventType, EventUserAccepted, EventUserPaid)
+	}
+	ev := new(PayAfterEvent)
+	if err := n.Decode(ev); err != nil {
+		return nil, err
+	}
+	if n.EventType == EventUserPaid && ev.State != PayAfterUserPaid {
+		return nil, fmt.Errorf("notification %s is %s with state %q, not a legacy order's %s; decode it with ServiceOrderEvent",
+			n.ID, n.EventType, ev.State, PayAfterUserPaid)
+	}
+	return ev, nil
+}
+
+// RefundEventAmount is the amount of a RefundEvent.
+type RefundEventAmount struct {
+	Total       int64 `json:"total"`        // the transaction's amount (fen)
+	Refund      int64 `json:"refund"`       // this refund (fen)
+	PayerTotal  int64 `json:"payer_total"`  // what the user paid of Total
+	PayerRefund int64 `json:"payer_refund"` // what the user gets back
+}
+
+// RefundEvent is the decrypted resource of REFUND.SUCCESS, REFUND.ABNORMAL
+// and REFUND.CLOSED (protocol.md §6.4).
+type RefundEvent struct {
+	MchID         string       `json:"mchid"`
+	OutTradeNo    string       `json:"out_trade_no"`
+	TransactionID string       `json:"transaction_id"`
+	OutRefundNo   string       `json:"out_refund_no"` // the merchant's refund number
+	RefundID      string       `json:"refund_id"`     // WeChat Pay's id of the refund
+	RefundStatus  RefundStatus `json:"refund_status"` // SUCCESS, ABNORMAL or CLOSED
+	// SuccessTime (RFC 3339) is set on success only.
+	SuccessTime         string            `json:"success_time,omitempty"`
+	UserReceivedAccount string            `json:"user_received_account,omitempty"` // where the money went
+	Amount              RefundEventAmount `json:"amount"`
+}
+
+// RefundEvent decodes a REFUND.SUCCESS, REFUND.ABNORMAL or REFUND.CLOSED
+// callback; any other event type is an error.
+func (n *Notification) RefundEvent() (*RefundEvent, error) {
+	switch n.EventType {
+	case EventRefundSuccess, EventRefundAbnormal, EventRefundClosed:
+	default:
+		return nil, fmt.Errorf("notification %s is %s, not %s, %s or %s", n.ID, n.EventType, EventRefundSuccess, EventRefundAbnormal, EventRefundClosed)
+	}
+	ev := new(RefundEvent)
 	if err := n.Decode(ev); err != nil {
 		return nil, err
 	}

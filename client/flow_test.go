@@ -27,6 +27,7 @@ type payscoreEnv struct {
 	clk       *clock.Virtual
 	c         *client.Client
 	rec       *recorder // every request the client sent
+	apiURL    string    // the mock's base URL, for further clients
 	mchID     string
 	appID     string
 	serviceID string
@@ -63,7 +64,7 @@ func newPayscoreEnv(t *testing.T) *payscoreEnv {
 	return &payscoreEnv{
 		srv: srv, clk: clk, c: c, rec: rec,
 		mchID: m.MchID, appID: m.AppIDs[0], serviceID: m.ServiceIDs[0],
-		notifyURL: notifyURL, inbox: in,
+		notifyURL: notifyURL, inbox: in, apiURL: api.URL,
 	}
 }
 

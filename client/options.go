@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -23,6 +24,7 @@ type options struct {
 	verifier   Verifier
 	userAgent  string
 	retry      RetryPolicy
+	encryption *encryptionKey
 }
 
 func defaultOptions() options {
@@ -105,6 +107,34 @@ func WithUserAgent(ua string) Option {
 			return errors.New("WithUserAgent: empty User-Agent")
 		}
 		o.userAgent = ua
+		return nil
+	}
+}
+
+// WithEncryptionKey sets the WeChat Pay key that sensitive request fields
+// (a user's name, phone number, ID number, address) are encrypted for, with
+// RSA-OAEP/SHA-1 (protocol.md §1.6): either a platform certificate's key and
+// its serial (protocol.SerialNumber of the certificate), or the WeChat Pay
+// public key (pub_key.pem) and its id "PUB_KEY_ID_…". A request carrying
+// such fields names the key in Wechatpay-Serial, and WeChat Pay signs its
+// answer with that same key, so the client's Verifier must hold it: use the
+// certificate the Verifier trusts, or the public key of a
+// PublicKeyVerifier (or of a MultiVerifier during a migration).
+//
+// Without this option, a request with a sensitive field is refused locally
+// with a *ValidationError; requests without one never need it.
+func WithEncryptionKey(serial string, pub *rsa.PublicKey) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(serial) == "" {
+			return errors.New("WithEncryptionKey: empty serial")
+		}
+		if pub == nil || pub.N == nil {
+			return errors.New("WithEncryptionKey: nil public key")
+		}
+		if pub.Size() < minOAEPKeySize {
+			return fmt.Errorf("WithEncryptionKey: %d-bit key is too small for RSA-OAEP; WeChat Pay keys are 2048-bit", pub.N.BitLen())
+		}
+		o.encryption = &encryptionKey{serial: serial, pub: pub}
 		return nil
 	}
 }

@@ -42,6 +42,14 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: preferred Wechatpay-Serial: %w", method, path, err)
 	}
+	return c.doWithSerial(ctx, method, path, query, body, out, serial)
+}
+
+// doWithSerial is do with the Wechatpay-Serial chosen by the caller rather
+// than by the verifier: a body with fields encrypted for a WeChat Pay key
+// must name that key (protocol.md §1.2), and WeChat Pay then signs the
+// answer with it too, so the verifier has to hold it.
+func (c *Client) doWithSerial(ctx context.Context, method, path string, query url.Values, body, out any, serial string) (*response, error) {
 	resp, err := c.exchange(ctx, method, path, query, body, serial)
 	if err != nil {
 		return nil, err

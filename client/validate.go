@@ -165,18 +165,26 @@ func (v *validator) timeRange(tr TimeRange, rule timeRangeRule) {
 	if tr.StartTimeRemark != "" && tr.StartTime == "" {
 		v.failf("/time_range/start_time_remark", "is only allowed with start_time")
 	}
-	if v.first != nil || tr.StartTime == "" || tr.EndTime == "" || tr.StartTime == StartOnAccept {
+	v.period("/time_range/end_time", "start_time", tr.StartTime, tr.EndTime)
+}
+
+// period checks that a service period whose times passed serviceTime does
+// not end before it starts: a day-precision end may be the start day, a
+// second-precision end must be later. It checks nothing after an earlier
+// failure, with a time missing or StartOnAccept, or with mixed precisions.
+func (v *validator) period(endField, startName, start, end string) {
+	if v.first != nil || start == "" || end == "" || start == StartOnAccept {
 		return
 	}
-	start, startDay, _ := protocol.ParseServiceTime(tr.StartTime)
-	end, endDay, _ := protocol.ParseServiceTime(tr.EndTime)
+	st, startDay, _ := protocol.ParseServiceTime(start)
+	et, endDay, _ := protocol.ParseServiceTime(end)
 	switch {
 	case startDay != endDay:
 		// Mixed precision: WeChat Pay's rules for it are not documented.
-	case startDay && end.Before(start):
-		v.failf("/time_range/end_time", "%s is before start_time %s", tr.EndTime, tr.StartTime)
-	case !startDay && !end.After(start):
-		v.failf("/time_range/end_time", "%s is not after start_time %s", tr.EndTime, tr.StartTime)
+	case startDay && et.Before(st):
+		v.failf(endField, "%s is before %s %s", end, startName, start)
+	case !startDay && !et.After(st):
+		v.failf(endField, "%s is not after %s %s", end, startName, start)
 	}
 }
 
