@@ -3,17 +3,20 @@ package mock
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/scenario"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -42,21 +45,22 @@ type call struct {
 
 type handlerFunc func(c *call) reply
 
-// api wraps a v3 handler: authenticate, handle, sign, write, log.
-func (s *Server) api(h handlerFunc) http.Handler {
+// api wraps a v3 handler: authenticate, apply scenarios, handle, sign,
+// write, log. endpoint is the call's name (scenario.Endpoints).
+func (s *Server) api(endpoint string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveAPI(w, r, h, true)
+		s.serveAPI(w, r, endpoint, h)
 	})
 }
 
 // unauthenticated wraps a v3 answer that needs no caller: unknown paths and methods.
 func (s *Server) unauthenticated(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveAPI(w, r, h, false)
+		s.serveAPI(w, r, "", h)
 	})
 }
 
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h handlerFunc, authenticate bool) {
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, endpoint string, h handlerFunc) {
 	start := time.Now()
 	rec := RequestRecord{
 		Seq:       s.store.NextSeq(),
@@ -76,21 +80,36 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h handlerFunc,
 		rep = fail(apierr.New(apierr.InvalidRequest, "请求体过大").WithDetail(apierr.Detail{Location: apierr.LocBody, Issue: fmt.Sprintf("body exceeds %d bytes", maxBody)}))
 	default:
 		c := &call{r: r, body: body}
-		if authenticate {
+		if endpoint != "" {
 			err = s.authenticate(c, &rec)
 		}
-		if err != nil {
-			rep = fail(err)
-		} else {
+		if err == nil {
 			c.vars, err = pathVars(r)
-			if err != nil {
-				rep = fail(err)
-			} else {
-				rep = h(c)
-			}
+		}
+		var fx *scenario.API
+		if err == nil && endpoint != "" {
+			fx = s.apiScenario(c, endpoint, &rec)
+		}
+		switch {
+		case err != nil:
+			rep = fail(err)
+		case fx != nil && fx.DropConnection:
+			s.requests.add(rec)
+			panic(http.ErrAbortHandler) // close the connection without an answer
+		case fx != nil && fx.Status != 0:
+			rep = fail(&apierr.Error{Code: apierr.Code(fx.Code), Message: fx.Message, StatusOverride: fx.Status})
+		default:
+			rep = h(c)
 		}
 		merchant = c.merchant
 		rec.OrderKind, rec.OutOrderNo = c.orderKind, c.outOrderNo
+		if fx != nil && fx.LoseResponse {
+			status, _ := s.encode(rep)
+			rec.Status = status
+			rec.Injected = strings.TrimPrefix(rec.Injected+fmt.Sprintf("; the call ran (status %d) and its answer was dropped", status), "; ")
+			s.requests.add(rec)
+			panic(http.ErrAbortHandler)
+		}
 	}
 
 	status, out := s.encode(rep)
@@ -112,6 +131,54 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h handlerFunc,
 	rec.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	s.requests.add(rec)
 	s.log.Debug("api", "method", r.Method, "url", rec.URL, "mchid", rec.MchID, "status", status, "code", rec.Code, "request_id", rec.RequestID)
+}
+
+// apiScenario applies a scenario's API effect to an authenticated call: it
+// waits out the latency and returns the fault to apply, noting it in the
+// request record. It reads the call's ids from its path, query and body.
+func (s *Server) apiScenario(c *call, endpoint string, rec *RequestRecord) *scenario.API {
+	if s.scenarios.Empty() {
+		return nil
+	}
+	var body struct {
+		OutOrderNo string `json:"out_order_no"`
+		OpenID     string `json:"openid"`
+		ServiceID  string `json:"service_id"`
+	}
+	_ = json.Unmarshal(c.body, &body) // what cannot be read is left empty
+	q := c.r.URL.Query()
+	first := func(vs ...string) string {
+		for _, v := range vs {
+			if v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	fx, applied := s.scenarios.API(scenario.Subject{
+		MchID:      c.merchant.MchID,
+		Endpoint:   endpoint,
+		OutOrderNo: first(c.vars["out_order_no"], q.Get("out_order_no"), body.OutOrderNo),
+		OpenID:     first(c.vars["openid"], q.Get("openid"), body.OpenID),
+		ServiceID:  first(c.vars["service_id"], q.Get("service_id"), body.ServiceID),
+	})
+	if fx == nil {
+		return nil
+	}
+	rec.Scenario = applied.String()
+	var did []string
+	if fx.Latency > 0 {
+		s.sleep(c.r.Context(), fx.Latency.D())
+		did = append(did, "latency "+fx.Latency.D().String())
+	}
+	switch {
+	case fx.DropConnection:
+		did = append(did, "connection dropped without an answer")
+	case fx.Status != 0:
+		did = append(did, fmt.Sprintf("answered %d %s", fx.Status, fx.Code))
+	}
+	rec.Injected = strings.Join(did, "; ")
+	return fx
 }
 
 // pathVars unescapes the path variables in one place (the router matches

@@ -103,8 +103,11 @@ type signedHeaders struct {
 
 // sign signs body with transport (wall-clock) time: clients check the
 // timestamp against their own clocks, whatever the domain clock says.
-func (s signer) sign(body []byte) (signedHeaders, error) {
-	ts := time.Now().Unix()
+func (s signer) sign(body []byte) (signedHeaders, error) { return s.signAt(body, time.Now()) }
+
+// signAt signs body as if at transport time at.
+func (s signer) signAt(body []byte, at time.Time) (signedHeaders, error) {
+	ts := at.Unix()
 	nonce := protocol.NewNonce(32)
 	sig, err := protocol.Sign(s.key, protocol.ResponseMessage(ts, nonce, body))
 	if err != nil {
@@ -117,12 +120,12 @@ func (s signer) sign(body []byte) (signedHeaders, error) {
 // platform mode.
 type callbackSigner struct{ s *Server }
 
-func (cs callbackSigner) SignCallback(mchid string, body []byte) (http.Header, error) {
+func (cs callbackSigner) SignCallback(mchid string, body []byte, at time.Time) (http.Header, error) {
 	m, err := cs.s.store.Read().Merchant(mchid)
 	if err != nil {
 		m = nil // removed meanwhile: sign with the platform certificate
 	}
-	h, err := cs.s.platform.signerFor(m, "").sign(body)
+	h, err := cs.s.platform.signerFor(m, "").signAt(body, at)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,8 @@ type RequestRecord struct {
 	Signature  string    `json:"signature"`      // one of the Verdict constants
 	SignIssue  string    `json:"signature_issue,omitempty"`
 	Verified   string    `json:"verified_message,omitempty"` // for a failed signature: the exact message checked
+	Scenario   string    `json:"scenario,omitempty"`         // the scenario that shaped the call
+	Injected   string    `json:"injected,omitempty"`         // what it did: latency, a fault, a dropped answer
 	DurationMS float64   `json:"duration_ms"`
 }
 

@@ -153,6 +153,7 @@ func (s *Server) Reset() error {
 	}
 	tx.Commit()
 	s.requests.reset()
+	s.scenarios.Reset()
 	s.log.Info("sandbox reset")
 	return nil
 }

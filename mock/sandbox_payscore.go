@@ -206,7 +206,11 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		if r.Code != "" {
 			result += " " + r.Code
 		}
-		add(r.Seq, r.Time, "api", fmt.Sprintf("%s %s → %s (request %s)", r.Method, r.URL, result, r.RequestID))
+		summary := fmt.Sprintf("%s %s → %s (request %s)", r.Method, r.URL, result, r.RequestID)
+		if r.Scenario != "" {
+			summary += " [" + r.Scenario + ": " + r.Injected + "]"
+		}
+		add(r.Seq, r.Time, "api", summary)
 	}
 	for _, ev := range o.Events {
 		add(ev.Seq, ev.At, ev.Type, ev.Summary)
@@ -216,12 +220,19 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		return SandboxOrder{}, err
 	}
 	for _, n := range ns {
+		if n.Note != "" && len(n.Attempts) == 0 {
+			add(n.Seq, n.CreateTime, "callback", fmt.Sprintf("%s %s %s", n.EventType, n.ID, n.Note))
+		}
 		for i, a := range n.Attempts {
 			outcome := a.Error
 			if outcome == "" {
 				outcome = fmt.Sprintf("HTTP %d", a.Status)
 			}
-			add(a.Seq, a.At, "callback", fmt.Sprintf("%s %s attempt %d → %s", n.EventType, n.ID, i+1, outcome))
+			what := "attempt"
+			if a.Kind != "" {
+				what = a.Kind + " attempt"
+			}
+			add(a.Seq, a.At, "callback", fmt.Sprintf("%s %s %s %d → %s", n.EventType, n.ID, what, i+1, outcome))
 		}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
@@ -300,6 +311,8 @@ type NotificationRecord struct {
 	CreateTime string          `json:"create_time"`
 	Resource   json.RawMessage `json:"resource"`
 	State      string          `json:"state"`
+	Note       string          `json:"note,omitempty"`     // why it was dropped or delayed
+	Scenario   string          `json:"scenario,omitempty"` // the scenario that shaped its delivery
 	Attempts   []AttemptRecord `json:"attempts"`
 }
 
@@ -309,17 +322,19 @@ type AttemptRecord struct {
 	Status     int     `json:"status"`
 	Error      string  `json:"error,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
-	Redelivery bool    `json:"redelivery,omitempty"`
+	// Kind is empty for an attempt of the retry schedule, else "redelivery",
+	// "duplicate" or "forged:<kind>".
+	Kind string `json:"kind,omitempty"`
 }
 
 func notificationRecord(n *store.Notification) NotificationRecord {
 	r := NotificationRecord{
 		ID: n.ID, EventType: n.EventType, Summary: n.Summary, MchID: n.MchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
 		NotifyURL: n.NotifyURL, CreateTime: protocol.FormatRFC3339(n.CreateTime), Resource: n.Resource, State: n.State,
-		Attempts: []AttemptRecord{},
+		Note: n.Note, Scenario: n.Scenario, Attempts: []AttemptRecord{},
 	}
 	for _, a := range n.Attempts {
-		r.Attempts = append(r.Attempts, AttemptRecord{At: protocol.FormatRFC3339(a.At), Status: a.Status, Error: a.Error, DurationMS: a.DurationMS, Redelivery: a.Redelivery})
+		r.Attempts = append(r.Attempts, AttemptRecord{At: protocol.FormatRFC3339(a.At), Status: a.Status, Error: a.Error, DurationMS: a.DurationMS, Kind: a.Kind})
 	}
 	return r
 }

@@ -103,7 +103,7 @@ func TestSandbox_UserSide(t *testing.T) {
 	var again mock.NotificationRecord
 	require.NoError(t, json.Unmarshal(body, &again))
 	assert.Len(t, again.Attempts, 2)
-	assert.True(t, again.Attempts[1].Redelivery)
+	assert.Equal(t, "redelivery", again.Attempts[1].Kind)
 	assert.Equal(t, []string{"PAYSCORE.USER_CONFIRM", "PAYSCORE.USER_PAID", "PAYSCORE.USER_PAID"}, f.rc.events(), "a redelivery is a duplicate the merchant must handle")
 	status, _ = sandboxCall(t, f.ts, "POST", "/sandbox/notifications/nope/redeliver", "", nil)
 	assert.Equal(t, http.StatusNotFound, status)
@@ -248,8 +248,8 @@ func TestPermissions_ConfiguredNotifyURL(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 	assert.Equal(t, "dropped", ns[0].State)
-	require.Len(t, ns[0].Attempts, 1)
-	assert.Contains(t, ns[0].Attempts[0].Error, "no notify_url")
+	assert.Empty(t, ns[0].Attempts)
+	assert.Contains(t, ns[0].Note, "no notify_url")
 	_, err = f.srv.Redeliver(ns[0].ID)
 	assert.Error(t, err, "nothing to send it to")
 }

@@ -1,9 +1,11 @@
 package mock
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/mockpay/mockpay/mock/notify"
 	"github.com/mockpay/mockpay/mock/payscore"
 	"github.com/mockpay/mockpay/mock/refund"
+	"github.com/mockpay/mockpay/mock/scenario"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -51,23 +54,42 @@ type Options struct {
 	// RefundDelay is how long a refund stays PROCESSING, in domain time;
 	// 0 means 5 s.
 	RefundDelay time.Duration
+	// Scenarios, when set, are loaded at start: every *.yaml and *.yml file
+	// at the root of the file system (os.DirFS("scenarios"), an embed.FS,
+	// an fstest.MapFS). More are loaded at run time through LoadScenarios.
+	Scenarios fs.FS
+	// Sleep waits out a scenario's API latency, which is transport time;
+	// nil means a real wait. Tests inject a recorder.
+	Sleep func(ctx context.Context, d time.Duration)
+}
+
+// sleep waits d of wall time or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // Server is the mock WeChat Pay Score API. It is an http.Handler: mount it
 // on a listener (cmd/mockpay) or use it in-process (httptest.NewServer).
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	clock    clock.Clock
-	store    *store.Store
-	platform *platform
-	ca       *identity.CA
-	requests *requestLog
-	newID    func() string
-	router   *mux.Router
-	notifier *notify.Notifier
-	payscore *payscore.Service
-	refunds  *refund.Service
+	opts      Options
+	log       *slog.Logger
+	clock     clock.Clock
+	store     *store.Store
+	platform  *platform
+	ca        *identity.CA
+	requests  *requestLog
+	newID     func() string
+	router    *mux.Router
+	notifier  *notify.Notifier
+	payscore  *payscore.Service
+	refunds   *refund.Service
+	scenarios *scenario.Engine
+	sleep     func(ctx context.Context, d time.Duration)
 }
 
 // New builds a server: store, routes and workers. It opens no socket.
@@ -106,12 +128,28 @@ func New(opts Options) (*Server, error) {
 		size = 1000
 	}
 	s.requests = newRequestLog(size)
-	s.notifier = notify.New(s.store, s.clock, opts.CallbackClient, callbackSigner{s}, s.newID, s.log)
+	s.scenarios = &scenario.Engine{}
+	if opts.Scenarios != nil {
+		if _, err := s.scenarios.LoadFS(opts.Scenarios); err != nil {
+			return nil, fmt.Errorf("mock: scenarios: %w", err)
+		}
+	}
+	s.sleep = opts.Sleep
+	if s.sleep == nil {
+		s.sleep = sleep
+	}
+	s.notifier = notify.New(notify.Config{
+		Store: s.store, Clock: s.clock, Client: opts.CallbackClient, Signer: callbackSigner{s}, NewID: s.newID,
+		Scenarios: s.scenarios, Logger: s.log,
+	})
 	s.payscore = payscore.New(payscore.Config{
 		Store: s.store, Clock: s.clock, Notifier: s.notifier, NewID: s.newID, DeductionDelay: opts.DeductionDelay,
-		Decrypt: s.platform.decrypt, Logger: s.log,
+		Decrypt: s.platform.decrypt, Scenarios: s.scenarios, Logger: s.log,
 	})
-	s.refunds = refund.New(s.store, s.clock, s.notifier, s.newID, opts.RefundDelay, s.log)
+	s.refunds = refund.New(refund.Config{
+		Store: s.store, Clock: s.clock, Notifier: s.notifier, NewID: s.newID, Delay: opts.RefundDelay,
+		Scenarios: s.scenarios, Logger: s.log,
+	})
 
 	specs := opts.Merchants
 	if specs == nil {

@@ -467,6 +467,6 @@ func TestCallback_GivesUpAfterSchedule(t *testing.T) {
 	rec, err := f.srv.Redeliver(ns[0].ID)
 	require.NoError(t, err)
 	assert.Len(t, rec.Attempts, 11)
-	assert.True(t, rec.Attempts[10].Redelivery)
+	assert.Equal(t, "redelivery", rec.Attempts[10].Kind)
 	assert.Equal(t, "failed", rec.State, "the receiver still fails")
 }

@@ -5,20 +5,25 @@
 // domain clock. Notifications are rows in the store, so the change that
 // fires one and the notification commit together, and every attempt is
 // recorded for /sandbox/notifications.
+//
+// Scenarios may delay, drop or duplicate a callback, or send forged copies
+// of it first; every such delivery is recorded with its kind.
 package notify
 
 import (
 	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
+	"github.com/mockpay/mockpay/mock/scenario"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -41,29 +46,50 @@ var (
 // Timeout is how long a merchant has to answer an attempt (transport time).
 const Timeout = 5 * time.Second
 
-// Signer signs a callback body for a merchant, in its platform mode,
-// returning the Wechatpay-* headers.
+// Attempt kinds (store.Attempt.Kind).
+const (
+	KindScheduled  = ""           // an attempt of the retry schedule
+	KindRedelivery = "redelivery" // asked for through the sandbox
+	KindDuplicate  = "duplicate"  // a scenario's extra copy
+	KindForged     = "forged:"    // a scenario's forged copy: forged:probe, forged:tampered, ...
+)
+
+// Signer signs a callback body for a merchant, in its platform mode, with
+// the given transport time, returning the Wechatpay-* headers.
 type Signer interface {
-	SignCallback(mchid string, body []byte) (http.Header, error)
+	SignCallback(mchid string, body []byte, at time.Time) (http.Header, error)
 }
 
 // Notifier delivers callbacks.
 type Notifier struct {
-	store  *store.Store
-	clock  clock.Clock
-	client *http.Client
-	signer Signer
-	newID  func() string
-	log    *slog.Logger
+	store     *store.Store
+	clock     clock.Clock
+	client    *http.Client
+	signer    Signer
+	newID     func() string
+	scenarios *scenario.Engine
+	log       *slog.Logger
 }
 
-// New returns a notifier. client may be nil for a default one; whatever the
-// client, each attempt is bounded by Timeout.
-func New(st *store.Store, clk clock.Clock, client *http.Client, signer Signer, newID func() string, log *slog.Logger) *Notifier {
+// Config assembles a Notifier. Client may be nil for a default one; whatever
+// the client, each attempt is bounded by Timeout.
+type Config struct {
+	Store     *store.Store
+	Clock     clock.Clock
+	Client    *http.Client
+	Signer    Signer
+	NewID     func() string
+	Scenarios *scenario.Engine
+	Logger    *slog.Logger
+}
+
+// New returns a notifier.
+func New(c Config) *Notifier {
+	client := c.Client
 	if client == nil {
 		client = &http.Client{Timeout: Timeout}
 	}
-	return &Notifier{store: st, clock: clk, client: client, signer: signer, newID: newID, log: log}
+	return &Notifier{store: c.Store, clock: c.Clock, client: client, signer: c.Signer, newID: c.NewID, scenarios: c.Scenarios, log: c.Logger}
 }
 
 // Event is a callback to send.
@@ -78,6 +104,7 @@ type Event struct {
 	OrderKind    string // the order it is about, if any
 	OutOrderNo   string
 	OpenID       string
+	ServiceID    string
 	Schedule     []time.Duration
 }
 
@@ -100,7 +127,8 @@ type resource struct {
 }
 
 // Enqueue stores the callback in tx and, once tx commits, starts its first
-// attempt. A callback without a notify_url is stored as dropped.
+// attempt (after a scenario's delay). A callback without a notify_url, or
+// one a scenario drops, is stored as dropped.
 func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, error) {
 	plain, err := protocol.MarshalJSON(ev.Resource)
 	if err != nil {
@@ -136,16 +164,35 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 	if err != nil {
 		return nil, err
 	}
-	if ev.NotifyURL == "" {
+	var delay time.Duration
+	fx, applied := n.scenarios.Callback(scenario.Subject{
+		MchID: ev.MchID, OpenID: ev.OpenID, OutOrderNo: ev.OutOrderNo, ServiceID: ev.ServiceID, EventType: ev.EventType,
+	})
+	switch {
+	case ev.NotifyURL == "":
 		row.State = store.NotificationDropped
-		row.Attempts = []store.Attempt{{Seq: n.store.NextSeq(), At: now, Error: "no notify_url to send it to"}}
+		row.Note = "dropped: no notify_url to send it to"
+	case fx != nil:
+		row.Scenario = applied.String()
+		if fx.Drop {
+			row.State = store.NotificationDropped
+			row.Note = "dropped by " + row.Scenario + ": the merchant must query"
+			break
+		}
+		delay, row.Duplicate = fx.Delay.D(), fx.Duplicate
+		for _, f := range fx.Forge {
+			row.Forge = append(row.Forge, string(f))
+		}
+		if delay > 0 {
+			row.Note = fmt.Sprintf("delayed %s by %s", delay, row.Scenario)
+		}
 	}
 	if err := tx.PutNotification(row); err != nil {
 		return nil, err
 	}
 	if row.State == store.NotificationPending {
 		id := row.ID
-		tx.Defer(func() { n.clock.AfterFunc(0, ev.EventType+" "+id+" attempt 1", func() { n.scheduled(id) }) })
+		tx.Defer(func() { n.clock.AfterFunc(delay, ev.EventType+" "+id+" attempt 1", func() { n.scheduled(id) }) })
 	}
 	return row, nil
 }
@@ -156,7 +203,7 @@ func (n *Notifier) scheduled(id string) {
 	if err != nil || row.State != store.NotificationPending {
 		return // delivered by a redelivery, or removed with its merchant
 	}
-	n.attempt(row, true)
+	n.attempt(row, KindScheduled)
 }
 
 // Redeliver sends a notification once more, now, whatever its state, and
@@ -168,19 +215,53 @@ func (n *Notifier) Redeliver(id string) (*store.Notification, error) {
 		return nil, err
 	}
 	if row.NotifyURL == "" {
-		return nil, errors.New("the notification has no notify_url")
+		return nil, fmt.Errorf("the notification has no notify_url")
 	}
-	return n.attempt(row, false), nil
+	return n.attempt(row, KindRedelivery), nil
 }
 
-// attempt POSTs the notification and records the outcome; a failed
-// scheduled attempt schedules the next one or, after the last, fails the
-// notification.
-func (n *Notifier) attempt(row *store.Notification, scheduled bool) *store.Notification {
-	status, errText, dur := n.post(row)
-	ok := errText == "" && status >= 200 && status < 300
-	if errText == "" && !ok {
-		errText = fmt.Sprintf("merchant answered HTTP %d", status)
+// delivery is one POST of a callback, genuine or not.
+type delivery struct {
+	kind string
+	body []byte
+	at   time.Time // the Wechatpay-Timestamp to sign with
+	edit func(h http.Header)
+}
+
+// attempt delivers the notification and records the outcome. The first
+// scheduled attempt also sends a scenario's forged copies (before) and
+// duplicates (after). A failed scheduled attempt schedules the next one
+// or, after the last, fails the notification.
+func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notification {
+	now := time.Now()
+	first := kind == KindScheduled && scheduledAttempts(row) == 0
+	var ds []delivery
+	if first {
+		for _, f := range row.Forge {
+			ds = append(ds, forgery(f, row.Body, now))
+		}
+	}
+	ds = append(ds, delivery{kind: kind, body: row.Body, at: now})
+	if first {
+		for range row.Duplicate {
+			ds = append(ds, delivery{kind: KindDuplicate, body: row.Body, at: now})
+		}
+	}
+	var attempts []store.Attempt
+	genuineOK := false
+	for _, d := range ds {
+		status, errText, dur := n.post(row, d)
+		ok := errText == "" && status >= 200 && status < 300
+		switch {
+		case errText == "" && !ok:
+			errText = fmt.Sprintf("merchant answered HTTP %d", status)
+		case ok && isForged(d.kind):
+			errText = "the merchant accepted a forged callback: it must verify every callback and answer 4xx or 5xx"
+		}
+		if d.kind == kind && ok {
+			genuineOK = true
+		}
+		attempts = append(attempts, store.Attempt{Seq: n.store.NextSeq(), At: n.clock.Now(), Kind: d.kind, Status: status, Error: errText, DurationMS: dur})
 	}
 
 	tx := n.store.Write()
@@ -190,11 +271,11 @@ func (n *Notifier) attempt(row *store.Notification, scheduled bool) *store.Notif
 		return row // removed meanwhile
 	}
 	upd := cur.Copy()
-	upd.Attempts = append(upd.Attempts, store.Attempt{Seq: n.store.NextSeq(), At: n.clock.Now(), Status: status, Error: errText, DurationMS: dur, Redelivery: !scheduled})
+	upd.Attempts = append(upd.Attempts, attempts...)
 	switch {
-	case ok:
+	case genuineOK:
 		upd.State = store.NotificationDelivered
-	case scheduled && upd.State == store.NotificationPending:
+	case kind == KindScheduled && upd.State == store.NotificationPending:
 		tried := scheduledAttempts(upd)
 		if tried > len(upd.Schedule) {
 			upd.State = store.NotificationFailed
@@ -210,34 +291,77 @@ func (n *Notifier) attempt(row *store.Notification, scheduled bool) *store.Notif
 		return row
 	}
 	tx.Commit()
-	n.log.Debug("callback", "id", upd.ID, "event_type", upd.EventType, "url", upd.NotifyURL, "status", status, "error", errText)
 	return upd
 }
 
-// scheduledAttempts counts the attempts of the schedule made so far: all of
-// them but the redeliveries, which are recorded with a marker.
+func isForged(kind string) bool { return strings.HasPrefix(kind, KindForged) }
+
+// scheduledAttempts counts the attempts of the schedule made so far.
 func scheduledAttempts(row *store.Notification) int {
 	k := 0
 	for _, a := range row.Attempts {
-		if !a.Redelivery {
+		if a.Kind == KindScheduled {
 			k++
 		}
 	}
 	return k
 }
 
-// post sends one attempt; it returns the status (0 when none came back),
+// forgery builds a forged copy a correct merchant must reject.
+func forgery(kind string, body []byte, now time.Time) delivery {
+	d := delivery{kind: KindForged + kind, body: body, at: now}
+	switch kind {
+	case scenario.ForgeProbe:
+		d.edit = func(h http.Header) {
+			h.Set(protocol.HeaderSignature, protocol.SignTestPrefix+h.Get(protocol.HeaderSignature))
+		}
+	case scenario.ForgeWrongSerial:
+		d.edit = func(h http.Header) { h.Set(protocol.HeaderSerial, "7A9C0D1E2F3A4B5C6D7E8F9A0B1C2D3E4F5A6B7C") }
+	case scenario.ForgeStaleTimestamp:
+		d.at = now.Add(-10 * time.Minute)
+	case scenario.ForgeTampered:
+		d.body = tamper(body)
+	}
+	return d
+}
+
+// tamper alters one character of the resource's ciphertext, keeping it
+// Base64, so that only the AEAD authentication can tell.
+func tamper(body []byte) []byte {
+	var env envelope
+	if json.Unmarshal(body, &env) != nil || env.Resource.Ciphertext == "" {
+		return body
+	}
+	ct := []byte(env.Resource.Ciphertext)
+	i := len(ct) / 2
+	if ct[i] == 'A' {
+		ct[i] = 'B'
+	} else {
+		ct[i] = 'A'
+	}
+	env.Resource.Ciphertext = string(ct)
+	out, err := protocol.MarshalJSON(env)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// post sends one delivery; it returns the status (0 when none came back),
 // an error text for transport failures and the duration in milliseconds.
-func (n *Notifier) post(row *store.Notification) (int, string, float64) {
+func (n *Notifier) post(row *store.Notification, d delivery) (int, string, float64) {
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, row.NotifyURL, bytes.NewReader(row.Body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, row.NotifyURL, bytes.NewReader(d.body))
 	if err != nil {
 		return 0, "cannot build request: " + err.Error(), 0
 	}
-	h, err := n.signer.SignCallback(row.MchID, row.Body)
+	h, err := n.signer.SignCallback(row.MchID, d.body, d.at)
 	if err != nil {
 		return 0, "cannot sign: " + err.Error(), 0
+	}
+	if d.edit != nil {
+		d.edit(h)
 	}
 	for k, v := range h {
 		req.Header[k] = v

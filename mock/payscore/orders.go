@@ -7,6 +7,7 @@ import (
 
 	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/notify"
+	"github.com/mockpay/mockpay/mock/scenario"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -113,9 +114,11 @@ func (s *Service) CreateOrder(m *store.Merchant, req *CreateOrderRequest) (Order
 		tx.Defer(func() {
 			s.clock.AfterFunc(ExpiryAfter, "expire "+key.String(), func() { s.expire(key) })
 		})
+		s.userCreated(tx, o, now)
 	} else {
 		o.State, o.StateDescription, o.AcceptedAt = StateDoing, DescUserConfirm, now
 		s.note(o, now, EventState, "created: DOING/USER_CONFIRM (免确认, the user's authorization is AVAILABLE)")
+		s.userStarted(tx, o, now)
 	}
 	if err := tx.PutOrder(o); err != nil {
 		return Order{}, err
@@ -307,7 +310,7 @@ func (s *Service) complete(tx store.WriteTxn, o *store.Order, total int64, now t
 	}
 	o.Collection = &store.Collection{State: CollectionPaying, TotalAmount: total, PayingAmount: total}
 	s.setState(o, now, StateDoing, DescMchComplete, fmt.Sprintf("completed by the merchant, %d fen to collect", total))
-	s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, "after completion")
+	s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, s.deductionDelay, "after completion")
 }
 
 // completeView is what complete answers.
@@ -317,11 +320,10 @@ func completeView(o *store.Order) Order {
 	return v
 }
 
-// scheduleDeduction arranges WeChat Pay's deduction attempt after the
-// deduction delay, once tx commits.
-func (s *Service) scheduleDeduction(tx store.WriteTxn, key orderKey, why string) {
+// scheduleDeduction arranges a deduction attempt after delay, once tx commits.
+func (s *Service) scheduleDeduction(tx store.WriteTxn, key orderKey, delay time.Duration, why string) {
 	tx.Defer(func() {
-		s.clock.AfterFunc(s.deductionDelay, "deduct "+key.String()+" ("+why+")", func() { s.deduct(key) })
+		s.clock.AfterFunc(delay, "deduct "+key.String()+" ("+why+")", func() { s.deduct(key) })
 	})
 }
 
@@ -330,11 +332,15 @@ func (s *Service) scheduleDeduction(tx store.WriteTxn, key orderKey, why string)
 // stays USER_PAYING until a pay call, the user's payment or a sync.
 func (s *Service) deduct(key orderKey) {
 	_, err := s.change(key.mchid, key.kind, key.outOrderNo, OpDeduct, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		if o.Kind == store.KindPayAfter {
-			return s.deductPayAfter(tx, o, now)
+		owed := o.TotalAmount
+		if o.Collection != nil {
+			owed = o.Collection.PayingAmount
 		}
-		if paid, err := s.debit(tx, o, o.Collection.PayingAmount, now); err != nil || !paid {
+		if paid, err := s.debit(tx, o, owed, now); err != nil || !paid {
 			return err
+		}
+		if o.Kind == store.KindPayAfter {
+			return s.payAfterPaid(tx, o, now, "WeChat Pay deducted it from the user's wallet")
 		}
 		return s.collect(tx, o, now, PaidTypeNewton, now, "WeChat Pay deducted it from the user's wallet")
 	})
@@ -343,9 +349,19 @@ func (s *Service) deduct(key orderKey) {
 	}
 }
 
-// debit takes owed from the user's sandbox wallet if it holds that much,
-// reporting whether it did; a failure is noted on the order's timeline.
+// debit is one deduction attempt: a scenario may fail it (and have WeChat
+// Pay try again later); otherwise it takes owed from the user's sandbox
+// wallet if it holds that much. It reports whether the money was taken; a
+// failure is noted on the order's timeline.
 func (s *Service) debit(tx store.WriteTxn, o *store.Order, owed int64, now time.Time) (bool, error) {
+	o.DeductionAttempts++
+	if fx, applied := s.scenarios.Deduction(subject(o)); fx != nil && (fx.Fail || o.DeductionAttempts <= fx.FailAttempts) {
+		s.note(o, now, EventDeduction, fmt.Sprintf("deduction attempt %d of %d fen failed by %s", o.DeductionAttempts, owed, applied))
+		if d := fx.RetryAfter.D(); d > 0 {
+			s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, d, "a retry by "+applied.String())
+		}
+		return false, nil
+	}
 	u, err := tx.User(o.OpenID)
 	if err != nil {
 		return false, err
@@ -354,13 +370,18 @@ func (s *Service) debit(tx store.WriteTxn, o *store.Order, owed int64, now time.
 		return true, nil
 	}
 	if *u.Balance < owed {
-		s.note(o, now, EventDeduction, fmt.Sprintf("deduction of %d fen failed: the wallet of %s holds %d", owed, o.OpenID, *u.Balance))
+		s.note(o, now, EventDeduction, fmt.Sprintf("deduction attempt %d of %d fen failed: the wallet of %s holds %d", o.DeductionAttempts, owed, o.OpenID, *u.Balance))
 		return false, nil
 	}
 	left := *u.Balance - owed
 	nu := *u
 	nu.Balance = &left
 	return true, tx.PutUser(&nu)
+}
+
+// subject is what scenarios match an order on.
+func subject(o *store.Order) scenario.Subject {
+	return scenario.Subject{MchID: o.MchID, OpenID: o.OpenID, OutOrderNo: o.OutOrderNo, ServiceID: o.ServiceID}
 }
 
 // isStateRefusal reports whether err is the state machine saying no: for
@@ -494,7 +515,7 @@ func (s *Service) PayOrder(m *store.Merchant, outOrderNo string, req *PayRequest
 			return err
 		}
 		s.note(o, now, EventAPI, "the merchant asked for a deduction (pay)")
-		s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, "after a pay call")
+		s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, s.deductionDelay, "after a pay call")
 		return nil
 	})
 	if err != nil {
@@ -656,8 +677,12 @@ func (s *Service) ConfirmOrder(mchid, outOrderNo, openid string) error {
 		if err := s.bindUser(o, openid); err != nil {
 			return err
 		}
+		if err := s.userRefusesConfirm(o); err != nil {
+			return err
+		}
 		o.AcceptedAt = now
 		s.setState(o, now, StateDoing, DescUserConfirm, "the user confirmed in WeChat")
+		s.userStarted(tx, o, now)
 		return s.notifyOrder(tx, o, now, "PAYSCORE.USER_CONFIRM", "确认订单")
 	})
 	return err

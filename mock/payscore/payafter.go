@@ -356,6 +356,7 @@ func (s *Service) CreatePayAfter(m *store.Merchant, req *CreatePayAfterRequest, 
 	if needConfirm {
 		key := orderKey{o.MchID, o.Kind, o.OutOrderNo}
 		tx.Defer(func() { s.clock.AfterFunc(PayAfterExpiry, "expire "+key.String(), func() { s.expire(key) }) })
+		s.userCreated(tx, o, now)
 	} else if err := s.accept(tx, o, now, "免确认: the user's authorization is AVAILABLE"); err != nil {
 		return CreatePayAfterResponse{}, err
 	}
@@ -380,6 +381,7 @@ func payAfterCreated(o *store.Order) CreatePayAfterResponse {
 func (s *Service) accept(tx store.WriteTxn, o *store.Order, now time.Time, why string) error {
 	o.AcceptedAt = now
 	s.setState(o, now, StateUserAccepted, "", why)
+	s.userStarted(tx, o, now)
 	return s.notifyPayAfter(tx, o, now, "PAYSCORE.USER_ACCEPTED", "用户确认订单")
 }
 
@@ -417,6 +419,9 @@ func (s *Service) QueryPayAfter(m *store.Merchant, q OrderQuery) (PayAfterOrder,
 func (s *Service) ConfirmPayAfter(mchid, outOrderNo, openid string) error {
 	_, err := s.change(mchid, store.KindPayAfter, outOrderNo, OpConfirm, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		if err := s.bindUser(o, openid); err != nil {
+			return err
+		}
+		if err := s.userRefusesConfirm(o); err != nil {
 			return err
 		}
 		return s.accept(tx, o, now, "the user accepted in WeChat")
@@ -548,21 +553,13 @@ func (s *Service) CompletePayAfter(m *store.Merchant, outOrderNo string, req *Co
 			return nil
 		}
 		s.setState(o, now, StateFinished, "", fmt.Sprintf("finished by the merchant, %d fen to charge", o.TotalAmount))
-		s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, "after completion")
+		s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, s.deductionDelay, "after completion")
 		return nil
 	})
 	if err != nil {
 		return OrderIDs{}, err
 	}
 	return IDs(o), nil
-}
-
-// deductPayAfter is WeChat Pay charging a FINISHED payafter order.
-func (s *Service) deductPayAfter(tx store.WriteTxn, o *store.Order, now time.Time) error {
-	if paid, err := s.debit(tx, o, o.TotalAmount, now); err != nil || !paid {
-		return err
-	}
-	return s.payAfterPaid(tx, o, now, "WeChat Pay deducted it from the user's wallet")
 }
 
 // payAfterPaid records the charge of a payafter order and fires the paid

@@ -301,6 +301,9 @@ func (s *Service) Authorize(mchid, openid, serviceID, appid, code string) (Permi
 	case !m.HasAppID(appid):
 		return Permission{}, apierr.Newf(apierr.ParamError, "appid %s is not bound to merchant %s", appid, mchid)
 	}
+	if err := s.userRefusesAuthorization(mchid, openid, serviceID); err != nil {
+		return Permission{}, err
+	}
 	p, err := s.findToAuthorize(tx.ReadTxn, m, serviceID, openid, code)
 	if err != nil {
 		return Permission{}, err

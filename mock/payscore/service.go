@@ -18,6 +18,7 @@ import (
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/ids"
 	"github.com/mockpay/mockpay/mock/notify"
+	"github.com/mockpay/mockpay/mock/scenario"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -39,6 +40,7 @@ type Service struct {
 	ids            ids.Source
 	deductionDelay time.Duration
 	decrypt        func(serial, ciphertext string) (string, error)
+	scenarios      *scenario.Engine
 	log            *slog.Logger
 }
 
@@ -52,7 +54,9 @@ type Config struct {
 	// Decrypt opens a sensitive field encrypted for the key serial names
 	// (protocol.EncryptSensitive).
 	Decrypt func(serial, ciphertext string) (string, error)
-	Logger  *slog.Logger
+	// Scenarios may change what users and deductions do; nil means none.
+	Scenarios *scenario.Engine
+	Logger    *slog.Logger
 }
 
 // New returns the domain service.
@@ -63,7 +67,7 @@ func New(c Config) *Service {
 	}
 	return &Service{
 		store: c.Store, clock: c.Clock, notifier: c.Notifier, newID: c.NewID, ids: ids.Source{NewID: c.NewID},
-		deductionDelay: d, decrypt: c.Decrypt, log: c.Logger,
+		deductionDelay: d, decrypt: c.Decrypt, scenarios: c.Scenarios, log: c.Logger,
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/ids"
 	"github.com/mockpay/mockpay/mock/notify"
+	"github.com/mockpay/mockpay/mock/scenario"
 	"github.com/mockpay/mockpay/mock/store"
 )
 
@@ -38,20 +39,33 @@ var reOutRefundNo = regexp.MustCompile(`^[0-9A-Za-z_\-|*@]{1,64}$`)
 
 // Service is the refund domain.
 type Service struct {
-	store    *store.Store
-	clock    clock.Clock
-	notifier *notify.Notifier
-	ids      ids.Source
-	delay    time.Duration
-	log      *slog.Logger
+	store     *store.Store
+	clock     clock.Clock
+	notifier  *notify.Notifier
+	ids       ids.Source
+	delay     time.Duration
+	scenarios *scenario.Engine
+	log       *slog.Logger
 }
 
-// New returns the refund domain; delay 0 means DefaultDelay.
-func New(st *store.Store, clk clock.Clock, n *notify.Notifier, newID func() string, delay time.Duration, log *slog.Logger) *Service {
+// Config assembles a Service.
+type Config struct {
+	Store     *store.Store
+	Clock     clock.Clock
+	Notifier  *notify.Notifier
+	NewID     func() string
+	Delay     time.Duration // how long a refund stays PROCESSING; 0 means DefaultDelay
+	Scenarios *scenario.Engine
+	Logger    *slog.Logger
+}
+
+// New returns the refund domain.
+func New(c Config) *Service {
+	delay := c.Delay
 	if delay <= 0 {
 		delay = DefaultDelay
 	}
-	return &Service{store: st, clock: clk, notifier: n, ids: ids.Source{NewID: newID}, delay: delay, log: log}
+	return &Service{store: c.Store, clock: c.Clock, notifier: c.Notifier, ids: ids.Source{NewID: c.NewID}, delay: delay, scenarios: c.Scenarios, log: c.Logger}
 }
 
 // Request is the body of POST /v3/refund/domestic/refunds.
@@ -364,9 +378,16 @@ func (s *Service) finishTxn(tx store.WriteTxn, mchid, outRefundNo string) error 
 	}
 	now := s.clock.Now()
 	upd := r.Copy()
-	switch u.RefundOutcome {
+	outcome, why := u.RefundOutcome, "the user's wallet"
+	if fx, applied := s.scenarios.Refund(scenario.Subject{MchID: t.MchID, OpenID: t.OpenID, OutOrderNo: t.OutOrderNo}); fx != nil {
+		outcome, why = fx.Outcome, applied.String()
+	}
+	switch outcome {
 	case store.RefundAbnormal, store.RefundClosed:
-		upd.Status = u.RefundOutcome
+		upd.Status = outcome
+		if err := s.noteOrder(tx, t, now, fmt.Sprintf("refund %s ends %s by %s", upd.OutRefundNo, outcome, why)); err != nil {
+			return err
+		}
 	default:
 		upd.Status, upd.SuccessAt = store.RefundSuccess, now
 		if u.Balance != nil {

@@ -35,8 +35,12 @@ type Notification struct {
 	Body         []byte // the envelope as sent, with the resource encrypted
 	CreateTime   time.Time
 	State        string
+	Note         string // why it was dropped or delayed
 	Attempts     []Attempt
 	Schedule     []time.Duration // waits between attempts
+	Scenario     string          // the scenario that shapes its delivery, if any
+	Duplicate    int             // extra copies to send with the first attempt
+	Forge        []string        // forged copies to send before the first attempt
 }
 
 // Attempt is one delivery attempt.
@@ -46,7 +50,9 @@ type Attempt struct {
 	Status     int       // HTTP status, 0 when none came back
 	Error      string
 	DurationMS float64
-	Redelivery bool // asked for through the sandbox, outside the schedule
+	// Kind is "" for an attempt of the retry schedule, else what sent it:
+	// "redelivery" (the sandbox), "duplicate" or "forged:<kind>" (a scenario).
+	Kind string
 }
 
 // Copy returns a copy to change and insert again.

@@ -49,8 +49,11 @@ type Order struct {
 	GoodsTag        string
 	Collection      *Collection // after completion
 	AcceptedAt      time.Time   // when the user confirmed (OnAccept start time)
-	CompletedAt     time.Time
-	CancelReason    string
+	// DeductionAttempts counts WeChat Pay's deduction attempts, which
+	// scenarios may fail by number.
+	DeductionAttempts int
+	CompletedAt       time.Time
+	CancelReason      string
 
 	// CreateDigest identifies the create request's parameters: a retry with
 	// identical parameters returns the order, different ones are refused.

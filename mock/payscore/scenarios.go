@@ -1,0 +1,70 @@
+package payscore
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/scenario"
+	"github.com/mockpay/mockpay/mock/store"
+)
+
+// What the sandbox's WeChat user does when a scenario says so: confirm an
+// order after a delay, never confirm, close the service mid-service, or
+// decline to open it. Each decision is noted on the order's timeline.
+
+// userCreated applies a scenario to a CREATED order waiting for the user:
+// the user confirms it after a delay.
+func (s *Service) userCreated(tx store.WriteTxn, o *store.Order, now time.Time) {
+	fx, applied := s.scenarios.User(subject(o))
+	if fx == nil || fx.ConfirmAfter == nil {
+		return
+	}
+	d := fx.ConfirmAfter.D()
+	s.note(o, now, EventUser, fmt.Sprintf("%s: the user will confirm in %s", applied, d))
+	confirm := s.ConfirmOrder
+	if o.Kind == store.KindPayAfter {
+		confirm = s.ConfirmPayAfter
+	}
+	mchid, no := o.MchID, o.OutOrderNo
+	tx.Defer(func() {
+		s.clock.AfterFunc(d, "the user confirms "+mchid+"/"+no+" ("+applied.String()+")", func() {
+			if err := confirm(mchid, no, ""); err != nil && !isStateRefusal(err) {
+				s.log.Error("scenario confirmation", "order", mchid+"/"+no, "err", err)
+			}
+		})
+	})
+}
+
+// userStarted applies a scenario to an order the user has started using:
+// the user closes the service after a delay (PAYSCORE.USER_CLOSE_SERVICE).
+func (s *Service) userStarted(tx store.WriteTxn, o *store.Order, now time.Time) {
+	fx, applied := s.scenarios.User(subject(o))
+	if fx == nil || fx.RevokeAfter == nil {
+		return
+	}
+	d := fx.RevokeAfter.D()
+	s.note(o, now, EventUser, fmt.Sprintf("%s: the user will close the service in %s", applied, d))
+	mchid, openid, serviceID := o.MchID, o.OpenID, o.ServiceID
+	tx.Defer(func() {
+		s.clock.AfterFunc(d, "the user closes the service "+mchid+"/"+openid+" ("+applied.String()+")", func() {
+			_, _ = s.Revoke(mchid, openid, serviceID) // nothing to revoke is not a failure
+		})
+	})
+}
+
+// userRefusesConfirm is a scenario's user who never confirms.
+func (s *Service) userRefusesConfirm(o *store.Order) error {
+	if fx, applied := s.scenarios.User(subject(o)); fx != nil && fx.NeverConfirm {
+		return apierr.Newf(apierr.Conflict, "%s: the user never confirms; the order expires unless cancelled", applied)
+	}
+	return nil
+}
+
+// userRefusesAuthorization is a scenario's user who declines to open the service.
+func (s *Service) userRefusesAuthorization(mchid, openid, serviceID string) error {
+	if fx, applied := s.scenarios.User(scenario.Subject{MchID: mchid, OpenID: openid, ServiceID: serviceID}); fx != nil && fx.RejectAuthorization {
+		return apierr.Newf(apierr.Conflict, "%s: the user declines to open the service", applied)
+	}
+	return nil
+}

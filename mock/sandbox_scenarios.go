@@ -1,0 +1,67 @@
+package mock
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/scenario"
+)
+
+// LoadScenarios loads the scenarios of a YAML (or JSON) text, all or none,
+// narrowed by scope (POST /sandbox/scenarios). file names the text in
+// errors, which say where and why: "deduct.yaml:7: deduction.fail: …".
+func (s *Server) LoadScenarios(file string, data []byte, scope scenario.Scope) ([]scenario.Info, error) {
+	infos, err := s.scenarios.Load(file, data, scope)
+	var se *scenario.Error
+	if errors.As(err, &se) {
+		return nil, apierr.New(apierr.ParamError, se.Error()).WithDetail(apierr.Detail{Field: se.Field, Issue: se.Issue, Location: apierr.LocBody, Value: se.Line})
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range infos {
+		s.log.Info("scenario loaded", "id", in.ID, "name", in.Name, "file", file)
+	}
+	return infos, nil
+}
+
+// Scenarios lists the loaded scenarios (GET /sandbox/scenarios).
+func (s *Server) Scenarios() []scenario.Info { return s.scenarios.List() }
+
+// UnloadScenario removes one (DELETE /sandbox/scenarios/{id}).
+func (s *Server) UnloadScenario(id string) error {
+	if !s.scenarios.Unload(id) {
+		return apierr.Newf(apierr.NotFound, "no scenario %s is loaded", id)
+	}
+	return nil
+}
+
+func (s *Server) sbLoadScenarios(r *http.Request) reply {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return fail(apierr.New(apierr.InvalidRequest, "cannot read the request body"))
+	}
+	q := r.URL.Query()
+	file := q.Get("file")
+	if file == "" {
+		file = "request"
+	}
+	infos, err := s.LoadScenarios(file, data, scenario.Scope{
+		MchID: q.Get("mchid"), OpenID: q.Get("openid"), OutOrderNo: q.Get("out_order_no"), ServiceID: q.Get("service_id"),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return created(infos)
+}
+
+func (s *Server) sbScenarios(*http.Request) reply { return ok(s.Scenarios()) }
+
+func (s *Server) sbUnloadScenario(r *http.Request) reply {
+	if err := s.UnloadScenario(sbVars(r)["id"]); err != nil {
+		return fail(err)
+	}
+	return noContent()
+}
