@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -91,9 +92,6 @@ func (c config) validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return &configError{"MOCKPAY_TLS_CERT", "MOCKPAY_TLS_CERT and MOCKPAY_TLS_KEY go together"}
 	}
-	if c.Scenarios != "" {
-		return &configError{"MOCKPAY_SCENARIOS", "scenarios are not supported by this version of mockpay yet"}
-	}
 	if c.StateFile != "" {
 		return &configError{"MOCKPAY_STATE_FILE", "saving state is not supported by this version of mockpay yet"}
 	}
@@ -159,6 +157,28 @@ func (c config) options(log *slog.Logger) (mock.Options, error) {
 		}
 	}
 	return opts, nil
+}
+
+// scenarioFiles expands MOCKPAY_SCENARIOS: comma-separated files or globs.
+// A pattern that matches nothing is an error: a typo must not silently load
+// no scenario.
+func scenarioFiles(list string) ([]string, error) {
+	var files []string
+	for _, pattern := range strings.Split(list, ",") {
+		pattern = strings.TrimSpace(pattern)
+		if pattern == "" {
+			continue
+		}
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			return nil, &configError{"MOCKPAY_SCENARIOS", fmt.Sprintf("%q is not a valid pattern", pattern)}
+		}
+		if len(matches) == 0 {
+			return nil, &configError{"MOCKPAY_SCENARIOS", fmt.Sprintf("%q matches no file", pattern)}
+		}
+		files = append(files, matches...)
+	}
+	return files, nil
 }
 
 func readPEM[T any](path, name string, parse func([]byte) (T, error)) (T, error) {

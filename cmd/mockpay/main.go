@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/mock"
+	"github.com/mockpay/mockpay/mock/scenario"
 )
 
 func main() {
@@ -70,6 +71,11 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 		return err
 	}
 	defer srv.Close()
+	if cfg.Scenarios != "" {
+		if err := loadScenarios(srv, cfg.Scenarios); err != nil {
+			return err
+		}
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -112,6 +118,31 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 	return nil
 }
 
+// loadScenarios loads MOCKPAY_SCENARIOS, all or nothing.
+func loadScenarios(srv *mock.Server, list string) error {
+	files, err := scenarioFiles(list)
+	if err != nil {
+		return err
+	}
+	staged := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return &configError{"MOCKPAY_SCENARIOS", err.Error()}
+		}
+		if _, err := scenario.Decode(f, data); err != nil {
+			return &configError{"MOCKPAY_SCENARIOS", err.Error()}
+		}
+		staged[f] = data
+	}
+	for _, f := range files {
+		if _, err := srv.LoadScenarios(f, staged[f], scenario.Scope{}); err != nil {
+			return &configError{"MOCKPAY_SCENARIOS", err.Error()}
+		}
+	}
+	return nil
+}
+
 // banner tells a developer where the server is and how to get credentials.
 func banner(w io.Writer, base string, srv *mock.Server) {
 	fmt.Fprintf(w, "mockpay %s: WeChat Pay Score API v3 sandbox (test keys only)\n", mock.Version)
@@ -120,6 +151,13 @@ func banner(w io.Writer, base string, srv *mock.Server) {
 		for _, m := range ms {
 			fmt.Fprintf(w, "  merchant      mchid %s  serial_no %s  appid %s  service_id %s\n", m.MchID, m.SerialNo, m.AppIDs[0], m.ServiceIDs[0])
 		}
+	}
+	if sc := srv.Scenarios(); len(sc) > 0 {
+		names := make([]string, len(sc))
+		for i, in := range sc {
+			names[i] = in.Name
+		}
+		fmt.Fprintf(w, "  scenarios     %s\n", strings.Join(names, ", "))
 	}
 	fmt.Fprintf(w, "  credentials   curl %s/sandbox/merchants   (private key, APIv3 key, certificate)\n", base)
 	fmt.Fprintf(w, "  verify with   curl %s/sandbox/platform    (platform certificate, WeChat Pay public key)\n", base)
@@ -136,6 +174,7 @@ Configuration (environment):
   MOCKPAY_CLOCK           real (default) or virtual
   MOCKPAY_TIME_SCALE      run mock-side delays this many times faster (default 1)
   MOCKPAY_CLOCK_START     RFC 3339 start of a virtual clock (default now)
+  MOCKPAY_SCENARIOS       comma-separated scenario files or globs to load (scenarios/*.yaml)
   MOCKPAY_MERCHANTS       YAML/JSON list of merchants to preload instead of the default one
   MOCKPAY_PLATFORM_KEY    PEM private key of the platform certificate (with MOCKPAY_PLATFORM_CERT)
   MOCKPAY_PLATFORM_CERT   PEM platform certificate

@@ -141,6 +141,8 @@ func TestRun_BadConfiguration(t *testing.T) {
 	require.NoError(t, os.WriteFile(badYAML, []byte("- mchid: \"1\"\n  colour: red\n"), 0o600))
 	badSpec := filepath.Join(dir, "spec.yaml")
 	require.NoError(t, os.WriteFile(badSpec, []byte("- apiv3_key: short\n"), 0o600))
+	badScenario := filepath.Join(dir, "bad-scenario.yaml")
+	require.NoError(t, os.WriteFile(badScenario, []byte("name: bad\ndescription: d\ncallback:\n  delay: soon\n"), 0o600))
 	certs := filepath.Join("..", "..", "testdata", "certs")
 	tests := []struct {
 		name    string
@@ -165,7 +167,8 @@ func TestRun_BadConfiguration(t *testing.T) {
 		{"merchants unknown key", map[string]string{"MOCKPAY_MERCHANTS": badYAML}, nil, "colour"},
 		{"merchants bad spec", map[string]string{"MOCKPAY_MERCHANTS": badSpec}, nil, "MOCKPAY_MERCHANTS"},
 		{"merchants bad spec names the field", map[string]string{"MOCKPAY_MERCHANTS": badSpec}, nil, "apiv3_key"},
-		{"scenarios not yet supported", map[string]string{"MOCKPAY_SCENARIOS": "scenarios/*.yaml"}, nil, "MOCKPAY_SCENARIOS"},
+		{"scenario pattern matching nothing", map[string]string{"MOCKPAY_SCENARIOS": filepath.Join(dir, "none-*.yaml")}, nil, "MOCKPAY_SCENARIOS"},
+		{"bad scenario names file, line and field", map[string]string{"MOCKPAY_SCENARIOS": badScenario}, nil, "bad-scenario.yaml:4: callback.delay"},
 		{"state file not yet supported", map[string]string{"MOCKPAY_STATE_FILE": "state.json"}, nil, "MOCKPAY_STATE_FILE"},
 		{"stray argument", map[string]string{}, []string{"serve"}, "environment variables"},
 	}
@@ -191,4 +194,15 @@ func TestRun_Help(t *testing.T) {
 	for _, name := range []string{"MOCKPAY_ADDR", "MOCKPAY_SANDBOX_TOKEN", "MOCKPAY_CLOCK", "MOCKPAY_TIME_SCALE", "MOCKPAY_TLS_CERT"} {
 		assert.Contains(t, out.String(), name)
 	}
+}
+
+func TestRun_Scenarios(t *testing.T) {
+	addr, stdout := start(t, map[string]string{"MOCKPAY_SCENARIOS": filepath.Join("..", "..", "scenarios", "deduct-*.yaml") + ", " + filepath.Join("..", "..", "scenarios", "risk-rejected.yaml")})
+	assert.Contains(t, stdout.String(), "scenarios     deduct-failure-then-recover, deduct-failure, risk-rejected")
+	resp, err := http.Get("http://" + addr + "/sandbox/scenarios")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var list []map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	assert.Len(t, list, 3)
 }
