@@ -253,10 +253,12 @@ func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notifica
 		status, errText, dur := n.post(row, d)
 		ok := errText == "" && status >= 200 && status < 300
 		switch {
+		case isForged(d.kind) && ok:
+			errText = "the merchant accepted a forged callback: it must verify every callback and answer 4xx or 5xx"
+		case isForged(d.kind) && errText == "":
+			errText = fmt.Sprintf("rejected by the merchant, as it should be (HTTP %d)", status)
 		case errText == "" && !ok:
 			errText = fmt.Sprintf("merchant answered HTTP %d", status)
-		case ok && isForged(d.kind):
-			errText = "the merchant accepted a forged callback: it must verify every callback and answer 4xx or 5xx"
 		}
 		if d.kind == kind && ok {
 			genuineOK = true
