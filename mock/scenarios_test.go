@@ -121,7 +121,7 @@ func TestScenario_Latency(t *testing.T) {
 	var mu sync.Mutex
 	var slept []time.Duration
 	srv, ts := mock.NewTestServer(t, mock.Options{
-		Sleep: func(_ context.Context, d time.Duration) { mu.Lock(); slept = append(slept, d); mu.Unlock() },
+		Sleep:     func(_ context.Context, d time.Duration) { mu.Lock(); slept = append(slept, d); mu.Unlock() },
 		Scenarios: fstest.MapFS{"slow.yaml": {Data: []byte("name: slow\ndescription: d\nmatch: {endpoint: certificates}\napi: {latency: 3s}\n")}},
 	})
 	me := defaultMerchant(t)
