@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/mockpay/mockpay/client"
+	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+)
+
+// flowCmd groups end-to-end flows.
+func (a *app) flowCmd() *command {
+	return &command{
+		name:  "flow",
+		short: "run a whole integration flow, step by step",
+		long: `Flow runs a whole Pay Score integration end to end with the real client, reporting every
+step, so you can see the sequence your own integration must reproduce and check a target
+(mock or WeChat Pay) in one command.`,
+		examples: []string{
+			"go run ./cmd/client flow ride",
+			"go run ./cmd/client flow ride --legacy",
+		},
+		subs: []*command{a.flowRideCmd()},
+	}
+}
+
+// rideOptions are the flags of `flow ride`.
+type rideOptions struct {
+	confirm, legacy bool
+	openid          string
+	amount, refund  fenFlag
+	timeout         time.Duration
+	listen          string
+	ascii           bool
+}
+
+func (a *app) flowRideCmd() *command {
+	var o rideOptions
+	return &command{
+		name:  "ride",
+		short: "the ride-hailing flow of the reference integration, step by step",
+		long: `Ride runs the reference ride-hailing integration (docs/reference-integration.md) with live
+progress: user-service-state → pre-authorize → the user authorises and
+PAYSCORE.USER_OPEN_SERVICE arrives → create the order (免确认 by default; --confirm: 需确认,
+the user confirms and PAYSCORE.USER_CONFIRM arrives; --legacy: the payafter-orders API, whose
+finish_ticket comes from a query) → the ride → complete with the fare → the deduction and
+PAYSCORE.USER_PAID → query (DONE / USER_PAID) → a refund and REFUND.SUCCESS. The first
+failure stops the flow, naming the step and the error.
+
+The flow starts its own callback listener on a free local port (--listen) and verifies and
+decrypts every callback with the merchant's client. Against the mock it registers a fresh
+merchant whose notify_url is that listener (legacy and authorization callbacks go to the
+registered address), plays the user through the sandbox, and on a virtual clock advances
+the clock instead of waiting; on a real clock it waits up to --timeout for each callback.
+Against the real WeChat Pay (no /sandbox/health) it uses the configured merchant, needs
+--openid and a --notify-url that reaches the listener (a tunnel), explains the steps only a
+real user can take, and waits for the real callbacks.`,
+		examples: []string{
+			"go run ./cmd/client flow ride",
+			"go run ./cmd/client flow ride --confirm",
+			"go run ./cmd/client flow ride --legacy --amount 3800",
+			"go run ./cmd/client flow ride --json | jq -c 'select(.ok == false)'",
+			"go run ./cmd/client flow ride --url https://api.mch.weixin.qq.com --openid oReal… --notify-url https://tunnel.example/notify --listen 127.0.0.1:9000 --timeout 5m",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&o.confirm, "confirm", false, "需确认: need_user_confirm=true; the user confirms the order")
+			fs.BoolVar(&o.legacy, "legacy", false, "use the legacy payafter-orders API with finish_ticket")
+			fs.StringVar(&o.openid, "openid", "", "the rider (default against the mock: a fresh oRide_… user)")
+			fs.Var(&o.amount, "amount", "the fare in `fen` (default 4200)")
+			fs.Var(&o.refund, "refund", "`fen` to refund at the end (default: the whole fare)")
+			fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for each callback on a real clock")
+			fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "`host:port` of the flow's callback listener")
+			fs.BoolVar(&o.ascii, "ascii", false, "mark steps with ok/FAIL instead of ✓/✗")
+		},
+		run: func(ctx context.Context, _ []string) error {
+			return a.runRide(ctx, o)
+		},
+	}
+}
+
+// ride is one run of the ride-hailing flow.
+type ride struct {
+	a       *app
+	o       rideOptions
+	p       *progress
+	c       *client.Client
+	rv      *receiver
+	sb      *sandboxapi.Client // nil against WeChat Pay
+	virtual bool               // the mock's clock is virtual
+
+	mchID, appID, serviceID, notifyURL string
+	openid, authCode, outOrderNo       string
+	fare, refund                       int64
+
+	alreadyAuthorised bool
+	start             string // the order's service start, yyyyMMddHHmmss
+	transactionID     string // what the refund is made against
+	finishTicket      string // legacy only
+}
+
+func (a *app) runRide(ctx context.Context, o rideOptions) error {
+	if o.timeout <= 0 {
+		return &usageError{msg: "--timeout must be positive"}
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return &usageError{msg: fmt.Sprintf("--listen %s: %v", o.listen, err)}
+	}
+	defer ln.Close()
+	f := &ride{a: a, o: o, fare: o.amount.orDefault(4200)}
+	f.refund = o.refund.orDefault(f.fare)
+	if f.fare <= 0 || f.refund <= 0 || f.refund > f.fare {
+		return &usageError{msg: "--amount must be positive and --refund between 1 and --amount"}
+	}
+	if err := f.setUp(ctx, callbackURL(ln)); err != nil {
+		return err
+	}
+	f.rv = newReceiver(f.c, 0)
+	serveCtx, stop := context.WithCancel(ctx)
+	done := serveCallbacks(serveCtx, ln, f.rv)
+	defer func() {
+		stop()
+		<-done
+	}()
+
+	f.p = newProgress(a, o.ascii, f.steps())
+	started := time.Now()
+	if err := f.p.run(ctx); err != nil {
+		return err
+	}
+	variant := "免确认"
+	switch {
+	case o.legacy && o.confirm:
+		variant = "legacy payafter, user accepts"
+	case o.legacy:
+		variant = "legacy payafter, 免确认"
+	case o.confirm:
+		variant = "需确认"
+	}
+	a.out.say("ride flow complete (%s): order %s paid %s and refunded %s; merchant %s, user %s, %d steps in %s",
+		variant, f.outOrderNo, yuan(f.fare), yuan(f.refund), f.mchID, f.openid, len(f.p.steps), time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// setUp picks the merchant and the user. Against the mock: a fresh
+// merchant whose registered notify_url is the listener. Against WeChat
+// Pay: the configured merchant and --notify-url.
+func (f *ride) setUp(ctx context.Context, listenerURL string) error {
+	a := f.a
+	mock, err := a.isMock(ctx)
+	if err != nil {
+		return err
+	}
+	var m *merchant
+	if mock {
+		if f.sb, err = a.sandboxAPI(); err != nil {
+			return err
+		}
+		st, err := f.sb.GetClock(ctx)
+		if err != nil {
+			return fmt.Errorf("read the mock's clock: %w", err)
+		}
+		f.virtual = st.Virtual()
+		rec, err := f.sb.CreateMerchant(ctx, sandboxapi.MerchantSpec{NotifyURL: listenerURL})
+		if err != nil {
+			return fmt.Errorf("register the flow's merchant in the mock: %w", err)
+		}
+		if m, err = fromRecord(rec, settings{}); err != nil {
+			return err
+		}
+		f.notifyURL = listenerURL
+		f.openid = f.o.openid
+		if f.openid == "" {
+			f.openid = "oRide_" + randomHex(6)
+		}
+		clockNote := "real clock: waiting up to " + f.o.timeout.String() + " for each callback"
+		if f.virtual {
+			clockNote = "virtual clock: advanced instead of waiting"
+		}
+		a.out.say("ride flow against the mock: merchant %s (fresh), user %s, callbacks to %s; %s", rec.MchID, f.openid, listenerURL, clockNote)
+	} else {
+		if m, err = a.merchant(ctx, ""); err != nil {
+			return err
+		}
+		cfg, err := a.settings()
+		if err != nil {
+			return err
+		}
+		if f.o.openid == "" {
+			return &usageError{msg: "against WeChat Pay the flow needs a real user: give --openid"}
+		}
+		if cfg.NotifyURL == "" {
+			return &usageError{
+				msg:  "against WeChat Pay the callbacks must reach this machine: give --notify-url",
+				hint: fmt.Sprintf("expose the flow's listener %s (e.g. a tunnel; fix its port with --listen) and pass its public https URL", listenerURL),
+			}
+		}
+		f.openid, f.notifyURL = f.o.openid, cfg.NotifyURL
+		a.out.say("ride flow against %s: merchant %s, user %s, callbacks to %s (listener %s); waiting up to %s for each callback",
+			cfg.URL, m.cfg.MchID, f.openid, f.notifyURL, listenerURL, f.o.timeout)
+	}
+	if f.c, err = a.newClient(ctx, m); err != nil {
+		return err
+	}
+	if f.appID, f.serviceID, err = m.ids(); err != nil {
+		return err
+	}
+	f.mchID = m.cfg.MchID
+	f.authCode = newNumber("AUTH")
+	f.outOrderNo = newNumber("RIDE")
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// steps lists the flow's steps for the variant.
+func (f *ride) steps() []step {
+	steps := []step{
+		{"user-service-state", f.userServiceState},
+		{"pre-authorize", f.preAuthorize},
+		{"user authorizes", f.userAuthorizes},
+	}
+	if f.o.legacy {
+		steps = append(steps, step{"create payafter order", f.createPayAfter})
+		if f.o.confirm {
+			steps = append(steps, step{"user accepts", f.userAccepts})
+		}
+		steps = append(steps,
+			step{"query finish_ticket", f.queryFinishTicket},
+			step{"ride", f.theRide},
+			step{"complete", f.completePayAfter},
+			step{"deduction", f.awaitPayAfterPaid},
+			step{"query", f.queryPayAfterPaid},
+		)
+	} else {
+		steps = append(steps, step{"create order", f.createOrder})
+		if f.o.confirm {
+			steps = append(steps, step{"user confirms", f.userConfirms})
+		}
+		steps = append(steps,
+			step{"ride", f.theRide},
+			step{"complete", f.completeOrder},
+			step{"deduction", f.awaitOrderPaid},
+			step{"query", f.queryOrderPaid},
+		)
+	}
+	return append(steps, step{"refund", f.refundFare})
+}

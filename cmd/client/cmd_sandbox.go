@@ -1,0 +1,468 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+
+	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+)
+
+// sandboxCmd groups the mock's control API (/sandbox/*).
+func (a *app) sandboxCmd() *command {
+	return &command{
+		name:  "sandbox",
+		short: "the mock's control API: merchants, the WeChat user, clock, scenarios, callbacks",
+		long: `Sandbox drives the mock's control API (/sandbox/*, plain JSON, with
+"Authorization: Bearer <MOCKPAY_SANDBOX_TOKEN>" when set): register merchants, play the
+WeChat user (authorize, confirm, pay, wallet), move the clock, load failure scenarios, and
+read back what happened (orders with their timeline, callbacks with every delivery attempt,
+the request log with signature verdicts). --json prints the control API's JSON as is.
+Commands about one merchant act as the configured merchant (--mchid / MOCKPAY_MCHID,
+default 1230000109); lists show every merchant unless --mchid is given.`,
+		examples: []string{
+			"go run ./cmd/client sandbox health",
+			"go run ./cmd/client sandbox authorize oUser1 --code AUTH-1",
+			"go run ./cmd/client sandbox clock advance 30m",
+			"go run ./cmd/client sandbox order RIDE-1",
+			"go run ./cmd/client sandbox notifications --out-order-no RIDE-1",
+		},
+		subs: []*command{
+			a.sbHealthCmd(), a.sbMerchantCmd(),
+			a.sbAuthorizeCmd(), a.sbRevokeCmd(), a.sbWalletCmd(), a.sbUserCmd(), a.sbConfirmCmd(), a.sbPayCmd(),
+			a.sbClockCmd(), a.sbScenarioCmd(),
+			a.sbNotificationsCmd(), a.sbRedeliverCmd(), a.sbRequestsCmd(), a.sbOrdersCmd(), a.sbOrderCmd(),
+			a.sbResetCmd(),
+		},
+	}
+}
+
+// sandboxCall sends one control request to the mock and returns its JSON.
+func (a *app) sandboxCall(ctx context.Context, what string, req sandboxapi.Request) (json.RawMessage, error) {
+	sb, err := a.requireMock(ctx, what)
+	if err != nil {
+		return nil, err
+	}
+	return sb.Do(ctx, req)
+}
+
+// sandboxMchID is the merchant sandbox commands act for.
+func (a *app) sandboxMchID() (string, error) {
+	cfg, err := a.settings()
+	if err != nil {
+		return "", err
+	}
+	if cfg.MchID != "" {
+		return cfg.MchID, nil
+	}
+	return defaultMchID, nil
+}
+
+// mchFilter is the mchid query of list commands: the configured one, or
+// none (every merchant).
+func (a *app) mchFilter() (url.Values, error) {
+	cfg, err := a.settings()
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	if cfg.MchID != "" {
+		q.Set("mchid", cfg.MchID)
+	}
+	return q, nil
+}
+
+// decodeInto unmarshals raw for the human rendering.
+func decodeInto(raw json.RawMessage, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("unexpected answer from the sandbox: %w", err)
+	}
+	return nil
+}
+
+func (a *app) sbHealthCmd() *command {
+	return &command{
+		name:  "health",
+		short: "is the target a mock, and which clock it runs (GET /sandbox/health)",
+		long:  "Health asks the target for GET /sandbox/health: its version and whether its clock is real or virtual. It fails against the real WeChat Pay.",
+		examples: []string{
+			"go run ./cmd/client sandbox health",
+			"go run ./cmd/client sandbox health --url http://127.0.0.1:8081 --json",
+		},
+		run: func(ctx context.Context, _ []string) error {
+			raw, err := a.sandboxCall(ctx, "sandbox health", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/health"})
+			if err != nil {
+				return err
+			}
+			var h sandboxapi.Health
+			if err := decodeInto(raw, &h); err != nil {
+				return err
+			}
+			cfg, _ := a.settings()
+			return a.out.result(fmt.Sprintf("mockpay %s at %s: %s, %s clock", h.Version, cfg.URL, h.Status, h.Clock), raw)
+		},
+	}
+}
+
+func (a *app) sbResetCmd() *command {
+	return &command{
+		name:     "reset",
+		short:    "drop orders, users, callbacks and scenarios; keep merchants (POST /sandbox/reset)",
+		long:     "Reset drops every order, user, callback, scenario and the request log of the mock, for everyone using it; merchants and the platform identity stay.",
+		examples: []string{"go run ./cmd/client sandbox reset"},
+		run: func(ctx context.Context, _ []string) error {
+			if _, err := a.sandboxCall(ctx, "sandbox reset", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/reset"}); err != nil {
+				return err
+			}
+			a.out.say("sandbox reset: orders, users, callbacks, scenarios and the request log dropped; merchants kept")
+			return nil
+		},
+	}
+}
+
+func (a *app) sbMerchantCmd() *command {
+	return &command{
+		name:  "merchant",
+		short: "register, list, inspect and remove merchants",
+		long: `Merchant manages the mock's merchants (/sandbox/merchants). 'new' registers one with a
+generated key, certificate, APIv3 key, appid and service_id; act as it with only
+MOCKPAY_MCHID=<mchid> (the CLI reads the rest from the mock), or save its key with --key-out.`,
+		examples: []string{
+			"go run ./cmd/client sandbox merchant new --notify-url http://127.0.0.1:9000/notify",
+			"go run ./cmd/client sandbox merchant list",
+			"go run ./cmd/client sandbox merchant get 1230000109 --json | jq -r .private_key_pem > apiclient_key.pem",
+		},
+		subs: []*command{a.sbMerchantNewCmd(), a.sbMerchantListCmd(), a.sbMerchantGetCmd(), a.sbMerchantDeleteCmd()},
+	}
+}
+
+func (a *app) sbMerchantNewCmd() *command {
+	var spec sandboxapi.MerchantSpec
+	var keyOut string
+	return &command{
+		name:  "new",
+		short: "register a merchant (POST /sandbox/merchants)",
+		long: `New registers a merchant in the mock; what is not given is generated (mchid, RSA key and
+certificate, APIv3 key, appid, service_id). --notify-url (the global setting) becomes its
+registered callback address: the target of legacy payafter callbacks and of authorization
+events without a pre-authorization of their own.`,
+		examples: []string{
+			"go run ./cmd/client sandbox merchant new",
+			"go run ./cmd/client sandbox merchant new --notify-url http://127.0.0.1:9000/notify --key-out /tmp/apiclient_key.pem",
+			"go run ./cmd/client sandbox merchant new --platform-mode public_key --risk-fund-cap 200000",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.StringVar(&spec.MchID, "new-mchid", "", "the mchid to register (default: generated)")
+			fs.StringVar(&spec.PlatformMode, "platform-mode", "", "certificate (default) or public_key: how the mock signs for it")
+			fs.Int64Var(&spec.RiskFundCap, "risk-fund-cap", 0, "per-order risk cap in `fen` (default 100000)")
+			fs.StringVar(&keyOut, "key-out", "", "write the generated private key (apiclient_key.pem) to this `file`")
+		},
+		run: func(ctx context.Context, _ []string) error {
+			cfg, err := a.settings()
+			if err != nil {
+				return err
+			}
+			spec.NotifyURL = cfg.NotifyURL
+			raw, err := a.sandboxCall(ctx, "sandbox merchant new", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/merchants", Body: spec})
+			if err != nil {
+				return err
+			}
+			var m sandboxapi.Merchant
+			if err := decodeInto(raw, &m); err != nil {
+				return err
+			}
+			if keyOut != "" {
+				if err := os.WriteFile(keyOut, []byte(m.PrivateKeyPEM), 0o600); err != nil {
+					return fmt.Errorf("--key-out: %w", err)
+				}
+			}
+			if err := a.out.result(fmt.Sprintf("merchant %s registered (appid %s, service_id %s)", m.MchID, first(m.AppIDs), first(m.ServiceIDs)), raw); err != nil {
+				return err
+			}
+			a.out.hint("act as it: MOCKPAY_MCHID=%s go run ./cmd/client …  (or --mchid %s)", m.MchID, m.MchID)
+			if keyOut != "" {
+				a.out.say("private key written to %s (MOCKPAY_PRIVATE_KEY), serial_no %s, apiv3_key %s", keyOut, m.SerialNo, m.APIv3Key)
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) sbMerchantListCmd() *command {
+	return &command{
+		name:     "list",
+		short:    "list merchants (GET /sandbox/merchants)",
+		long:     "List shows every merchant registered in the mock.",
+		examples: []string{"go run ./cmd/client sandbox merchant list", "go run ./cmd/client sandbox merchant list --json | jq -r '.[].mchid'"},
+		run: func(ctx context.Context, _ []string) error {
+			raw, err := a.sandboxCall(ctx, "sandbox merchant list", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/merchants"})
+			if err != nil {
+				return err
+			}
+			if a.out.jsonMode() {
+				return a.out.result("", raw)
+			}
+			var ms []sandboxapi.Merchant
+			if err := decodeInto(raw, &ms); err != nil {
+				return err
+			}
+			rows := make([][]string, 0, len(ms))
+			for _, m := range ms {
+				rows = append(rows, []string{m.MchID, first(m.AppIDs), first(m.ServiceIDs), m.PlatformMode, m.SerialNo, dash(m.NotifyURL)})
+			}
+			a.out.table([]string{"MCHID", "APPID", "SERVICE_ID", "MODE", "SERIAL_NO", "NOTIFY_URL"}, rows)
+			return nil
+		},
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (a *app) sbMerchantGetCmd() *command {
+	return &command{
+		name:  "get",
+		args:  "[mchid]",
+		short: "one merchant with its credentials (GET /sandbox/merchants/{mchid})",
+		long:  "Get shows one merchant's record, credentials included (--json prints the PEM blocks whole). The default is the configured merchant.",
+		examples: []string{
+			"go run ./cmd/client sandbox merchant get",
+			"go run ./cmd/client sandbox merchant get 1230000109 --json | jq -r .apiv3_key",
+		},
+		maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			mchid, err := a.sandboxMchID()
+			if err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				mchid = args[0]
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox merchant get", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/merchants/" + url.PathEscape(mchid)})
+			if err != nil {
+				return err
+			}
+			return a.out.result("merchant "+mchid, raw)
+		},
+	}
+}
+
+func (a *app) sbMerchantDeleteCmd() *command {
+	return &command{
+		name:     "delete",
+		args:     "<mchid>",
+		short:    "remove a merchant and all its data (DELETE /sandbox/merchants/{mchid})",
+		long:     "Delete removes a merchant from the mock with its orders, authorizations and callbacks.",
+		examples: []string{"go run ./cmd/client sandbox merchant delete 1900000001"},
+		minArgs:  1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			if _, err := a.sandboxCall(ctx, "sandbox merchant delete", sandboxapi.Request{Method: http.MethodDelete, Path: "/sandbox/merchants/" + url.PathEscape(args[0])}); err != nil {
+				return err
+			}
+			a.out.say("merchant %s deleted", args[0])
+			return nil
+		},
+	}
+}
+
+func (a *app) sbAuthorizeCmd() *command {
+	var code string
+	return &command{
+		name:  "authorize",
+		args:  "<openid>",
+		short: "the user opens the service (PAYSCORE.USER_OPEN_SERVICE)",
+		long: `Authorize plays the WeChat user who opens the merchant's service, as if they accepted the
+pre-authorization in the Pay Score mini-program: the authorization becomes AVAILABLE and
+PAYSCORE.USER_OPEN_SERVICE goes to the pre-authorization's notify_url (else the merchant's).
+--code completes that pre-authorization; without it, the merchant's latest unfinished one.`,
+		examples: []string{
+			"go run ./cmd/client sandbox authorize oUser1 --code AUTH-1",
+			"go run ./cmd/client sandbox authorize oUser2",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.StringVar(&code, "code", "", "the authorization_code of the pre-authorization")
+		},
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			req, err := a.userRequest(code)
+			if err != nil {
+				return err
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox authorize", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/users/" + url.PathEscape(args[0]) + "/authorize", Body: req})
+			if err != nil {
+				return err
+			}
+			return a.out.result(fmt.Sprintf("user %s authorised the service of merchant %s: PAYSCORE.USER_OPEN_SERVICE sent", args[0], req.MchID), raw)
+		},
+	}
+}
+
+// userRequest is the body of authorize and revoke: the configured
+// merchant, and its appid and service_id if configured (else the mock
+// picks the merchant's first).
+func (a *app) userRequest(code string) (sandboxapi.AuthorizeRequest, error) {
+	cfg, err := a.settings()
+	if err != nil {
+		return sandboxapi.AuthorizeRequest{}, err
+	}
+	mchid, err := a.sandboxMchID()
+	return sandboxapi.AuthorizeRequest{MchID: mchid, ServiceID: cfg.ServiceID, AppID: cfg.AppID, AuthorizationCode: code}, err
+}
+
+func (a *app) sbRevokeCmd() *command {
+	return &command{
+		name:  "revoke",
+		args:  "<openid>",
+		short: "the user closes the service (PAYSCORE.USER_CLOSE_SERVICE)",
+		long:  "Revoke plays the WeChat user who closes the merchant's service: the authorization becomes UNAVAILABLE and PAYSCORE.USER_CLOSE_SERVICE is sent.",
+		examples: []string{
+			"go run ./cmd/client sandbox revoke oUser1",
+		},
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			req, err := a.userRequest("")
+			if err != nil {
+				return err
+			}
+			body := map[string]string{"mchid": req.MchID}
+			if req.ServiceID != "" {
+				body["service_id"] = req.ServiceID
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox revoke", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/users/" + url.PathEscape(args[0]) + "/revoke", Body: body})
+			if err != nil {
+				return err
+			}
+			return a.out.result(fmt.Sprintf("user %s closed the service of merchant %s: PAYSCORE.USER_CLOSE_SERVICE sent", args[0], req.MchID), raw)
+		},
+	}
+}
+
+func (a *app) sbWalletCmd() *command {
+	var balance fenFlag
+	var unlimited bool
+	var outcome string
+	return &command{
+		name:  "wallet",
+		args:  "<openid>",
+		short: "what deductions may take, and how refunds end (PUT /sandbox/users/{openid}/wallet)",
+		long: `Wallet sets what the user's deductions may take: --balance N fen (a larger deduction fails
+and the order stays unpaid until 'order pay' or 'sandbox pay'), or --unlimited (the default
+of every user). --refund-outcome ABNORMAL (or CLOSED) makes the user's refunds end that way.`,
+		examples: []string{
+			"go run ./cmd/client sandbox wallet oUser1 --balance 1000",
+			"go run ./cmd/client sandbox wallet oUser1 --unlimited",
+			"go run ./cmd/client sandbox wallet oUser1 --unlimited --refund-outcome ABNORMAL",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.Var(&balance, "balance", "what deductions may take, in `fen`")
+			fs.BoolVar(&unlimited, "unlimited", false, "no limit")
+			fs.StringVar(&outcome, "refund-outcome", "", "SUCCESS (default), ABNORMAL or CLOSED")
+		},
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			if balance.set == unlimited {
+				return &usageError{msg: "give exactly one of --balance and --unlimited"}
+			}
+			body := map[string]any{"balance": nil}
+			if balance.set {
+				body["balance"] = balance.v
+			}
+			if outcome != "" {
+				body["refund_outcome"] = outcome
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox wallet", sandboxapi.Request{Method: http.MethodPut, Path: "/sandbox/users/" + url.PathEscape(args[0]) + "/wallet", Body: body})
+			if err != nil {
+				return err
+			}
+			limit := "unlimited"
+			if balance.set {
+				limit = yuan(balance.v)
+			}
+			return a.out.result(fmt.Sprintf("wallet of %s: %s", args[0], limit), raw)
+		},
+	}
+}
+
+func (a *app) sbUserCmd() *command {
+	return &command{
+		name:     "user",
+		args:     "<openid>",
+		short:    "a user's wallet and authorizations (GET /sandbox/users/{openid})",
+		long:     "User shows a sandbox user: their wallet and their authorizations with every merchant.",
+		examples: []string{"go run ./cmd/client sandbox user oUser1"},
+		minArgs:  1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			raw, err := a.sandboxCall(ctx, "sandbox user", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/users/" + url.PathEscape(args[0])})
+			if err != nil {
+				return err
+			}
+			return a.out.result("user "+args[0], raw)
+		},
+	}
+}
+
+func (a *app) sbConfirmCmd() *command {
+	var openid string
+	return &command{
+		name:  "confirm",
+		args:  "<out_order_no>",
+		short: "the user confirms an order (PAYSCORE.USER_CONFIRM / USER_ACCEPTED)",
+		long: `Confirm plays the WeChat user who confirms a 需确认 service order (CREATED →
+DOING/USER_CONFIRM, PAYSCORE.USER_CONFIRM to the order's notify_url) or accepts a legacy
+payafter order (→ USER_ACCEPTED with its finish_ticket, PAYSCORE.USER_ACCEPTED to the
+merchant's notify_url). --openid names the user of an order created without one.`,
+		examples: []string{
+			"go run ./cmd/client sandbox confirm RIDE-1 --openid oUser1",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.StringVar(&openid, "openid", "", "the user who confirms, for an order created without an openid")
+		},
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			mchid, err := a.sandboxMchID()
+			if err != nil {
+				return err
+			}
+			body := map[string]string{}
+			if openid != "" {
+				body["openid"] = openid
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox confirm", sandboxapi.Request{Method: http.MethodPost, Path: sandboxapi.OrderPath(mchid, args[0]) + "/confirm", Body: body})
+			if err != nil {
+				return err
+			}
+			return a.printSandboxOrder("confirmed by the user", raw)
+		},
+	}
+}
+
+func (a *app) sbPayCmd() *command {
+	return &command{
+		name:  "pay",
+		args:  "<out_order_no>",
+		short: "the user pays what is outstanding (PAYSCORE.USER_PAID)",
+		long: `Pay plays the WeChat user who pays what a completed order still owes (after a failed
+deduction): the order is paid whatever the wallet holds, and PAYSCORE.USER_PAID is sent.`,
+		examples: []string{"go run ./cmd/client sandbox pay RIDE-1"},
+		minArgs:  1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			mchid, err := a.sandboxMchID()
+			if err != nil {
+				return err
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox pay", sandboxapi.Request{Method: http.MethodPost, Path: sandboxapi.OrderPath(mchid, args[0]) + "/pay"})
+			if err != nil {
+				return err
+			}
+			return a.printSandboxOrder("paid by the user", raw)
+		},
+	}
+}

@@ -1,0 +1,479 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+)
+
+func (a *app) sbClockCmd() *command {
+	var to string
+	show := func(ctx context.Context, headline string, raw json.RawMessage) error {
+		if a.out.jsonMode() {
+			return a.out.result("", raw)
+		}
+		var st sandboxapi.Clock
+		if err := decodeInto(raw, &st); err != nil {
+			return err
+		}
+		a.out.say("%s%s (%s clock)", headline, st.Now.In(protocol.Beijing).Format(time.RFC3339), st.Mode)
+		if len(st.Fired) > 0 {
+			a.out.say("ran:")
+			a.out.table([]string{"  AT", "WHAT"}, eventRows(st.Fired))
+		}
+		if len(st.Pending) > 0 {
+			a.out.say("scheduled:")
+			a.out.table([]string{"  AT", "WHAT"}, eventRows(st.Pending))
+		}
+		return nil
+	}
+	advance := &command{
+		name:  "advance",
+		args:  "[<duration>]",
+		short: "move a virtual clock forward, running what falls due (POST /sandbox/clock/advance)",
+		long: `Advance moves the mock's virtual clock forward by a Go duration (15s, 30m, 720h) or --to an
+RFC 3339 time, and returns once everything that fell due has run: deductions, refunds,
+expiries and callback deliveries (with their retries). 'advance 0s' just waits for the work
+already due. A real clock cannot be moved (start the mock with MOCKPAY_CLOCK=virtual).`,
+		examples: []string{
+			"go run ./cmd/client sandbox clock advance 5s     # the deduction after a completion",
+			"go run ./cmd/client sandbox clock advance 15s    # the first callback retry",
+			"go run ./cmd/client sandbox clock advance --to 2026-12-31T09:00:00+08:00",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.StringVar(&to, "to", "", "move to this RFC 3339 `time` instead")
+		},
+		maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			body, err := advanceBody(args, to)
+			if err != nil {
+				return err
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox clock advance", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/clock/advance", Body: body})
+			if err != nil {
+				return err
+			}
+			return show(ctx, "clock advanced to ", raw)
+		},
+	}
+	return &command{
+		name:  "clock",
+		short: "show the mock's clock; 'clock advance 30m' moves a virtual one",
+		long: `Clock shows the mock's domain time (order times, deductions, expiry, callback retries), its
+mode (real or virtual) and the work scheduled on it. With --to, or 'clock advance <duration>',
+it moves a virtual clock.`,
+		examples: []string{
+			"go run ./cmd/client sandbox clock",
+			"go run ./cmd/client sandbox clock advance 30m",
+			"go run ./cmd/client sandbox clock --to 2026-12-02T09:00:00+08:00",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.StringVar(&to, "to", "", "move a virtual clock to this RFC 3339 `time`")
+		},
+		subs: []*command{advance},
+		run: func(ctx context.Context, _ []string) error {
+			if to != "" {
+				return advance.run(ctx, nil)
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox clock", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/clock"})
+			if err != nil {
+				return err
+			}
+			return show(ctx, "now ", raw)
+		},
+	}
+}
+
+// advanceBody is the body of POST /sandbox/clock/advance.
+func advanceBody(args []string, to string) (map[string]string, error) {
+	switch {
+	case len(args) == 1 && to != "", len(args) == 0 && to == "":
+		return nil, &usageError{msg: "give a duration (advance 30m) or --to <RFC 3339 time>, not both"}
+	case to != "":
+		if _, err := time.Parse(time.RFC3339, to); err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("--to %q is not an RFC 3339 time", to), hint: "e.g. 2026-12-02T09:00:00+08:00"}
+		}
+		return map[string]string{"to": to}, nil
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil || d < 0 {
+		return nil, &usageError{msg: fmt.Sprintf("%q is not a duration", args[0]), hint: "a Go duration such as 15s, 30m or 720h"}
+	}
+	return map[string]string{"duration": d.String()}, nil
+}
+
+func eventRows(es []sandboxapi.Event) [][]string {
+	rows := make([][]string, 0, len(es))
+	for _, e := range es {
+		rows = append(rows, []string{"  " + e.At.In(protocol.Beijing).Format(time.RFC3339), e.Label})
+	}
+	return rows
+}
+
+func (a *app) sbScenarioCmd() *command {
+	var scope struct{ mchid, openid, outOrderNo, serviceID string }
+	load := &command{
+		name:  "load",
+		args:  "<file.yaml>",
+		short: "load the scenarios of a YAML file (POST /sandbox/scenarios)",
+		long: `Load sends a scenario file (YAML, e.g. scenarios/deduct-failure.yaml) to the mock, which
+checks it strictly (unknown keys and bad values are refused with file, line and reason) and
+applies it to the calls, events and callbacks it matches. The --scope-* flags narrow every
+scenario of the file to one merchant, user, order or service, so parallel tests can share it.`,
+		examples: []string{
+			"go run ./cmd/client sandbox scenario load scenarios/deduct-failure.yaml",
+			"go run ./cmd/client sandbox scenario load scenarios/delayed-notify.yaml --scope-out-order-no RIDE-1",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.StringVar(&scope.mchid, "scope-mchid", "", "apply only to this merchant")
+			fs.StringVar(&scope.openid, "scope-openid", "", "apply only to this user")
+			fs.StringVar(&scope.outOrderNo, "scope-out-order-no", "", "apply only to this order")
+			fs.StringVar(&scope.serviceID, "scope-service-id", "", "apply only to this service")
+		},
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return &usageError{msg: err.Error()}
+			}
+			q := url.Values{"file": {filepath.Base(args[0])}}
+			for k, v := range map[string]string{"mchid": scope.mchid, "openid": scope.openid, "out_order_no": scope.outOrderNo, "service_id": scope.serviceID} {
+				if v != "" {
+					q.Set(k, v)
+				}
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox scenario load", sandboxapi.Request{
+				Method: http.MethodPost, Path: "/sandbox/scenarios", Query: q, Body: data, ContentType: "application/yaml",
+			})
+			if err != nil {
+				return err
+			}
+			return a.printScenarios(fmt.Sprintf("loaded from %s:", args[0]), raw)
+		},
+	}
+	list := &command{
+		name:     "list",
+		short:    "the loaded scenarios and how often each applied (GET /sandbox/scenarios)",
+		long:     "List shows the scenarios loaded in the mock, what they match and do, and how often each took effect.",
+		examples: []string{"go run ./cmd/client sandbox scenario list"},
+		run: func(ctx context.Context, _ []string) error {
+			raw, err := a.sandboxCall(ctx, "sandbox scenario list", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/scenarios"})
+			if err != nil {
+				return err
+			}
+			return a.printScenarios("", raw)
+		},
+	}
+	unload := &command{
+		name:     "unload",
+		args:     "<id>",
+		short:    "remove a loaded scenario (DELETE /sandbox/scenarios/{id})",
+		long:     "Unload removes one loaded scenario by the id 'load' and 'list' show.",
+		examples: []string{"go run ./cmd/client sandbox scenario unload sc-1"},
+		minArgs:  1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			if _, err := a.sandboxCall(ctx, "sandbox scenario unload", sandboxapi.Request{Method: http.MethodDelete, Path: "/sandbox/scenarios/" + url.PathEscape(args[0])}); err != nil {
+				return err
+			}
+			a.out.say("scenario %s unloaded", args[0])
+			return nil
+		},
+	}
+	return &command{
+		name:  "scenario",
+		short: "load, list and unload failure scenarios (/sandbox/scenarios)",
+		long: `Scenario manages the mock's failure scenarios: YAML files (the library is in scenarios/)
+that make API calls fail or slow, users confirm late or never, deductions fail, and callbacks
+arrive late, twice, out of order, tampered or not at all.`,
+		examples: []string{
+			"go run ./cmd/client sandbox scenario load scenarios/deduct-failure.yaml",
+			"go run ./cmd/client sandbox scenario list",
+			"go run ./cmd/client sandbox scenario unload sc-1",
+		},
+		subs: []*command{load, list, unload},
+	}
+}
+
+// printScenarios renders a list of scenario infos.
+func (a *app) printScenarios(headline string, raw json.RawMessage) error {
+	if a.out.jsonMode() {
+		return a.out.result("", raw)
+	}
+	var infos []struct {
+		ID          string   `json:"id"`
+		Name        string   `json:"name"`
+		Description string   `json:"description"`
+		Effects     []string `json:"effects"`
+		Applied     int      `json:"applied"`
+	}
+	if err := decodeInto(raw, &infos); err != nil {
+		return err
+	}
+	if headline != "" {
+		a.out.say("%s", headline)
+	}
+	rows := make([][]string, 0, len(infos))
+	for _, in := range infos {
+		rows = append(rows, []string{in.ID, in.Name, strconv.Itoa(in.Applied), strings.Join(in.Effects, ", ")})
+	}
+	a.out.table([]string{"ID", "NAME", "APPLIED", "EFFECTS"}, rows)
+	return nil
+}
+
+func (a *app) sbNotificationsCmd() *command {
+	var outOrderNo, eventType, state string
+	return &command{
+		name:  "notifications",
+		short: "callbacks with their plaintext and every delivery attempt (GET /sandbox/notifications)",
+		long: `Notifications lists the callbacks the mock made, oldest first: event type, state (pending,
+delivered, failed, dropped), where they went and every attempt with its HTTP status. --json
+adds the decrypted resource. 'sandbox redeliver <id>' (or 'notifications redeliver <id>')
+sends one again now.`,
+		examples: []string{
+			"go run ./cmd/client sandbox notifications",
+			"go run ./cmd/client sandbox notifications --out-order-no RIDE-1 --json | jq '.[].attempts'",
+			"go run ./cmd/client sandbox notifications --state failed",
+			"go run ./cmd/client sandbox notifications redeliver 5f0c2a8e-…",
+		},
+		subs: []*command{a.sbRedeliverCmd()},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.StringVar(&outOrderNo, "out-order-no", "", "only the callbacks of this order")
+			fs.StringVar(&eventType, "event-type", "", "only this event type, e.g. PAYSCORE.USER_PAID")
+			fs.StringVar(&state, "state", "", "only pending, delivered, failed or dropped")
+		},
+		run: func(ctx context.Context, _ []string) error {
+			q, err := a.mchFilter()
+			if err != nil {
+				return err
+			}
+			for k, v := range map[string]string{"out_order_no": outOrderNo, "event_type": eventType, "state": state} {
+				if v != "" {
+					q.Set(k, v)
+				}
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox notifications", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/notifications", Query: q})
+			if err != nil {
+				return err
+			}
+			if a.out.jsonMode() {
+				return a.out.result("", raw)
+			}
+			var ns []sandboxapi.Notification
+			if err := decodeInto(raw, &ns); err != nil {
+				return err
+			}
+			rows := make([][]string, 0, len(ns))
+			for _, n := range ns {
+				rows = append(rows, []string{n.ID, n.EventType, n.State, attemptsText(n.Attempts), dash(n.OutOrderNo), n.NotifyURL})
+			}
+			a.out.table([]string{"ID", "EVENT_TYPE", "STATE", "ATTEMPTS", "OUT_ORDER_NO", "NOTIFY_URL"}, rows)
+			return nil
+		},
+	}
+}
+
+// attemptsText sums up delivery attempts: "3: 500 500 204".
+func attemptsText(as []sandboxapi.Attempt) string {
+	parts := make([]string, 0, len(as))
+	for _, at := range as {
+		switch {
+		case at.Error != "" && at.Status == 0:
+			parts = append(parts, "ERR")
+		default:
+			parts = append(parts, strconv.Itoa(at.Status))
+		}
+	}
+	return fmt.Sprintf("%d: %s", len(as), strings.Join(parts, " "))
+}
+
+func (a *app) sbRedeliverCmd() *command {
+	return &command{
+		name:     "redeliver",
+		args:     "<id>",
+		short:    "send a callback again now (POST /sandbox/notifications/{id}/redeliver)",
+		long:     "Redeliver sends a callback again at once, with the same envelope id, and shows the new attempt: handy to replay an event into a handler you are fixing.",
+		examples: []string{"go run ./cmd/client sandbox redeliver 5f0c2a8e-…"},
+		minArgs:  1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			raw, err := a.sandboxCall(ctx, "sandbox redeliver", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/notifications/" + url.PathEscape(args[0]) + "/redeliver"})
+			if err != nil {
+				return err
+			}
+			var n sandboxapi.Notification
+			if err := decodeInto(raw, &n); err != nil {
+				return err
+			}
+			last := "no attempt"
+			if len(n.Attempts) > 0 {
+				at := n.Attempts[len(n.Attempts)-1]
+				last = fmt.Sprintf("HTTP %d", at.Status)
+				if at.Error != "" {
+					last = at.Error
+				}
+			}
+			return a.out.result(fmt.Sprintf("%s %s redelivered to %s: %s", n.EventType, n.ID, n.NotifyURL, last), raw)
+		},
+	}
+}
+
+func (a *app) sbRequestsCmd() *command {
+	var limit int
+	return &command{
+		name:  "requests",
+		short: "recent v3 API calls with their signature verdict (GET /sandbox/requests)",
+		long: `Requests lists the latest v3 API calls the mock received, newest first: method, path,
+status, error code and the signature verdict; for a failed signature, the exact message the
+mock verified, to compare with the one you signed.`,
+		examples: []string{
+			"go run ./cmd/client sandbox requests --limit 5",
+			"go run ./cmd/client sandbox requests --limit 1 --json | jq -r '.[0].verified_message'",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.IntVar(&limit, "limit", 20, "at most `N` calls (0: all the mock keeps)")
+		},
+		run: func(ctx context.Context, _ []string) error {
+			if limit < 0 {
+				return &usageError{msg: "--limit cannot be negative"}
+			}
+			q, err := a.mchFilter()
+			if err != nil {
+				return err
+			}
+			q.Set("limit", strconv.Itoa(limit))
+			raw, err := a.sandboxCall(ctx, "sandbox requests", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/requests", Query: q})
+			if err != nil {
+				return err
+			}
+			if a.out.jsonMode() {
+				return a.out.result("", raw)
+			}
+			var rs []sandboxapi.RequestRecord
+			if err := decodeInto(raw, &rs); err != nil {
+				return err
+			}
+			rows := make([][]string, 0, len(rs))
+			for _, r := range rs {
+				sig := r.Signature
+				if r.SignIssue != "" {
+					sig += ": " + r.SignIssue
+				}
+				rows = append(rows, []string{r.Time, r.Method, r.URL, strconv.Itoa(r.Status), dash(r.Code), sig})
+			}
+			a.out.table([]string{"TIME", "METHOD", "URL", "STATUS", "CODE", "SIGNATURE"}, rows)
+			for _, r := range rs {
+				if r.Verified != "" {
+					a.out.say("\n%s %s %s: the mock verified this message (%q)", r.RequestID, r.Method, r.URL, r.Verified)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) sbOrdersCmd() *command {
+	var state, openid, kind string
+	return &command{
+		name:  "orders",
+		short: "orders, newest first (GET /sandbox/orders)",
+		long:  "Orders lists the mock's orders, service orders and legacy payafter orders alike, newest first.",
+		examples: []string{
+			"go run ./cmd/client sandbox orders",
+			"go run ./cmd/client sandbox orders --state DOING --openid oUser1",
+		},
+		setFlags: func(fs *flag.FlagSet) {
+			fs.StringVar(&state, "state", "", "only this state, e.g. DOING, DONE, USER_ACCEPTED")
+			fs.StringVar(&openid, "openid", "", "only this user's")
+			fs.StringVar(&kind, "kind", "", "only serviceorder or payafter-order")
+		},
+		run: func(ctx context.Context, _ []string) error {
+			q, err := a.mchFilter()
+			if err != nil {
+				return err
+			}
+			for k, v := range map[string]string{"state": state, "openid": openid, "kind": kind} {
+				if v != "" {
+					q.Set(k, v)
+				}
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox orders", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/orders", Query: q})
+			if err != nil {
+				return err
+			}
+			if a.out.jsonMode() {
+				return a.out.result("", raw)
+			}
+			var os []sandboxapi.Order
+			if err := decodeInto(raw, &os); err != nil {
+				return err
+			}
+			rows := make([][]string, 0, len(os))
+			for _, o := range os {
+				rows = append(rows, []string{o.OutOrderNo, o.Kind, o.State, dash(o.OpenID), o.CreatedAt})
+			}
+			a.out.table([]string{"OUT_ORDER_NO", "KIND", "STATE", "OPENID", "CREATED_AT"}, rows)
+			return nil
+		},
+	}
+}
+
+func (a *app) sbOrderCmd() *command {
+	return &command{
+		name:  "order",
+		args:  "<out_order_no>",
+		short: "one order with its timeline (GET /sandbox/orders/{mchid}/{out_order_no})",
+		long: `Order shows one order of the configured merchant as the mock stores it, with its timeline:
+every API call about it, state change, deduction, refund and callback attempt, in order.`,
+		examples: []string{
+			"go run ./cmd/client sandbox order RIDE-1",
+			"go run ./cmd/client sandbox order RIDE-1 --json | jq '.timeline'",
+		},
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
+			mchid, err := a.sandboxMchID()
+			if err != nil {
+				return err
+			}
+			raw, err := a.sandboxCall(ctx, "sandbox order", sandboxapi.Request{Method: http.MethodGet, Path: sandboxapi.OrderPath(mchid, args[0])})
+			if err != nil {
+				return err
+			}
+			return a.printSandboxOrder("", raw)
+		},
+	}
+}
+
+// printSandboxOrder renders a sandbox order: its fields, then its timeline.
+func (a *app) printSandboxOrder(verb string, raw json.RawMessage) error {
+	if a.out.jsonMode() {
+		return a.out.result("", raw)
+	}
+	var o sandboxapi.Order
+	if err := decodeInto(raw, &o); err != nil {
+		return err
+	}
+	headline := fmt.Sprintf("%s order %s: %s", o.Kind, o.OutOrderNo, o.State)
+	if verb != "" {
+		headline = fmt.Sprintf("%s order %s %s: %s", o.Kind, o.OutOrderNo, verb, o.State)
+	}
+	a.out.write(headline + "\n" + fieldsText(raw, "  ", func(path string) bool { return strings.HasPrefix(path, "timeline") }))
+	if len(o.Timeline) > 0 {
+		a.out.say("timeline:")
+		rows := make([][]string, 0, len(o.Timeline))
+		for _, e := range o.Timeline {
+			rows = append(rows, []string{"  " + e.At, e.Type, e.Summary})
+		}
+		a.out.table([]string{"  AT", "TYPE", "WHAT"}, rows)
+	}
+	return nil
+}

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/mockpay/mockpay/client"
+	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+)
+
+// The merchant the CLI acts as, and its client: credentials from the
+// settings, from the mock's record of the merchant, or a fresh sandbox
+// merchant (--sandbox); answers verified as configured.
+
+// merchant is the identity the CLI acts as.
+type merchant struct {
+	cfg       client.Config
+	appID     string
+	serviceID string
+	notifyURL string
+	// record is the mock's record of the merchant, when it came from the
+	// sandbox (default merchant, MOCKPAY_MCHID only, or --sandbox).
+	record *sandboxapi.Merchant
+}
+
+// merchant resolves the identity to act as, see the root help:
+// --sandbox registers a fresh merchant (whose notify_url is sandboxNotify
+// if set, else the configured or default one); with incomplete credentials
+// and a mock as the target, the rest comes from the mock's record of the
+// merchant (default 1230000109); otherwise everything comes from the
+// settings.
+func (a *app) merchant(ctx context.Context, sandboxNotify string) (*merchant, error) {
+	if a.sess.m != nil {
+		return a.sess.m, nil
+	}
+	cfg, err := a.settings()
+	if err != nil {
+		return nil, err
+	}
+	mock, err := a.isMock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var m *merchant
+	switch {
+	case a.sandbox:
+		sb, err := a.requireMock(ctx, "--sandbox")
+		if err != nil {
+			return nil, err
+		}
+		notify := sandboxNotify
+		if notify == "" {
+			notify = defaultNotify(cfg, true)
+		}
+		rec, err := sb.CreateMerchant(ctx, sandboxapi.MerchantSpec{NotifyURL: notify})
+		if err != nil {
+			return nil, fmt.Errorf("register a sandbox merchant: %w", err)
+		}
+		fmt.Fprintf(a.stderr, "registered sandbox merchant %s (appid %s, service_id %s, notify_url %s)\n",
+			rec.MchID, first(rec.AppIDs), first(rec.ServiceIDs), rec.NotifyURL)
+		if m, err = fromRecord(rec, cfg); err != nil {
+			return nil, err
+		}
+	case mock && (cfg.SerialNo == "" || cfg.PrivateKey == "" || cfg.APIv3Key == ""):
+		mchid := cfg.MchID
+		if mchid == "" {
+			mchid = defaultMchID
+		}
+		sb, err := a.sandboxAPI()
+		if err != nil {
+			return nil, err
+		}
+		rec, err := sb.Merchant(ctx, mchid)
+		if err != nil {
+			return nil, fmt.Errorf("read the credentials of merchant %s from the mock: %w", mchid, err)
+		}
+		if m, err = fromRecord(rec, cfg); err != nil {
+			return nil, err
+		}
+	default:
+		if m, err = fromSettings(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if m.notifyURL == "" {
+		m.notifyURL = defaultNotify(cfg, mock)
+	}
+	a.sess.m = m
+	return m, nil
+}
+
+// defaultNotify is the configured notify_url, or for a mock the address
+// `listen` receives on by default.
+func defaultNotify(cfg settings, mock bool) string {
+	if cfg.NotifyURL != "" || !mock {
+		return cfg.NotifyURL
+	}
+	return "http://" + defaultListenAddr + defaultNotifyPath
+}
+
+func first(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[0]
+}
+
+// fromRecord builds the merchant from a mock's record; settings given
+// explicitly (a private key file, an appid, …) still win.
+func fromRecord(rec sandboxapi.Merchant, cfg settings) (*merchant, error) {
+	m := &merchant{
+		cfg:       client.Config{MchID: rec.MchID, SerialNo: rec.SerialNo, APIv3Key: rec.APIv3Key},
+		appID:     first(rec.AppIDs),
+		serviceID: first(rec.ServiceIDs),
+		notifyURL: cfg.NotifyURL,
+		record:    &rec,
+	}
+	if cfg.SerialNo != "" {
+		m.cfg.SerialNo = cfg.SerialNo
+	}
+	if cfg.APIv3Key != "" {
+		m.cfg.APIv3Key = cfg.APIv3Key
+	}
+	if cfg.AppID != "" {
+		m.appID = cfg.AppID
+	}
+	if cfg.ServiceID != "" {
+		m.serviceID = cfg.ServiceID
+	}
+	switch {
+	case cfg.PrivateKey != "":
+		key, err := readPrivateKey(cfg.PrivateKey)
+		if err != nil {
+			return nil, err
+		}
+		m.cfg.PrivateKey = key
+	case rec.PrivateKeyPEM != "":
+		key, err := protocol.ParsePrivateKey([]byte(rec.PrivateKeyPEM))
+		if err != nil {
+			return nil, fmt.Errorf("the mock's private key of merchant %s: %w", rec.MchID, err)
+		}
+		m.cfg.PrivateKey = key
+	default:
+		return nil, &usageError{msg: fmt.Sprintf("the mock does not hold the private key of merchant %s (it was registered with its own certificate)", rec.MchID),
+			hint: "give it with --private-key / MOCKPAY_PRIVATE_KEY"}
+	}
+	return m, nil
+}
+
+// fromSettings builds the merchant from explicit settings only.
+func fromSettings(cfg settings) (*merchant, error) {
+	var missing []string
+	for _, f := range []struct{ value, name string }{
+		{cfg.MchID, "MOCKPAY_MCHID"}, {cfg.SerialNo, "MOCKPAY_SERIAL_NO"},
+		{cfg.PrivateKey, "MOCKPAY_PRIVATE_KEY"}, {cfg.APIv3Key, "MOCKPAY_APIV3_KEY"},
+	} {
+		if f.value == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &usageError{
+			msg:  fmt.Sprintf("%s is not a mock, so the merchant's credentials are needed: %s not set", cfg.URL, strings.Join(missing, ", ")),
+			hint: "set them as flags (--mchid, --serial-no, --private-key, --apiv3-key), in the environment or in a --config file",
+		}
+	}
+	key, err := readPrivateKey(cfg.PrivateKey)
+	if err != nil {
+		return nil, err
+	}
+	return &merchant{
+		cfg:   client.Config{MchID: cfg.MchID, SerialNo: strings.ToUpper(cfg.SerialNo), PrivateKey: key, APIv3Key: cfg.APIv3Key},
+		appID: cfg.AppID, serviceID: cfg.ServiceID, notifyURL: cfg.NotifyURL,
+	}, nil
+}
+
+func readPrivateKey(path string) (*rsa.PrivateKey, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("--private-key / MOCKPAY_PRIVATE_KEY: %v", err)}
+	}
+	key, err := protocol.ParsePrivateKey(raw)
+	if err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("--private-key / MOCKPAY_PRIVATE_KEY %s: %v", path, err), hint: "it is apiclient_key.pem, a PEM \"PRIVATE KEY\""}
+	}
+	return key, nil
+}
+
+// client returns the merchant's API client, verifying answers as
+// configured (see verifier).
+func (a *app) client(ctx context.Context) (*client.Client, *merchant, error) {
+	if a.sess.c != nil {
+		return a.sess.c, a.sess.m, nil
+	}
+	m, err := a.merchant(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := a.newClient(ctx, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.sess.c = c
+	return c, m, nil
+}
+
+// newClient builds a client for m against the target.
+func (a *app) newClient(ctx context.Context, m *merchant) (*client.Client, error) {
+	cfg, err := a.settings()
+	if err != nil {
+		return nil, err
+	}
+	opts := []client.Option{client.WithBaseURL(cfg.URL), client.WithUserAgent("mockpay-cli/" + client.Version)}
+	v, err := a.verifier(ctx, cfg, m)
+	if err != nil {
+		return nil, err
+	}
+	if v != nil {
+		opts = append(opts, client.WithVerifier(v))
+	}
+	c, err := client.New(m.cfg, opts...)
+	if err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("merchant credentials: %v", err)}
+	}
+	return c, nil
+}
+
+// verifier picks what verifies answers and callbacks: the configured
+// platform certificate and/or WeChat Pay public key; for a mock merchant in
+// public-key mode, the mock's public key; nil (the client's downloading
+// certificate source) otherwise.
+func (a *app) verifier(ctx context.Context, cfg settings, m *merchant) (client.Verifier, error) {
+	var vs []client.Verifier
+	if cfg.PublicKey != "" {
+		raw, err := os.ReadFile(cfg.PublicKey)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("--public-key / MOCKPAY_PUBLIC_KEY: %v", err)}
+		}
+		pub, err := protocol.ParsePublicKey(raw)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("--public-key / MOCKPAY_PUBLIC_KEY %s: %v", cfg.PublicKey, err)}
+		}
+		vs = append(vs, client.NewPublicKeyVerifier(cfg.PublicKeyID, pub))
+	}
+	if cfg.PlatformCert != "" {
+		raw, err := os.ReadFile(cfg.PlatformCert)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("--platform-cert / MOCKPAY_PLATFORM_CERT: %v", err)}
+		}
+		cert, err := protocol.ParseCertificate(raw)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("--platform-cert / MOCKPAY_PLATFORM_CERT %s: %v", cfg.PlatformCert, err)}
+		}
+		vs = append(vs, client.NewCertificateVerifier(cert))
+	}
+	switch {
+	case len(vs) == 1:
+		return vs[0], nil
+	case len(vs) > 1:
+		return client.NewMultiVerifier(vs...), nil
+	case m.record != nil && m.record.PlatformMode == "public_key":
+		sb, err := a.sandboxAPI()
+		if err != nil {
+			return nil, err
+		}
+		p, err := sb.Platform(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read the mock's public key: %w", err)
+		}
+		pub, err := protocol.ParsePublicKey([]byte(p.PublicKeyPEM))
+		if err != nil {
+			return nil, fmt.Errorf("the mock's public key: %w", err)
+		}
+		return client.NewPublicKeyVerifier(p.PublicKeyID, pub), nil
+	}
+	return nil, nil
+}
+
+// ids returns the merchant's appid and service_id, which every pay-score
+// call needs.
+func (m *merchant) ids() (appID, serviceID string, err error) {
+	if m.appID == "" || m.serviceID == "" {
+		return "", "", &usageError{msg: "the appid and service_id are not configured", hint: "set --appid and --service-id (MOCKPAY_APPID, MOCKPAY_SERVICE_ID)"}
+	}
+	return m.appID, m.serviceID, nil
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mockpay/mockpay/mock"
+	"github.com/mockpay/mockpay/mock/clock"
+)
+
+// TestFlowRide runs every variant of the ride-hailing flow against the
+// in-process mock on a virtual clock and checks that every step is
+// reported, in order, and that the money went round.
+func TestFlowRide(t *testing.T) {
+	t.Parallel()
+	common := []string{"user-service-state", "pre-authorize", "user authorizes"}
+	tests := []struct {
+		name  string
+		args  []string
+		steps []string
+		kind  string // what the sandbox shows the order as
+	}{
+		{"免确认", nil, append(common, "create order", "ride", "complete", "deduction", "query", "refund"), "serviceorder"},
+		{"需确认", []string{"--confirm"}, append(common, "create order", "user confirms", "ride", "complete", "deduction", "query", "refund"), "serviceorder"},
+		{"legacy", []string{"--legacy"}, append(common, "create payafter order", "query finish_ticket", "ride", "complete", "deduction", "query", "refund"), "payafter-order"},
+		{"legacy, user accepts", []string{"--legacy", "--confirm", "--ascii"}, append(common, "create payafter order", "user accepts", "query finish_ticket", "ride", "complete", "deduction", "query", "refund"), "payafter-order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, mock.Options{})
+			out := h.ok(t, append([]string{"flow", "ride", "--amount", "3800"}, tt.args...)...)
+			mark := "✓"
+			if strings.Contains(strings.Join(tt.args, " "), "--ascii") {
+				mark = "ok"
+			}
+			var last int
+			for i, name := range tt.steps {
+				line := fmt.Sprintf("%s %d/%d %s: ", mark, i+1, len(tt.steps), name)
+				at := strings.Index(out, line)
+				require.GreaterOrEqual(t, at, 0, "step %q in:\n%s", line, out)
+				assert.Greater(t, at, last, "steps in order")
+				last = at
+			}
+			assert.Contains(t, out, "virtual clock: advanced instead of waiting")
+			assert.Contains(t, out, "paid ¥38.00 and refunded ¥38.00")
+			assert.Contains(t, out, "REFUND.SUCCESS received")
+
+			m := regexp.MustCompile(`order (RIDE-\S+) paid; merchant (\d+)`).FindStringSubmatch(strings.ReplaceAll(out, " ¥38.00 and refunded ¥38.00", ""))
+			require.NotNil(t, m, out)
+			o, err := h.srv.Order(m[2], m[1])
+			require.NoError(t, err)
+			assert.Equal(t, tt.kind, o.Kind)
+			paid := map[string]string{"serviceorder": "DONE", "payafter-order": "USER_PAID"}[tt.kind]
+			assert.Equal(t, paid, o.State)
+		})
+	}
+}
+
+// TestFlowRide_json checks the one-object-per-step output.
+func TestFlowRide_json(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, mock.Options{})
+	out := h.ok(t, "flow", "ride", "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 9)
+	for i, l := range lines {
+		var s struct {
+			Step int             `json:"step"`
+			Of   int             `json:"of"`
+			Name string          `json:"name"`
+			OK   bool            `json:"ok"`
+			Data json.RawMessage `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &s), l)
+		assert.Equal(t, i+1, s.Step)
+		assert.Equal(t, 9, s.Of)
+		assert.True(t, s.OK, l)
+	}
+	assert.Contains(t, lines[7], `"state":"DONE"`, "the query step carries the order")
+}
+
+// TestFlowRide_failures checks that a failing step stops the flow, named,
+// with the error (WeChat Pay's code and message first on stderr).
+func TestFlowRide_failures(t *testing.T) {
+	t.Parallel()
+
+	t.Run("the deduction fails and no callback comes", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		require.NoError(t, h.srv.SetWallet("oBroke", mock.Wallet{Balance: new(int64)}))
+		r := h.run(t, "flow", "ride", "--openid", "oBroke")
+		assert.Equal(t, exitFailure, r.code)
+		assert.Contains(t, r.stdout, "✓ 6/9 complete: ")
+		assert.Contains(t, r.stdout, "✗ 7/9 deduction: PAYSCORE.USER_PAID did not arrive")
+		assert.NotContains(t, r.stdout, "8/9")
+		assert.Contains(t, r.stderr, "error: step 7/9 deduction: ")
+	})
+	t.Run("WeChat Pay refuses the order", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		r := h.run(t, "flow", "ride", "--amount", "500000") // over the merchant's risk cap
+		assert.Equal(t, exitFailure, r.code)
+		assert.Contains(t, r.stdout, "✗ 4/9 create order: ")
+		assert.Regexp(t, `^[A-Z_]+: \S`, r.stderr)
+		assert.Contains(t, r.stderr, "while: step 4/9 create order")
+	})
+	t.Run("WeChat Pay needs a user and a reachable notify_url", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		env := explicitEnv(t, h)
+		delete(env, "_PUBLIC_KEY_ID")
+		delete(env, "MOCKPAY_NOTIFY_URL")
+		env["MOCKPAY_URL"] = notWeChat(t)
+		r := runWith(t, env, "flow", "ride")
+		assert.Equal(t, exitUsage, r.code)
+		assert.Contains(t, r.stderr, "give --openid")
+		r = runWith(t, env, "flow", "ride", "--openid", "oReal")
+		assert.Equal(t, exitUsage, r.code)
+		assert.Contains(t, r.stderr, "give --notify-url")
+	})
+	t.Run("bad amounts", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		assert.Contains(t, h.fails(t, exitUsage, "flow", "ride", "--amount", "100", "--refund", "200"), "--refund between 1 and --amount")
+	})
+}
+
+// TestFlowRide_weChatPay runs the flow against a target that is not a
+// mock, as against the real WeChat Pay: a proxy to a real-clock mock that
+// hides /sandbox, a "tunnel" that forwards callbacks to the flow's
+// listener, and the test playing the WeChat user when the flow asks.
+func TestFlowRide_weChatPay(t *testing.T) {
+	t.Parallel()
+	realClock, err := clock.NewReal(1)
+	require.NoError(t, err)
+	h := newHarness(t, mock.Options{Clock: realClock, DeductionDelay: 10 * time.Millisecond, RefundDelay: 10 * time.Millisecond})
+
+	target, err := url.Parse(h.url)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	wechat := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/sandbox/") {
+			http.NotFound(w, r)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(wechat.Close)
+
+	var mu sync.Mutex
+	var listenerURL *url.URL
+	tunnel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		to := listenerURL
+		mu.Unlock()
+		if to == nil {
+			http.Error(w, "no listener yet", http.StatusBadGateway)
+			return
+		}
+		httputil.NewSingleHostReverseProxy(to).ServeHTTP(w, r)
+	}))
+	t.Cleanup(tunnel.Close)
+
+	env := explicitEnv(t, h)
+	delete(env, "_PUBLIC_KEY_ID")
+	env["MOCKPAY_URL"] = wechat.URL
+	env["MOCKPAY_NOTIFY_URL"] = tunnel.URL + "/notify"
+
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"flow", "ride", "--openid", "oRealUser", "--timeout", "20s"}, env, out, &syncBuffer{})
+	}()
+	m := regexp.MustCompile(`\(listener (http://[^)]+)\)`).FindStringSubmatch(out.waitFor(t, "(listener "))
+	require.NotNil(t, m)
+	u, err := url.Parse(m[1])
+	require.NoError(t, err)
+	mu.Lock()
+	listenerURL = u
+	mu.Unlock()
+
+	out.waitFor(t, "a real user must authorise")
+	_, err = h.srv.AuthorizeUser("oRealUser", mock.AuthorizeRequest{MchID: defaultMchID})
+	require.NoError(t, err)
+
+	require.Equal(t, exitOK, <-done, out.String())
+	text := out.String()
+	assert.Contains(t, text, "✓ 3/9 user authorizes: PAYSCORE.USER_OPEN_SERVICE received: user oRealUser")
+	assert.Contains(t, text, "waiting up to 20s for PAYSCORE.USER_PAID")
+	assert.Contains(t, text, "✓ 9/9 refund: ")
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mockpay/mockpay/client"
+	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+)
+
+const (
+	// defaultMchID is the mock's default merchant (testdata/certs).
+	defaultMchID = "1230000109"
+	// defaultListenAddr is where `listen` receives callbacks, and so the
+	// notify_url sent to a mock when none is configured.
+	defaultListenAddr = "127.0.0.1:9000"
+	defaultNotifyPath = "/notify"
+)
+
+// session is what a run resolves lazily and at most once: the settings,
+// whether the target is a mock, the merchant and its client.
+type session struct {
+	cfg    *settings
+	probed bool
+	mock   *sandboxapi.Health // nil: not a mock
+	sb     *sandboxapi.Client
+	m      *merchant
+	c      *client.Client
+}
+
+// settings returns the merged configuration.
+func (a *app) settings() (settings, error) {
+	if a.sess.cfg == nil {
+		s, err := loadSettings(a.configPath, a.environ, a.flagSettings)
+		if err != nil {
+			return settings{}, err
+		}
+		a.sess.cfg = &s
+	}
+	return *a.sess.cfg, nil
+}
+
+// sandboxAPI returns a client of the target's /sandbox API.
+func (a *app) sandboxAPI() (*sandboxapi.Client, error) {
+	if a.sess.sb == nil {
+		cfg, err := a.settings()
+		if err != nil {
+			return nil, err
+		}
+		a.sess.sb = sandboxapi.New(cfg.URL, cfg.SandboxToken, nil)
+	}
+	return a.sess.sb, nil
+}
+
+// isWeChatPay reports whether the URL is one of WeChat Pay's API hosts,
+// which are never probed for /sandbox/health.
+func isWeChatPay(base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && strings.HasSuffix(u.Hostname(), ".weixin.qq.com")
+}
+
+// probe finds out once whether the target is a mock (it answers GET
+// /sandbox/health). A target that cannot be reached is an error with a
+// hint, since nothing else would work either.
+func (a *app) probe(ctx context.Context) (*sandboxapi.Health, error) {
+	if a.sess.probed {
+		return a.sess.mock, nil
+	}
+	cfg, err := a.settings()
+	if err != nil {
+		return nil, err
+	}
+	if !isWeChatPay(cfg.URL) {
+		sb, err := a.sandboxAPI()
+		if err != nil {
+			return nil, err
+		}
+		h, err := sb.Probe(ctx)
+		switch {
+		case errors.Is(err, sandboxapi.ErrNotMock):
+		case err != nil:
+			return nil, unreachable(cfg.URL, err)
+		default:
+			a.sess.mock = &h
+		}
+	}
+	a.sess.probed = true
+	return a.sess.mock, nil
+}
+
+// unreachable explains a transport error reaching the target.
+func unreachable(base string, err error) error {
+	var ne net.Error
+	var oe *net.OpError
+	hint := ""
+	if errors.As(err, &oe) || errors.As(err, &ne) {
+		if base == defaultURL {
+			hint = "start the mock with 'go run ./cmd/mockpay', or point --url / MOCKPAY_URL elsewhere"
+		} else {
+			hint = "check --url / MOCKPAY_URL"
+		}
+	}
+	return &hintError{err: fmt.Errorf("cannot reach %s: %w", base, err), hint: hint}
+}
+
+// hintError is a failure with a suggestion of what to do about it.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// isMock reports whether the target is a mockpay sandbox.
+func (a *app) isMock(ctx context.Context) (bool, error) {
+	h, err := a.probe(ctx)
+	return h != nil, err
+}
+
+// requireMock fails unless the target is a mock; what names the command.
+func (a *app) requireMock(ctx context.Context, what string) (*sandboxapi.Client, error) {
+	mock, err := a.isMock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !mock {
+		cfg, _ := a.settings()
+		return nil, &hintError{
+			err:  fmt.Errorf("%s needs a mockpay sandbox, and %s is not one (it has no /sandbox/health)", what, cfg.URL),
+			hint: "point --url / MOCKPAY_URL at the mock, e.g. http://127.0.0.1:8080",
+		}
+	}
+	return a.sandboxAPI()
+}
+
+// serverNow is "now" for default times: the mock's domain clock (which may
+// be virtual), else the local clock.
+func (a *app) serverNow(ctx context.Context) (time.Time, error) {
+	mock, err := a.isMock(ctx)
+	if err != nil || !mock {
+		return time.Now(), err
+	}
+	sb, err := a.sandboxAPI()
+	if err != nil {
+		return time.Time{}, err
+	}
+	st, err := sb.GetClock(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the mock's clock: %w", err)
+	}
+	return st.Now, nil
+}
