@@ -55,6 +55,7 @@ func (s *Server) apiRoutes() []apiRoute {
 func (s *Server) sandboxRoutes() []route {
 	return []route{
 		{"GET", "/sandbox/health", s.sandbox(s.sbHealth)},
+		{"GET", "/sandbox/openapi.json", s.sandbox(s.sbOpenAPI)},
 		{"GET", "/sandbox/platform", s.sandbox(s.sbPlatform)},
 		{"POST", "/sandbox/merchants", s.sandbox(s.sbCreateMerchant)},
 		{"GET", "/sandbox/merchants", s.sandbox(s.sbListMerchants)},

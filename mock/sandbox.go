@@ -39,10 +39,18 @@ func (s *Server) sandbox(h sandboxFunc) http.Handler {
 	})
 }
 
-// checkToken enforces MOCKPAY_SANDBOX_TOKEN. Health is open so that
-// orchestrators can probe the server without the secret.
+// openPaths need no sandbox token: health, so that orchestrators can probe
+// the server without the secret, and the OpenAPI document, which holds no
+// secret, so that tools can read the API before they are given the token.
+// openapi.json's security section lists the same paths.
+var openPaths = map[string]bool{
+	"/sandbox/health":       true,
+	"/sandbox/openapi.json": true,
+}
+
+// checkToken enforces MOCKPAY_SANDBOX_TOKEN on every path but openPaths.
 func (s *Server) checkToken(r *http.Request) error {
-	if s.opts.SandboxToken == "" || r.URL.Path == "/sandbox/health" {
+	if s.opts.SandboxToken == "" || openPaths[r.URL.Path] {
 		return nil
 	}
 	got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
