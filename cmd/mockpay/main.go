@@ -47,9 +47,12 @@ func environ() map[string]string {
 // gracefully. ready, when not nil, receives the listening address.
 func run(ctx context.Context, args []string, environ map[string]string, stdout, stderr io.Writer, ready chan<- string) error {
 	if len(args) > 0 {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		switch args[0] {
+		case "-h", "--help", "help":
 			fmt.Fprint(stdout, usage)
 			return nil
+		case "health":
+			return health(ctx, environ, stdout)
 		}
 		return fmt.Errorf("unexpected argument %q: mockpay is configured with MOCKPAY_* environment variables (mockpay --help)", args[0])
 	}
@@ -166,7 +169,9 @@ func banner(w io.Writer, base string, srv *mock.Server) {
 const usage = `mockpay: a WeChat Pay Score (微信支付分) API v3 sandbox.
 
 Usage:
-  go run ./cmd/mockpay
+  go run ./cmd/mockpay          serve
+  go run ./cmd/mockpay health   probe the server this environment configures
+                                (exit 0 when /sandbox/health answers ok)
 
 Configuration (environment):
   MOCKPAY_ADDR            listen address (default 127.0.0.1:8080)

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mockpay/mockpay/internal/deploy"
+)
+
+// configNames are the variables the program reads.
+func configNames() map[string]bool {
+	names := map[string]bool{}
+	t := reflect.TypeFor[config]()
+	for i := range t.NumField() {
+		names[t.Field(i).Tag.Get("env")] = true
+	}
+	return names
+}
+
+// imagePaths maps a path inside the image to the repository path the
+// Dockerfile copies there, for the final stage's plain COPYs.
+func imagePath(t *testing.T, df *deploy.Dockerfile, inImage string) (string, bool) {
+	t.Helper()
+	for _, c := range df.Copies {
+		if c.From != "" || len(c.Sources) != 1 || c.Sources[0] == "." {
+			continue
+		}
+		if rel, ok := strings.CutPrefix(inImage, c.Dest+"/"); ok {
+			return filepath.Join(deploy.Root(), c.Sources[0], rel), true
+		}
+	}
+	return "", false
+}
+
+func TestDockerfile(t *testing.T) {
+	df, err := deploy.LoadDockerfile()
+	require.NoError(t, err)
+	root := deploy.Root()
+
+	t.Run("every path it copies exists", func(t *testing.T) {
+		for _, c := range df.Copies {
+			if c.From != "" {
+				continue
+			}
+			for _, src := range c.Sources {
+				_, err := os.Stat(filepath.Join(root, src))
+				assert.NoError(t, err, "COPY %s", src)
+			}
+		}
+	})
+
+	t.Run("builds with the Go of go.mod", func(t *testing.T) {
+		gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+		require.NoError(t, err)
+		m := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(gomod)
+		require.NotNil(t, m)
+		require.NotEmpty(t, df.From)
+		assert.Regexp(t, `^golang:`+regexp.QuoteMeta(string(m[1]))+`(-|$)`, df.From[0])
+	})
+
+	t.Run("builds with the script CI runs", func(t *testing.T) {
+		assert.Equal(t, []string{"go mod download", ".ci/build /out"}, df.Runs)
+		ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
+		require.NoError(t, err)
+		assert.Regexp(t, `(?m)^\.ci/build `, string(ci), ".ci/run must build with .ci/build too")
+		build, err := os.ReadFile(filepath.Join(root, ".ci", "build"))
+		require.NoError(t, err)
+		for _, c := range df.Copies {
+			if c.From != "build" {
+				continue
+			}
+			for _, src := range c.Sources {
+				name := path.Base(src)
+				assert.Equal(t, "/out/"+name, src)
+				assert.Contains(t, string(build), "./cmd/"+name, ".ci/build must build %s", name)
+				assert.DirExists(t, filepath.Join(root, "cmd", name))
+			}
+		}
+	})
+
+	t.Run("serves, probes and starts the program it installs", func(t *testing.T) {
+		names := configNames()
+		for k := range df.Env {
+			assert.True(t, names[k], "ENV %s is not a variable mockpay reads", k)
+		}
+		_, err := loadConfig(df.Env)
+		require.NoError(t, err)
+		port, err := deploy.Port(df.Env["MOCKPAY_ADDR"])
+		require.NoError(t, err, "ENV MOCKPAY_ADDR")
+		assert.Equal(t, []string{port}, df.Expose)
+
+		bin := installed(t, df, "mockpay")
+		assert.Equal(t, []string{bin}, df.Entrypoint)
+		assert.Equal(t, []string{bin, "health"}, df.Healthcheck)
+	})
+}
+
+// installed is where the Dockerfile puts the named program.
+func installed(t *testing.T, df *deploy.Dockerfile, name string) string {
+	t.Helper()
+	for _, c := range df.Copies {
+		if c.From == "build" && slices.Contains(c.Sources, "/out/"+name) {
+			return strings.TrimSuffix(c.Dest, "/") + "/" + name
+		}
+	}
+	t.Fatalf("the Dockerfile does not install %s", name)
+	return ""
+}
+
+func TestCompose_MockpayServices(t *testing.T) {
+	compose, err := deploy.LoadCompose()
+	require.NoError(t, err)
+	df, err := deploy.LoadDockerfile()
+	require.NoError(t, err)
+	bin := installed(t, df, "mockpay")
+	names := configNames()
+
+	var servers []string
+	for name, svc := range compose.Services {
+		assert.Equal(t, ".", svc.Build, "%s: every service runs this repository's image", name)
+		for dep, d := range svc.DependsOn {
+			assert.Equal(t, "service_healthy", d.Condition, "%s waits for %s's healthcheck", name, dep)
+		}
+		if len(svc.Entrypoint) > 0 && svc.Entrypoint[0] != bin {
+			continue // another program of the image; its own package checks it
+		}
+		servers = append(servers, name)
+		t.Run(name, func(t *testing.T) {
+			env := svc.Env()
+			for k := range svc.Environment {
+				assert.True(t, names[k], "%s is not a variable mockpay reads", k)
+			}
+			cfg, err := loadConfig(env)
+			require.NoError(t, err, "the environment with every ${VAR:-default} at its default")
+
+			port, err := deploy.Port(cfg.Addr)
+			require.NoError(t, err)
+			host, _, _ := strings.Cut(cfg.Addr, ":")
+			assert.Equal(t, "0.0.0.0", host, "MOCKPAY_ADDR must listen beyond the container's loopback")
+			mappings, err := svc.PortMappings()
+			require.NoError(t, err)
+			require.Len(t, mappings, 1)
+			assert.Equal(t, port, mappings[0].Container, "ports must publish MOCKPAY_ADDR's port")
+
+			assert.Equal(t, append([]string{"CMD"}, df.Healthcheck...), svc.Healthcheck.Test)
+
+			mounts, err := svc.Mounts()
+			require.NoError(t, err)
+			require.NotEmpty(t, mounts)
+			for _, m := range mounts {
+				assert.DirExists(t, filepath.Join(deploy.Root(), m.Host))
+			}
+			assert.Contains(t, mounts, deploy.Mount{Host: "./scenarios", Container: "/scenarios"}, "the scenario library is mounted")
+
+			if cfg.TLSCert != "" {
+				certFile, ok := imagePath(t, df, cfg.TLSCert)
+				require.True(t, ok, "MOCKPAY_TLS_CERT %s is not a file the image holds", cfg.TLSCert)
+				keyFile, ok := imagePath(t, df, cfg.TLSKey)
+				require.True(t, ok, "MOCKPAY_TLS_KEY %s is not a file the image holds", cfg.TLSKey)
+				assert.FileExists(t, keyFile)
+				cert := readCert(t, certFile)
+				for _, n := range svc.Networks {
+					for _, alias := range n.Aliases {
+						assert.NoError(t, cert.VerifyHostname(alias), "the TLS certificate must name the alias %s", alias)
+					}
+				}
+			} else {
+				assert.Empty(t, svc.Networks, "%s: a host alias without TLS reaches no SDK", name)
+			}
+		})
+	}
+	assert.Contains(t, servers, "mockpay")
+}
+
+func readCert(t *testing.T, file string) *x509.Certificate {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	block, _ := pem.Decode(data)
+	require.NotNil(t, block)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	return cert
+}
