@@ -32,8 +32,15 @@ type Options struct {
 	// the default merchant; nil means the embedded test identity.
 	Identity *identity.Bundle
 	// Merchants are registered at start. Nil registers the default
-	// merchant of Identity; an empty non-nil slice registers none.
+	// merchant of Identity; an empty non-nil slice registers none. With a
+	// State, a merchant the state holds keeps its restored record (and
+	// keys), and a spec without a mchid is skipped: it was registered, under
+	// the mchid it drew, when the state began.
 	Merchants []MerchantSpec
+	// State, when set, is restored at start (ReadState, SaveState): the
+	// tables, then the timers their rows wait for. A virtual Clock behind
+	// the state's domain time is moved up to it.
+	State *State
 	// Clock is domain time; nil means the wall clock.
 	Clock clock.Clock
 	// SandboxToken, when set, is required as a bearer token on /sandbox/*.
@@ -151,6 +158,11 @@ func New(opts Options) (*Server, error) {
 		Scenarios: s.scenarios, Logger: s.log,
 	})
 
+	if opts.State != nil {
+		if err := s.restore(opts.State); err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+	}
 	specs := opts.Merchants
 	if specs == nil {
 		def, err := DefaultMerchantSpec(bundle)
@@ -160,12 +172,26 @@ func New(opts Options) (*Server, error) {
 		specs = []MerchantSpec{def}
 	}
 	for _, spec := range specs {
+		if opts.State != nil && (spec.MchID == "" || s.hasMerchant(spec.MchID)) {
+			continue
+		}
 		if _, err := s.CreateMerchant(spec); err != nil {
 			return nil, fmt.Errorf("mock: register merchant %q: %w", spec.MchID, err)
 		}
 	}
+	if opts.State != nil {
+		if err := s.resume(); err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+	}
 	s.router = s.routes()
 	return s, nil
+}
+
+// hasMerchant reports whether mchid is registered.
+func (s *Server) hasMerchant(mchid string) bool {
+	_, err := s.store.Read().Merchant(mchid)
+	return err == nil
 }
 
 // ServeHTTP serves the v3 API under /v3 and the sandbox control API under /sandbox.

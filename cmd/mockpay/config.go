@@ -92,9 +92,6 @@ func (c config) validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return &configError{"MOCKPAY_TLS_CERT", "MOCKPAY_TLS_CERT and MOCKPAY_TLS_KEY go together"}
 	}
-	if c.StateFile != "" {
-		return &configError{"MOCKPAY_STATE_FILE", "saving state is not supported by this version of mockpay yet"}
-	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
@@ -145,9 +142,21 @@ func (c config) options(log *slog.Logger) (mock.Options, error) {
 			return opts, err
 		}
 	}
+	if c.StateFile != "" {
+		if opts.State, err = readStateFile(c.StateFile); err != nil {
+			return opts, err
+		}
+	}
 	if c.Clock == clock.ModeVirtual {
 		start := time.Now()
-		if c.ClockStart != "" {
+		switch {
+		case opts.State != nil:
+			// A restored virtual clock continues where it was saved.
+			start = opts.State.Now()
+			if c.ClockStart != "" {
+				log.Info("MOCKPAY_CLOCK_START ignored: the clock continues from MOCKPAY_STATE_FILE", "now", start)
+			}
+		case c.ClockStart != "":
 			start, _ = time.Parse(time.RFC3339, c.ClockStart) // validated
 		}
 		opts.Clock = clock.NewVirtual(start)

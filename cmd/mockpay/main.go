@@ -45,7 +45,7 @@ func environ() map[string]string {
 
 // run starts the server and blocks until ctx is cancelled, then shuts down
 // gracefully. ready, when not nil, receives the listening address.
-func run(ctx context.Context, args []string, environ map[string]string, stdout, stderr io.Writer, ready chan<- string) error {
+func run(ctx context.Context, args []string, environ map[string]string, stdout, stderr io.Writer, ready chan<- string) (err error) {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "--help", "help":
@@ -67,6 +67,9 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 	}
 	srv, err := mock.New(opts)
 	if err != nil {
+		if errors.Is(err, mock.ErrInvalidState) {
+			return &configError{"MOCKPAY_STATE_FILE", fmt.Sprintf("%s: %v", cfg.StateFile, err)}
+		}
 		if cfg.Merchants != "" {
 			// With the embedded identity, only a merchant spec can be refused.
 			return &configError{"MOCKPAY_MERCHANTS", err.Error()}
@@ -79,6 +82,13 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 			return err
 		}
 	}
+	stopSaving, err := startStateSaver(cfg.StateFile, srv, log)
+	if err != nil {
+		return err
+	}
+	// Saved last, whichever way run ends: after the listener has stopped
+	// taking requests and before the clock stops.
+	defer func() { err = errors.Join(err, stopSaving()) }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -183,6 +193,7 @@ Configuration (environment):
   MOCKPAY_MERCHANTS       YAML/JSON list of merchants to preload instead of the default one
   MOCKPAY_PLATFORM_KEY    PEM private key of the platform certificate (with MOCKPAY_PLATFORM_CERT)
   MOCKPAY_PLATFORM_CERT   PEM platform certificate
+  MOCKPAY_STATE_FILE      restore state from this file at start; save it every 30 s and on shutdown
   MOCKPAY_TLS_CERT        serve HTTPS with this certificate (with MOCKPAY_TLS_KEY)
   MOCKPAY_TLS_KEY         its key
   MOCKPAY_LOG_FORMAT      text (default) or json

@@ -41,6 +41,16 @@ func (s *syncBuffer) String() string {
 // program is stopped, and must exit cleanly, when the test ends.
 func start(t *testing.T, environ map[string]string) (string, *syncBuffer) {
 	t.Helper()
+	addr, stdout, stop := launch(t, environ)
+	t.Cleanup(func() { assert.NoError(t, stop(), "graceful shutdown") })
+	return addr, stdout
+}
+
+// launch runs the program on a free port and returns its address and a
+// stop that shuts it down and returns what run returned. The program is
+// stopped when the test ends if stop was not called.
+func launch(t *testing.T, environ map[string]string) (string, *syncBuffer, func() error) {
+	t.Helper()
 	if _, ok := environ["MOCKPAY_ADDR"]; !ok {
 		environ["MOCKPAY_ADDR"] = "127.0.0.1:0"
 	}
@@ -56,11 +66,12 @@ func start(t *testing.T, environ map[string]string) (string, *syncBuffer) {
 		cancel()
 		t.Fatalf("run exited before listening: %v\nstderr: %s", err, stderr.String())
 	}
-	t.Cleanup(func() {
+	stop := sync.OnceValue(func() error {
 		cancel()
-		assert.NoError(t, <-done, "graceful shutdown")
+		return <-done
 	})
-	return addr, &stdout
+	t.Cleanup(func() { _ = stop() })
+	return addr, &stdout, stop
 }
 
 func TestRun_ServesAndShutsDown(t *testing.T) {
@@ -143,6 +154,12 @@ func TestRun_BadConfiguration(t *testing.T) {
 	require.NoError(t, os.WriteFile(badSpec, []byte("- apiv3_key: short\n"), 0o600))
 	badScenario := filepath.Join(dir, "bad-scenario.yaml")
 	require.NoError(t, os.WriteFile(badScenario, []byte("name: bad\ndescription: d\ncallback:\n  delay: soon\n"), 0o600))
+	corruptState := filepath.Join(dir, "corrupt.json")
+	require.NoError(t, os.WriteFile(corruptState, []byte(`{"version":1,"clock":`), 0o600))
+	otherVersion := filepath.Join(dir, "v2.json")
+	require.NoError(t, os.WriteFile(otherVersion, []byte(`{"version":2}`), 0o600))
+	inconsistentState := filepath.Join(dir, "inconsistent.json")
+	require.NoError(t, os.WriteFile(inconsistentState, []byte(`{"version":1,"clock":{"mode":"real","now":"2026-12-01T09:00:00+08:00"},"merchants":[null]}`), 0o600))
 	certs := filepath.Join("..", "..", "testdata", "certs")
 	tests := []struct {
 		name    string
@@ -169,7 +186,12 @@ func TestRun_BadConfiguration(t *testing.T) {
 		{"merchants bad spec names the field", map[string]string{"MOCKPAY_MERCHANTS": badSpec}, nil, "apiv3_key"},
 		{"scenario pattern matching nothing", map[string]string{"MOCKPAY_SCENARIOS": filepath.Join(dir, "none-*.yaml")}, nil, "MOCKPAY_SCENARIOS"},
 		{"bad scenario names file, line and field", map[string]string{"MOCKPAY_SCENARIOS": badScenario}, nil, "bad-scenario.yaml:4: callback.delay"},
-		{"state file not yet supported", map[string]string{"MOCKPAY_STATE_FILE": "state.json"}, nil, "MOCKPAY_STATE_FILE"},
+		{"state file corrupt", map[string]string{"MOCKPAY_STATE_FILE": corruptState}, nil, "MOCKPAY_STATE_FILE: " + corruptState + ": invalid saved state: not a mockpay state"},
+		{"state file of another version", map[string]string{"MOCKPAY_STATE_FILE": otherVersion}, nil, "version 2, this mockpay reads version 1"},
+		{"state file inconsistent", map[string]string{"MOCKPAY_STATE_FILE": inconsistentState}, nil, "MOCKPAY_STATE_FILE: " + inconsistentState + ": mock: invalid saved state: restore: merchants[0]: null"},
+		{"state file is a directory", map[string]string{"MOCKPAY_STATE_FILE": dir}, nil, "is a directory"},
+		{"state file in a missing directory", map[string]string{"MOCKPAY_STATE_FILE": filepath.Join(dir, "none", "state.json")}, nil, "MOCKPAY_STATE_FILE: save state: open " + filepath.Join(dir, "none")},
+		{"state file under a file", map[string]string{"MOCKPAY_STATE_FILE": filepath.Join(badYAML, "state.json")}, nil, "MOCKPAY_STATE_FILE: open " + filepath.Join(badYAML, "state.json") + ": not a directory"},
 		{"stray argument", map[string]string{}, []string{"serve"}, "environment variables"},
 	}
 	for _, tt := range tests {

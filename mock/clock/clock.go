@@ -14,9 +14,11 @@
 package clock
 
 import (
+	"cmp"
 	"container/heap"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -47,6 +49,53 @@ type Timer interface {
 type Event struct {
 	At    time.Time `json:"at"`
 	Label string    `json:"label"`
+}
+
+// Job is work due at a domain time rather than after a delay: how the
+// domain arms timers whose due time its rows record, so that a server
+// restored from a saved state arms them again the same way.
+type Job struct {
+	At    time.Time
+	Seq   uint64 // orders jobs due at the same instant, lowest first
+	Label string
+	Run   func()
+}
+
+// Schedule runs j on c at j.At: after the delay left, or at once if j.At
+// has passed.
+func Schedule(c Clock, j Job) Timer { return c.AfterFunc(j.At.Sub(c.Now()), j.Label, j.Run) }
+
+// ScheduleAll schedules jobs in due order, ties by Seq, so that a virtual
+// clock runs those due at the same instant in that order too. Jobs already
+// due run at once, one after another in the same order, as an advance
+// would have run them; the later ones are scheduled as usual.
+func ScheduleAll(c Clock, jobs []Job) {
+	jobs = slices.Clone(jobs)
+	slices.SortStableFunc(jobs, func(a, b Job) int {
+		if n := a.At.Compare(b.At); n != 0 {
+			return n
+		}
+		return cmp.Compare(a.Seq, b.Seq)
+	})
+	now := c.Now()
+	n := 0
+	for n < len(jobs) && !jobs[n].At.After(now) {
+		n++
+	}
+	if overdue := jobs[:n]; n > 0 {
+		label := overdue[0].Label
+		if n > 1 {
+			label = fmt.Sprintf("%s and %d more jobs overdue", label, n-1)
+		}
+		c.AfterFunc(0, label, func() {
+			for _, j := range overdue {
+				j.Run()
+			}
+		})
+	}
+	for _, j := range jobs[n:] {
+		Schedule(c, j)
+	}
 }
 
 // Mode names, as in MOCKPAY_CLOCK.

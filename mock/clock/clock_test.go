@@ -258,3 +258,48 @@ func TestReal(t *testing.T) {
 	c.AfterFunc(0, "after stop", func() { t.Error("work scheduled after Stop ran") })
 	assert.Empty(t, c.Pending())
 }
+
+func TestScheduleAll(t *testing.T) {
+	job := func(r *recorder, v *clock.Virtual, at time.Duration, seq uint64, label string) clock.Job {
+		return clock.Job{At: start.Add(at), Seq: seq, Label: label, Run: func() { r.add(fmt.Sprintf("%s@%s", label, v.Now().Sub(start))) }}
+	}
+	tests := []struct {
+		name       string
+		now        time.Duration // where the clock is when the jobs are scheduled
+		jobs       func(r *recorder, v *clock.Virtual) []clock.Job
+		wantAtOnce []string
+		wantRuns   []string // after advancing an hour
+	}{
+		{
+			name: "due order, ties by seq",
+			jobs: func(r *recorder, v *clock.Virtual) []clock.Job {
+				return []clock.Job{job(r, v, time.Minute, 9, "c"), job(r, v, time.Second, 5, "a"), job(r, v, time.Minute, 2, "b")}
+			},
+			wantRuns: []string{"a@1s", "b@1m0s", "c@1m0s"},
+		},
+		{
+			name: "overdue jobs run at once, in due order",
+			now:  10 * time.Minute,
+			jobs: func(r *recorder, v *clock.Virtual) []clock.Job {
+				return []clock.Job{
+					job(r, v, 11*time.Minute, 1, "later"), job(r, v, 10*time.Minute, 7, "now"),
+					job(r, v, 5*time.Minute, 3, "second"), job(r, v, time.Minute, 8, "first"),
+				}
+			},
+			wantAtOnce: []string{"first@10m0s", "second@10m0s", "now@10m0s"},
+			wantRuns:   []string{"first@10m0s", "second@10m0s", "now@10m0s", "later@11m0s"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := clock.NewVirtual(start.Add(tt.now))
+			r := &recorder{}
+			clock.ScheduleAll(v, tt.jobs(r, v))
+			v.Settle()
+			assert.Equal(t, tt.wantAtOnce, r.get())
+			_, err := v.Advance(time.Hour)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantRuns, r.get())
+		})
+	}
+}

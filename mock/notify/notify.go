@@ -187,14 +187,47 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 			row.Note = fmt.Sprintf("delayed %s by %s", delay, row.Scenario)
 		}
 	}
+	if row.State == store.NotificationPending {
+		row.NextAttempt = n.store.DueIn(now, delay)
+		job := n.nextAttempt(row)
+		tx.Defer(func() { clock.Schedule(n.clock, job) })
+	}
 	if err := tx.PutNotification(row); err != nil {
 		return nil, err
 	}
-	if row.State == store.NotificationPending {
-		id := row.ID
-		tx.Defer(func() { n.clock.AfterFunc(delay, ev.EventType+" "+id+" attempt 1", func() { n.scheduled(id) }) })
-	}
 	return row, nil
+}
+
+// nextAttempt is the timer of a pending notification's next scheduled
+// attempt, due at row.NextAttempt.
+func (n *Notifier) nextAttempt(row *store.Notification) clock.Job {
+	id := row.ID
+	return clock.Job{
+		At: row.NextAttempt.At, Seq: row.NextAttempt.Seq,
+		Label: fmt.Sprintf("%s %s attempt %d", row.EventType, id, scheduledAttempts(row)+1),
+		Run:   func() { n.scheduled(id) },
+	}
+}
+
+// Resume returns the timers of the pending notifications in tx, for a
+// server restored from a saved state to arm: each one's next attempt of
+// the retry schedule, at the time it was due.
+func (n *Notifier) Resume(tx store.ReadTxn) ([]clock.Job, error) {
+	ns, err := tx.Notifications()
+	if err != nil {
+		return nil, err
+	}
+	var jobs []clock.Job
+	for _, row := range ns {
+		if row.State != store.NotificationPending {
+			continue
+		}
+		if row.NextAttempt.At.IsZero() {
+			return nil, fmt.Errorf("notification %s is pending with no next attempt", row.ID)
+		}
+		jobs = append(jobs, n.nextAttempt(row))
+	}
+	return jobs, nil
 }
 
 // scheduled runs an attempt of the retry schedule.
@@ -276,17 +309,16 @@ func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notifica
 	upd.Attempts = append(upd.Attempts, attempts...)
 	switch {
 	case genuineOK:
-		upd.State = store.NotificationDelivered
+		upd.State, upd.NextAttempt = store.NotificationDelivered, store.Due{}
 	case kind == KindScheduled && upd.State == store.NotificationPending:
 		tried := scheduledAttempts(upd)
 		if tried > len(upd.Schedule) {
-			upd.State = store.NotificationFailed
+			upd.State, upd.NextAttempt = store.NotificationFailed, store.Due{}
 			break
 		}
-		wait := upd.Schedule[tried-1]
-		label := fmt.Sprintf("%s %s attempt %d", upd.EventType, upd.ID, tried+1)
-		id := upd.ID
-		tx.Defer(func() { n.clock.AfterFunc(wait, label, func() { n.scheduled(id) }) })
+		upd.NextAttempt = n.store.DueIn(n.clock.Now(), upd.Schedule[tried-1])
+		job := n.nextAttempt(upd)
+		tx.Defer(func() { clock.Schedule(n.clock, job) })
 	}
 	if err := tx.PutNotification(upd); err != nil {
 		n.log.Error("record notification attempt", "id", row.ID, "err", err)

@@ -3,9 +3,11 @@ package payscore
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/notify"
 	"github.com/mockpay/mockpay/mock/scenario"
 	"github.com/mockpay/mockpay/mock/store"
@@ -110,10 +112,8 @@ func (s *Service) CreateOrder(m *store.Merchant, req *CreateOrderRequest) (Order
 	if needConfirm {
 		o.State = StateCreated
 		s.note(o, now, EventState, "created: CREATED, waiting for the user to confirm")
-		key := orderKey{o.MchID, o.Kind, o.OutOrderNo}
-		tx.Defer(func() {
-			s.clock.AfterFunc(ExpiryAfter, "expire "+key.String(), func() { s.expire(key) })
-		})
+		job := s.expiryJob(o)
+		tx.Defer(func() { clock.Schedule(s.clock, job) })
 		s.userCreated(tx, o, now)
 	} else {
 		o.State, o.StateDescription, o.AcceptedAt = StateDoing, DescUserConfirm, now
@@ -190,6 +190,11 @@ func (s *Service) change(mchid, kind, outOrderNo string, op Op, apply func(tx st
 	now := s.clock.Now()
 	if err := apply(tx, o, now); err != nil {
 		return cur, err
+	}
+	if allow(o, OpDeduct) != nil {
+		// The deductions still armed would be refused when they fire: a
+		// restored server need not arm them again.
+		o.DeductionsDue = nil
 	}
 	o.UpdatedAt = now
 	if err := tx.PutOrder(o); err != nil {
@@ -310,7 +315,7 @@ func (s *Service) complete(tx store.WriteTxn, o *store.Order, total int64, now t
 	}
 	o.Collection = &store.Collection{State: CollectionPaying, TotalAmount: total, PayingAmount: total}
 	s.setState(o, now, StateDoing, DescMchComplete, fmt.Sprintf("completed by the merchant, %d fen to collect", total))
-	s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, s.deductionDelay, "after completion")
+	s.scheduleDeduction(tx, o, now, s.deductionDelay, "after completion")
 }
 
 // completeView is what complete answers.
@@ -320,18 +325,22 @@ func completeView(o *store.Order) Order {
 	return v
 }
 
-// scheduleDeduction arranges a deduction attempt after delay, once tx commits.
-func (s *Service) scheduleDeduction(tx store.WriteTxn, key orderKey, delay time.Duration, why string) {
-	tx.Defer(func() {
-		s.clock.AfterFunc(delay, "deduct "+key.String()+" ("+why+")", func() { s.deduct(key) })
-	})
+// scheduleDeduction arranges a deduction attempt of o after delay, once tx
+// commits, and records it on o.
+func (s *Service) scheduleDeduction(tx store.WriteTxn, o *store.Order, now time.Time, delay time.Duration, why string) {
+	due := store.DeductionDue{Due: s.store.DueIn(now, delay), Why: why}
+	o.DeductionsDue = append(o.DeductionsDue, due)
+	job := s.deductionJob(o, due)
+	tx.Defer(func() { clock.Schedule(s.clock, job) })
 }
 
-// deduct is WeChat Pay's automatic deduction from the user's wallet. It
-// collects what is outstanding if the wallet holds it; otherwise the order
-// stays USER_PAYING until a pay call, the user's payment or a sync.
-func (s *Service) deduct(key orderKey) {
+// deduct is WeChat Pay's automatic deduction from the user's wallet, the
+// attempt scheduled as seq. It collects what is outstanding if the wallet
+// holds it; otherwise the order stays USER_PAYING until a pay call, the
+// user's payment or a sync.
+func (s *Service) deduct(key orderKey, seq uint64) {
 	_, err := s.change(key.mchid, key.kind, key.outOrderNo, OpDeduct, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+		o.DeductionsDue = slices.DeleteFunc(o.DeductionsDue, func(d store.DeductionDue) bool { return d.Seq == seq })
 		owed := o.TotalAmount
 		if o.Collection != nil {
 			owed = o.Collection.PayingAmount
@@ -358,7 +367,7 @@ func (s *Service) debit(tx store.WriteTxn, o *store.Order, owed int64, now time.
 	if fx, applied := s.scenarios.Deduction(subject(o)); fx != nil && (fx.Fail || o.DeductionAttempts <= fx.FailAttempts) {
 		s.note(o, now, EventDeduction, fmt.Sprintf("deduction attempt %d of %d fen failed by %s", o.DeductionAttempts, owed, applied))
 		if d := fx.RetryAfter.D(); d > 0 {
-			s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, d, "a retry by "+applied.String())
+			s.scheduleDeduction(tx, o, now, d, "a retry by "+applied.String())
 		}
 		return false, nil
 	}
@@ -515,7 +524,7 @@ func (s *Service) PayOrder(m *store.Merchant, outOrderNo string, req *PayRequest
 			return err
 		}
 		s.note(o, now, EventAPI, "the merchant asked for a deduction (pay)")
-		s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, s.deductionDelay, "after a pay call")
+		s.scheduleDeduction(tx, o, now, s.deductionDelay, "after a pay call")
 		return nil
 	})
 	if err != nil {

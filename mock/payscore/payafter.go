@@ -8,6 +8,7 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/notify"
 	"github.com/mockpay/mockpay/mock/store"
 )
@@ -354,8 +355,8 @@ func (s *Service) CreatePayAfter(m *store.Merchant, req *CreatePayAfterRequest, 
 	o.State = StateCreated
 	s.note(o, now, EventState, "created: CREATED")
 	if needConfirm {
-		key := orderKey{o.MchID, o.Kind, o.OutOrderNo}
-		tx.Defer(func() { s.clock.AfterFunc(PayAfterExpiry, "expire "+key.String(), func() { s.expire(key) }) })
+		job := s.expiryJob(o)
+		tx.Defer(func() { clock.Schedule(s.clock, job) })
 		s.userCreated(tx, o, now)
 	} else if err := s.accept(tx, o, now, "免确认: the user's authorization is AVAILABLE"); err != nil {
 		return CreatePayAfterResponse{}, err
@@ -553,7 +554,7 @@ func (s *Service) CompletePayAfter(m *store.Merchant, outOrderNo string, req *Co
 			return nil
 		}
 		s.setState(o, now, StateFinished, "", fmt.Sprintf("finished by the merchant, %d fen to charge", o.TotalAmount))
-		s.scheduleDeduction(tx, orderKey{o.MchID, o.Kind, o.OutOrderNo}, s.deductionDelay, "after completion")
+		s.scheduleDeduction(tx, o, now, s.deductionDelay, "after completion")
 		return nil
 	})
 	if err != nil {

@@ -311,6 +311,7 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 		MchID: m.MchID, OutRefundNo: req.OutRefundNo, RefundID: "50" + s.ids.Digits(27), TransactionID: t.TransactionID,
 		OutTradeNo: t.OutTradeNo, Reason: req.Reason, NotifyURL: req.NotifyURL, FundsAccount: req.FundsAccount,
 		Status: store.RefundProcessing, Total: t.Amount, Amount: *req.Amount.Refund, Digest: dg, CreatedAt: now,
+		Due: s.store.DueIn(now, s.delay),
 	}
 	if err := tx.PutRefund(r); err != nil {
 		return Refund{}, err
@@ -318,10 +319,36 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 	if err := s.noteOrder(tx, t, now, fmt.Sprintf("refund %s of %d fen requested (PROCESSING)", r.OutRefundNo, r.Amount)); err != nil {
 		return Refund{}, err
 	}
-	mchid, no := r.MchID, r.OutRefundNo
-	tx.Defer(func() { s.clock.AfterFunc(s.delay, "refund "+mchid+"/"+no, func() { s.finish(mchid, no) }) })
+	job := s.finishJob(r)
+	tx.Defer(func() { clock.Schedule(s.clock, job) })
 	tx.Commit()
 	return View(r), nil
+}
+
+// finishJob is the timer that ends a PROCESSING refund at r.Due.
+func (s *Service) finishJob(r *store.Refund) clock.Job {
+	mchid, no := r.MchID, r.OutRefundNo
+	return clock.Job{At: r.Due.At, Seq: r.Due.Seq, Label: "refund " + mchid + "/" + no, Run: func() { s.finish(mchid, no) }}
+}
+
+// Resume returns the timers of the PROCESSING refunds in tx, for a server
+// restored from a saved state to arm: each ends when it was due to.
+func (s *Service) Resume(tx store.ReadTxn) ([]clock.Job, error) {
+	rs, err := tx.Refunds()
+	if err != nil {
+		return nil, err
+	}
+	var jobs []clock.Job
+	for _, r := range rs {
+		if r.Status != store.RefundProcessing {
+			continue
+		}
+		if r.Due.At.IsZero() {
+			return nil, fmt.Errorf("refund %s/%s is PROCESSING with no due time", r.MchID, r.OutRefundNo)
+		}
+		jobs = append(jobs, s.finishJob(r))
+	}
+	return jobs, nil
 }
 
 // charge finds the refunded charge by transaction_id or out_trade_no. A Pay

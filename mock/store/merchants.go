@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -31,6 +34,51 @@ type Merchant struct {
 	PlatformMode   string
 	RiskFundCap    int64 // fen per order
 	CreatedAt      time.Time
+}
+
+// merchantJSON is a merchant as a saved state holds it: the public key as
+// PKIX DER (Base64 in JSON), which x509 checks when it is read back, where
+// the fields of an rsa.PublicKey would take any number.
+type merchantJSON struct {
+	*merchantFields
+	PublicKey []byte // shadows merchantFields.PublicKey
+}
+
+// merchantFields is Merchant without its JSON methods.
+type merchantFields Merchant
+
+// MarshalJSON writes the merchant for a saved state, private key included:
+// the state file is a local test artifact holding test keys only.
+func (m *Merchant) MarshalJSON() ([]byte, error) {
+	if m.PublicKey == nil {
+		return nil, fmt.Errorf("merchant %s: no public key", m.MchID)
+	}
+	der, err := x509.MarshalPKIXPublicKey(m.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("merchant %s: public key: %w", m.MchID, err)
+	}
+	return json.Marshal(merchantJSON{(*merchantFields)(m), der})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, refusing unknown fields and
+// a public key that is not RSA.
+func (m *Merchant) UnmarshalJSON(data []byte) error {
+	aux := merchantJSON{merchantFields: (*merchantFields)(m)}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&aux); err != nil {
+		return err
+	}
+	pub, err := x509.ParsePKIXPublicKey(aux.PublicKey)
+	if err != nil {
+		return fmt.Errorf("merchant %s: public key: %w", m.MchID, err)
+	}
+	rsaPub, ok := pub.(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("merchant %s: public key is %T, want RSA", m.MchID, pub)
+	}
+	m.PublicKey = rsaPub
+	return nil
 }
 
 // HasAppID reports whether appid is bound to the merchant.

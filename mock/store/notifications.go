@@ -38,9 +38,12 @@ type Notification struct {
 	Note         string // why it was dropped or delayed
 	Attempts     []Attempt
 	Schedule     []time.Duration // waits between attempts
-	Scenario     string          // the scenario that shapes its delivery, if any
-	Duplicate    int             // extra copies to send with the first attempt
-	Forge        []string        // forged copies to send before the first attempt
+	// NextAttempt is when the next attempt of the schedule is due; zero
+	// once the notification is no longer pending.
+	NextAttempt Due
+	Scenario    string   // the scenario that shapes its delivery, if any
+	Duplicate   int      // extra copies to send with the first attempt
+	Forge       []string // forged copies to send before the first attempt
 }
 
 // Attempt is one delivery attempt.

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -52,8 +53,11 @@ type Order struct {
 	// DeductionAttempts counts WeChat Pay's deduction attempts, which
 	// scenarios may fail by number.
 	DeductionAttempts int
-	CompletedAt       time.Time
-	CancelReason      string
+	// DeductionsDue are the deduction attempts scheduled on the clock and
+	// not yet made, so that a restored server re-arms them (Due).
+	DeductionsDue []DeductionDue
+	CompletedAt   time.Time
+	CancelReason  string
 
 	// CreateDigest identifies the create request's parameters: a retry with
 	// identical parameters returns the order, different ones are refused.
@@ -144,6 +148,14 @@ type CollectionDetail struct {
 	TransactionID string // NEWTON collections only
 }
 
+// DeductionDue is a scheduled deduction attempt and why it was scheduled
+// (after completion, after a pay call, a scenario's retry), which names its
+// timer.
+type DeductionDue struct {
+	Due
+	Why string
+}
+
 // Event is one entry of an order's timeline.
 type Event struct {
 	Seq     uint64 // Store.NextSeq
@@ -154,6 +166,24 @@ type Event struct {
 
 // Digest fingerprints a request's parameters (a truncated SHA-256).
 type Digest [16]byte
+
+// MarshalText writes the digest in hex, so that a saved state shows it as
+// one string rather than 16 numbers.
+func (d Digest) MarshalText() ([]byte, error) {
+	return []byte(hex.EncodeToString(d[:])), nil
+}
+
+// UnmarshalText reads the hex MarshalText writes.
+func (d *Digest) UnmarshalText(b []byte) error {
+	if hex.DecodedLen(len(b)) != len(d) {
+		return fmt.Errorf("digest %q: want %d hex digits", b, 2*len(d))
+	}
+	_, err := hex.Decode(d[:], b)
+	if err != nil {
+		return fmt.Errorf("digest %q: %w", b, err)
+	}
+	return nil
+}
 
 // QueryID is the id WeChat hands the merchant's front end when the user
 // leaves the confirm page. It is derived from the order id rather than
@@ -180,6 +210,8 @@ func (o *Order) Copy() *Order {
 	c := *o
 	c.PostPayments = slices.Clone(o.PostPayments)
 	c.PostDiscounts = slices.Clone(o.PostDiscounts)
+	// Cloned, not clipped: a fired deduction deletes its entry in place.
+	c.DeductionsDue = slices.Clone(o.DeductionsDue)
 	if o.Location != nil {
 		l := *o.Location
 		c.Location = &l

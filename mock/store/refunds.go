@@ -33,6 +33,10 @@ type Refund struct {
 	Digest        Digest
 	CreatedAt     time.Time
 	SuccessAt     time.Time
+	// Due is when a PROCESSING refund ends. It is recorded rather than
+	// derived from CreatedAt so that a restored refund ends when it was
+	// going to, whatever refund delay the restored server has.
+	Due Due
 }
 
 // Copy returns a copy to change and insert again.
@@ -58,6 +62,11 @@ func refundsTable() *memdb.TableSchema {
 // Refund returns a merchant's refund by out_refund_no, or ErrNotFound.
 func (tx ReadTxn) Refund(mchid, outRefundNo string) (*Refund, error) {
 	return first[*Refund](tx, tableRefunds, "id", mchid, outRefundNo)
+}
+
+// Refunds returns every refund, ordered by (mchid, out_refund_no).
+func (tx ReadTxn) Refunds() ([]*Refund, error) {
+	return all[*Refund](tx, tableRefunds, "id_prefix")
 }
 
 // RefundsOf returns the refunds of one charge.

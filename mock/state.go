@@ -1,0 +1,150 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/mockpay/mockpay/mock/clock"
+	"github.com/mockpay/mockpay/mock/store"
+)
+
+// StateVersion is the layout of a saved state: the version SaveState
+// writes and the only one ReadState reads. The tables are the store's rows
+// as encoding/json writes them, so a change to a row type that a file of
+// this version cannot be restored into needs a new version;
+// TestReadState_Version1 restores a version 1 file to catch one.
+const StateVersion = 1
+
+// ErrInvalidState wraps every reason a saved state cannot be restored.
+var ErrInvalidState = errors.New("invalid saved state")
+
+// stateFile is the JSON of a saved state: a header, then the tables.
+type stateFile struct {
+	Version int `json:"version"`
+	// SavedAt is the wall time of the save, for people reading the file.
+	SavedAt time.Time  `json:"saved_at"`
+	Clock   stateClock `json:"clock"`
+	store.Snapshot
+}
+
+// stateClock is the domain clock when the state was saved.
+type stateClock struct {
+	Mode string    `json:"mode"`
+	Now  time.Time `json:"now"`
+}
+
+// State is a saved server state: what SaveState wrote, as ReadState read
+// it. Options.State restores it into a new server.
+type State struct {
+	file stateFile
+}
+
+// Now returns the domain time the state was saved at, where a virtual
+// clock continues from.
+func (st *State) Now() time.Time { return st.file.Clock.Now }
+
+// ReadState reads a state SaveState wrote. It refuses anything else, a
+// different StateVersion, and unknown fields, with an error wrapping
+// ErrInvalidState; whether the rows fit together is checked when New
+// restores them.
+func ReadState(r io.Reader) (*State, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("%w: not a mockpay state: %w", ErrInvalidState, err)
+	}
+	switch {
+	case head.Version == nil:
+		return nil, fmt.Errorf("%w: no version: not a mockpay state", ErrInvalidState)
+	case *head.Version != StateVersion:
+		return nil, fmt.Errorf("%w: version %d, this mockpay reads version %d", ErrInvalidState, *head.Version, StateVersion)
+	}
+	st := &State{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st.file); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
+	if st.file.Clock.Now.IsZero() {
+		return nil, fmt.Errorf("%w: no clock.now", ErrInvalidState)
+	}
+	return st, nil
+}
+
+// SaveState writes the server's state as JSON: the clock's domain time and
+// every table (merchants with their keys, authorizations, orders,
+// callbacks with their attempts, users and their wallets, charges,
+// refunds), read in one transaction so that they are consistent. The work
+// waiting on the clock is in the rows, which a restored server re-arms it
+// from. Loaded scenarios and the request log are not saved.
+//
+// Merchants are saved with the private keys mockpay holds for them: a
+// state is a local test artifact with test keys only, and a file holding
+// one should be readable by its owner only.
+func (s *Server) SaveState(w io.Writer) error {
+	snap, err := s.store.Snapshot()
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	f := stateFile{
+		Version: StateVersion,
+		SavedAt: time.Now(),
+		// Read after the snapshot, so that no row is later than the clock
+		// the state restores: work that fell due meanwhile runs at once.
+		Clock:    stateClock{Mode: s.clockMode(), Now: s.clock.Now()},
+		Snapshot: *snap,
+	}
+	if err := json.NewEncoder(w).Encode(f); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// restore loads a saved state into the new server's empty store. A virtual
+// clock behind the saved domain time is moved up to it, so that time never
+// runs backwards for the rows; a clock ahead of it leaves the work that
+// fell due in between to run at once when resume arms it.
+func (s *Server) restore(st *State) error {
+	if err := s.store.Restore(&st.file.Snapshot); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
+	saved := st.Now()
+	if v, ok := s.clock.(*clock.Virtual); ok && v.Now().Before(saved) {
+		if _, err := v.AdvanceTo(saved); err != nil {
+			return fmt.Errorf("restore state: %w", err)
+		}
+	} else if now := s.clock.Now(); now.Before(saved) {
+		s.log.Warn("the restored state is from a later domain time than the clock's", "saved", saved, "now", now)
+	}
+	snap := &st.file.Snapshot
+	s.log.Info("state restored", "saved_at", st.file.SavedAt, "clock", st.file.Clock.Mode, "domain_time", saved,
+		"merchants", len(snap.Merchants), "orders", len(snap.Orders), "notifications", len(snap.Notifications), "refunds", len(snap.Refunds))
+	return nil
+}
+
+// resume arms the timers the restored rows wait for: order expiry and
+// deductions, callback attempts, refunds. They are gathered from every
+// domain before any is armed, so that a state some domain refuses arms
+// nothing, and so that work due at the same instant keeps its order.
+func (s *Server) resume() error {
+	tx := s.store.Read()
+	var jobs []clock.Job
+	for _, resume := range []func(store.ReadTxn) ([]clock.Job, error){s.payscore.Resume, s.notifier.Resume, s.refunds.Resume} {
+		js, err := resume(tx)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidState, err)
+		}
+		jobs = append(jobs, js...)
+	}
+	clock.ScheduleAll(s.clock, jobs)
+	return nil
+}

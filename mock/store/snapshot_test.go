@@ -1,0 +1,164 @@
+package store
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSnapshot_CoversEveryTable(t *testing.T) {
+	var names []string
+	for _, tr := range (&Snapshot{}).tables() {
+		names = append(names, tr.name)
+	}
+	assert.ElementsMatch(t, keys(schema().Tables), names, "a table left out of Snapshot would not survive a restart")
+}
+
+var testKey = func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// filledStore has a row in every table.
+func filledStore(t *testing.T) *Store {
+	t.Helper()
+	s := New()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	amount := int64(300)
+	tx := s.Write()
+	require.NoError(t, tx.InsertMerchant(&Merchant{MchID: "1", SerialNo: "AB", PublicKey: &testKey.PublicKey, PrivateKeyPEM: "test key", APIv3Key: strings.Repeat("k", 32), AppIDs: []string{"wx1"}, ServiceIDs: []string{"s1"}, PlatformMode: PlatformModeCertificate, CreatedAt: now}))
+	require.NoError(t, tx.PutPermission(&Permission{ID: "p", MchID: "1", ServiceID: "s1", OpenID: "o", State: PermissionAvailable, PreAuthDigest: Digest{1, 2}, SuccessTime: now}))
+	require.NoError(t, tx.PutOrder(&Order{
+		Kind: KindServiceOrder, MchID: "1", OutOrderNo: "A", OrderID: "100", State: "DOING", StateDescription: "MCH_COMPLETE",
+		PostPayments: []PostPayment{{Name: "fee", Amount: &amount}}, Collection: &Collection{State: "USER_PAYING", TotalAmount: 300, PayingAmount: 300},
+		DeductionsDue: []DeductionDue{{Due: s.DueIn(now, 5*time.Second), Why: "after completion"}},
+		CreateDigest:  Digest{0xff}, CreatedAt: now, Events: []Event{{Seq: s.NextSeq(), At: now, Type: "state", Summary: "created"}},
+	}))
+	require.NoError(t, tx.PutOrder(&Order{Kind: KindPayAfter, MchID: "1", OutOrderNo: "A", OrderID: "101", State: "CREATED", PayAfter: &PayAfter{}}))
+	require.NoError(t, tx.PutNotification(&Notification{ID: "n", Seq: s.NextSeq(), MchID: "1", Resource: []byte(`{"a":1}`), Schedule: []time.Duration{15 * time.Second}, State: NotificationPending, NextAttempt: s.DueIn(now, 15*time.Second), Attempts: []Attempt{{At: now, Status: 500, DurationMS: 1.25}}}))
+	require.NoError(t, tx.PutUser(&User{OpenID: "o", Balance: &amount}))
+	require.NoError(t, tx.InsertTransaction(&Transaction{TransactionID: "4200", MchID: "1", OutTradeNo: "T", Amount: 300, PaidAt: now}))
+	require.NoError(t, tx.PutRefund(&Refund{MchID: "1", OutRefundNo: "R", TransactionID: "4200", Status: RefundProcessing, Due: s.DueIn(now, 5*time.Second)}))
+	tx.Commit()
+	return s
+}
+
+func encode(t *testing.T, snap *Snapshot) []byte {
+	t.Helper()
+	b, err := json.Marshal(snap)
+	require.NoError(t, err)
+	return b
+}
+
+func decode(t *testing.T, b []byte) *Snapshot {
+	t.Helper()
+	var snap Snapshot
+	require.NoError(t, json.Unmarshal(b, &snap))
+	return &snap
+}
+
+func TestSnapshot_RoundTrip(t *testing.T) {
+	orig := filledStore(t)
+	snap, err := orig.Snapshot()
+	require.NoError(t, err)
+	for _, tr := range snap.tables() {
+		assert.Contains(t, string(encode(t, snap)), `"`+tr.name+`":[{`, "a row of %s", tr.name)
+	}
+	data := encode(t, snap)
+
+	restored := New()
+	require.NoError(t, restored.Restore(decode(t, data)))
+	again, err := restored.Snapshot()
+	require.NoError(t, err)
+	assert.JSONEq(t, string(data), string(encode(t, again)), "restoring and saving again changes nothing")
+	assert.Equal(t, snap.Seq+1, restored.NextSeq(), "the sequence continues from the saved one")
+
+	m, err := restored.Read().Merchant("1")
+	require.NoError(t, err)
+	assert.True(t, m.PublicKey.Equal(&testKey.PublicKey))
+	o, err := restored.Read().OrderByQueryID("1", KindServiceOrder, (&Order{OrderID: "100"}).QueryID())
+	require.NoError(t, err, "secondary indexes are rebuilt")
+	assert.Equal(t, Digest{0xff}, o.CreateDigest)
+	assert.Contains(t, string(data), `"CreateDigest":"ff000000000000000000000000000000"`, "digests are hex")
+}
+
+func TestRestore_Refuses(t *testing.T) {
+	valid := encode(t, must(filledStore(t).Snapshot()))
+	tests := []struct {
+		name string
+		edit func(s *Snapshot)
+		want string
+	}{
+		{"null row", func(s *Snapshot) { s.Users = append(s.Users, nil) }, "users[1]: null"},
+		{"same id twice", func(s *Snapshot) { s.Refunds = append(s.Refunds, s.Refunds[0]) }, `refunds[1]: another row has the same id "1/R"`},
+		{"same secondary unique key", func(s *Snapshot) {
+			c := *s.Transactions[0]
+			c.TransactionID = "4201"
+			s.Transactions = append(s.Transactions, &c)
+		}, `transactions[1]: another row has the same out_trade_no "1/T"`},
+		{"a key part missing", func(s *Snapshot) { s.Notifications[0].ID = "" }, "notifications[0]: its key"},
+		{"unknown order kind", func(s *Snapshot) { s.Orders[0].Kind = "other" }, `orders[0]: kind "other"`},
+		{"payafter order without its part", func(s *Snapshot) { s.Orders[0].PayAfter = nil }, "orders[0]: a payafter-order without its PayAfter part"},
+		{"merchant without appid", func(s *Snapshot) { s.Merchants[0].AppIDs = nil }, "merchants[0]: merchant 1 has no appid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap := decode(t, valid)
+			tt.edit(snap)
+			s := New()
+			err := s.Restore(snap)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			after, err := s.Snapshot()
+			require.NoError(t, err)
+			assert.Empty(t, after.Merchants, "a refused snapshot leaves the store empty")
+		})
+	}
+	t.Run("a store that is not empty", func(t *testing.T) {
+		err := filledStore(t).Restore(decode(t, valid))
+		assert.ErrorContains(t, err, "is not empty")
+	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestMerchantJSON_Refuses(t *testing.T) {
+	tests := []struct{ name, json, want string }{
+		{"no public key", `{"MchID":"1"}`, "public key"},
+		{"not a key", `{"MchID":"1","PublicKey":"AAAA"}`, "public key"},
+		{"unknown field", `{"MchID":"1","Colour":"red"}`, "Colour"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m Merchant
+			assert.ErrorContains(t, json.Unmarshal([]byte(tt.json), &m), tt.want)
+		})
+	}
+	_, err := json.Marshal(&Merchant{MchID: "1"})
+	assert.ErrorContains(t, err, "no public key")
+}
+
+func TestDigest_Text(t *testing.T) {
+	var d Digest
+	require.NoError(t, d.UnmarshalText([]byte("0102030405060708090a0b0c0d0e0f10")))
+	assert.Equal(t, Digest{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, d)
+	b, err := d.MarshalText()
+	require.NoError(t, err)
+	assert.Equal(t, "0102030405060708090a0b0c0d0e0f10", string(b))
+	assert.Error(t, d.UnmarshalText([]byte("01")), "too short")
+	assert.Error(t, d.UnmarshalText([]byte("zz02030405060708090a0b0c0d0e0f10")), "not hex")
+}
