@@ -46,6 +46,7 @@ the mock's clock.`,
 			"go run ./cmd/client order create --out-order-no RIDE-1 --amount 5000 --openid oUser1",
 			"go run ./cmd/client order query --out-order-no RIDE-1 --json | jq .state",
 			"go run ./cmd/client sandbox clock advance 30m",
+			"go run ./cmd/client sandbox health --url https://127.0.0.1:8443 --ca-cert testdata/certs/ca_cert.pem",
 		},
 	}
 	api := []*command{a.certificatesCmd(), a.userStateCmd(), a.permissionCmd(), a.orderCmd(), a.payafterCmd(), a.refundCmd()}

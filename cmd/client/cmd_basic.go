@@ -84,18 +84,14 @@ need that), UNAVAILABLE before or after termination.`,
 			fs.StringVar(&openid, "openid", "", "the user's openid under the appid (required)")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			if openid == "" {
-				return &usageError{msg: "--openid is required"}
+			if err := required("openid", openid); err != nil {
+				return err
 			}
-			c, m, err := a.client(ctx)
+			c, err := a.scoreClient(ctx)
 			if err != nil {
 				return err
 			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			st, err := c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: serviceID, AppID: appID, OpenID: openid})
+			st, err := c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: c.serviceID, AppID: c.appID, OpenID: openid})
 			if err != nil {
 				return err
 			}

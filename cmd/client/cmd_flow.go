@@ -117,7 +117,7 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 	if f.fare <= 0 || f.refund <= 0 || f.refund > f.fare {
 		return &usageError{msg: "--amount must be positive and --refund between 1 and --amount"}
 	}
-	if err := f.setUp(ctx, callbackURL(ln)); err != nil {
+	if err := f.setUp(ctx, callbackURL(ln, o.listen)); err != nil {
 		return err
 	}
 	f.rv = newReceiver(f.c, 0)
@@ -222,36 +222,33 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// steps lists the flow's steps for the variant.
+// steps lists the flow's steps for the variant: the legacy API has its
+// own create, confirmation, completion and callbacks, and a query for the
+// finish_ticket before the ride.
 func (f *ride) steps() []step {
+	create, confirm := step{"create order", f.createOrder}, step{"user confirms", f.userConfirms}
+	complete, paid, query := f.completeOrder, f.awaitOrderPaid, f.queryOrderPaid
+	if f.o.legacy {
+		create, confirm = step{"create payafter order", f.createPayAfter}, step{"user accepts", f.userAccepts}
+		complete, paid, query = f.completePayAfter, f.awaitPayAfterPaid, f.queryPayAfterPaid
+	}
 	steps := []step{
 		{"user-service-state", f.userServiceState},
 		{"pre-authorize", f.preAuthorize},
 		{"user authorizes", f.userAuthorizes},
+		create,
+	}
+	if f.o.confirm {
+		steps = append(steps, confirm)
 	}
 	if f.o.legacy {
-		steps = append(steps, step{"create payafter order", f.createPayAfter})
-		if f.o.confirm {
-			steps = append(steps, step{"user accepts", f.userAccepts})
-		}
-		steps = append(steps,
-			step{"query finish_ticket", f.queryFinishTicket},
-			step{"ride", f.theRide},
-			step{"complete", f.completePayAfter},
-			step{"deduction", f.awaitPayAfterPaid},
-			step{"query", f.queryPayAfterPaid},
-		)
-	} else {
-		steps = append(steps, step{"create order", f.createOrder})
-		if f.o.confirm {
-			steps = append(steps, step{"user confirms", f.userConfirms})
-		}
-		steps = append(steps,
-			step{"ride", f.theRide},
-			step{"complete", f.completeOrder},
-			step{"deduction", f.awaitOrderPaid},
-			step{"query", f.queryOrderPaid},
-		)
+		steps = append(steps, step{"query finish_ticket", f.queryFinishTicket})
 	}
-	return append(steps, step{"refund", f.refundFare})
+	return append(steps,
+		step{"ride", f.theRide},
+		step{"complete", complete},
+		step{"deduction", paid},
+		step{"query", query},
+		step{"refund", f.refundFare},
+	)
 }

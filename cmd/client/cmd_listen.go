@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -33,12 +34,20 @@ stdout has one JSON object per callback (its decrypted resource included) and th
 Against the mock, orders and pre-authorizations send their callbacks to
 http://127.0.0.1:9000/notify unless --notify-url says otherwise, so 'listen' with no flags
 receives them. Legacy payafter callbacks go to the merchant's registered notify_url:
-'listen --sandbox' registers a fresh merchant whose notify_url is this listener.`,
+'listen --sandbox' registers a fresh merchant whose notify_url is this listener.
+
+The listener's address is what it advertises (prints, and registers with --sandbox), with
+127.0.0.1 or [::1] for an unspecified host such as --addr 0.0.0.0:9000. Where the sender
+reaches it by another name, as in docker compose (the mock posts to
+http://merchant:9000/notify) or through a tunnel, give that URL as --notify-url: listen
+advertises it instead. The listener answers on every path, so the path of --notify-url is
+free (a proxy may keep its own).`,
 		examples: []string{
 			"go run ./cmd/client listen",
 			"go run ./cmd/client listen --addr 127.0.0.1:9100 --fail-first 2",
 			"go run ./cmd/client listen --json | jq -c '{event_type, resource}'",
 			"go run ./cmd/client listen --sandbox   # a fresh merchant, notify_url = this listener",
+			"go run ./cmd/client listen --sandbox --addr 0.0.0.0:9000 --notify-url http://merchant:9000/notify   # in docker compose",
 		},
 		setFlags: func(fs *flag.FlagSet) {
 			fs.StringVar(&addr, "addr", defaultListenAddr, "`host:port` to listen on (port 0 picks a free one)")
@@ -48,12 +57,24 @@ receives them. Legacy payafter callbacks go to the merchant's registered notify_
 			if failFirst < 0 {
 				return &usageError{msg: "--fail-first cannot be negative"}
 			}
+			cfg, err := a.settings()
+			if err != nil {
+				return err
+			}
+			if err := checkNotifyURL(cfg.NotifyURL); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return &usageError{msg: fmt.Sprintf("--addr %s: %v", addr, err), hint: "pick another port, e.g. --addr 127.0.0.1:0"}
 			}
 			defer ln.Close()
-			notifyURL := callbackURL(ln)
+			notifyURL, where := cfg.NotifyURL, ""
+			if notifyURL == "" {
+				notifyURL = callbackURL(ln, addr)
+			} else {
+				where = fmt.Sprintf("bound to %s, ", ln.Addr())
+			}
 			m, err := a.merchant(ctx, notifyURL)
 			if err != nil {
 				return err
@@ -69,7 +90,7 @@ receives them. Legacy payafter callbacks go to the merchant's registered notify_
 			rv.onCallback = a.printCallback
 			rv.onReject = a.printRejection
 
-			info := fmt.Sprintf("listening on %s (merchant %s); Ctrl-C to stop", notifyURL, m.cfg.MchID)
+			info := fmt.Sprintf("listening on %s (%smerchant %s); Ctrl-C to stop", notifyURL, where, m.cfg.MchID)
 			if a.out.jsonMode() {
 				fmt.Fprintln(a.stderr, info) // stdout carries one JSON object per callback
 			} else {
@@ -84,6 +105,20 @@ receives them. Legacy payafter callbacks go to the merchant's registered notify_
 			return nil
 		},
 	}
+}
+
+// checkNotifyURL checks a --notify-url that listen advertises: an absolute
+// http(s) URL, as a notify_url must be. Its path is not checked, since the
+// receiver answers on every path.
+func checkNotifyURL(notifyURL string) error {
+	if notifyURL == "" {
+		return nil
+	}
+	u, err := url.Parse(notifyURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &usageError{msg: fmt.Sprintf("--notify-url / MOCKPAY_NOTIFY_URL %q is not an http(s) URL", notifyURL), hint: "e.g. http://merchant:9000/notify"}
+	}
+	return nil
 }
 
 // warmVerifier downloads the platform certificates now when the client

@@ -50,12 +50,8 @@ func orderHeadline(verb string, o *client.ServiceOrder) string {
 }
 
 func (a *app) orderCreateCmd() *command {
-	var (
-		outOrderNo, openid, paymentName, riskName, start, end string
-		startLoc, endLoc, intro, attach                       string
-		amount, riskAmount                                    fenFlag
-		confirm                                               bool
-	)
+	o := newCreateFlags()
+	var paymentName, riskName string
 	return &command{
 		name:  "create",
 		short: "create an order (POST /v3/payscore/serviceorder)",
@@ -72,87 +68,106 @@ amount. Callbacks go to --notify-url.`,
 			"go run ./cmd/client order create --out-order-no RIDE-3 --amount 3000 --start now+5m --end now+1h --start-location 望京SOHO",
 		},
 		setFlags: func(fs *flag.FlagSet) {
-			fs.StringVar(&outOrderNo, "out-order-no", "", "the merchant's order number (default: generated RIDE-…)")
-			fs.Var(&amount, "amount", "estimated `fen` of the post_payments item (default 5000)")
+			fs.StringVar(&o.outOrderNo, "out-order-no", "", "the merchant's order number (default: generated RIDE-…)")
+			fs.Var(&o.amount, "amount", "estimated `fen` of the post_payments item (default 5000)")
 			fs.StringVar(&paymentName, "payment-name", "预估车费", "name of the post_payments item")
-			fs.Var(&riskAmount, "risk-amount", "risk fund amount in `fen` (default: --amount)")
+			fs.Var(&o.riskAmount, "risk-amount", "risk fund amount in `fen` (default: --amount)")
 			fs.StringVar(&riskName, "risk-name", string(client.RiskFundEstimateOrderCost), "risk fund name: ESTIMATE_ORDER_COST, DEPOSIT, ADVANCE or CASH_DEPOSIT")
-			fs.StringVar(&openid, "openid", "", "the user; makes the order 免确认 (need_user_confirm=false) unless --confirm")
-			fs.BoolVar(&confirm, "confirm", false, "need_user_confirm=true: the user confirms the order in WeChat")
-			fs.StringVar(&start, "start", "", "service start: yyyyMMddHHmmss, now±duration or OnAccept (default now)")
-			fs.StringVar(&end, "end", "", "planned service end (optional)")
-			fs.StringVar(&startLoc, "start-location", "", "where the service starts, e.g. the pick-up point")
-			fs.StringVar(&endLoc, "end-location", "", "where it ends (needs --start-location)")
-			fs.StringVar(&intro, "introduction", "网约车出行", "service_introduction shown to the user (at most 20 characters)")
-			fs.StringVar(&attach, "attach", "", "merchant data echoed in queries and callbacks")
+			fs.StringVar(&o.openid, "openid", "", "the user; makes the order 免确认 (need_user_confirm=false) unless --confirm")
+			fs.BoolVar(&o.confirm, "confirm", false, "need_user_confirm=true: the user confirms the order in WeChat")
+			fs.StringVar(&o.start.value, "start", "", "service start: yyyyMMddHHmmss, now±duration or OnAccept (default now)")
+			fs.StringVar(&o.end.value, "end", "", "planned service end (optional)")
+			fs.StringVar(&o.startLoc, "start-location", "", "where the service starts, e.g. the pick-up point")
+			fs.StringVar(&o.endLoc, "end-location", "", "where it ends (needs --start-location)")
+			fs.StringVar(&o.intro, "introduction", "网约车出行", "service_introduction shown to the user (at most 20 characters)")
+			fs.StringVar(&o.attach, "attach", "", "merchant data echoed in queries and callbacks")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			if err := checkTimes(timeOrAccept, "start", start); err != nil {
-				return err
-			}
-			if err := checkTimes(timeAny, "end", end); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := o.prepare(ctx, a)
 			if err != nil {
 				return err
 			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			if start, err = a.timeArg(ctx, "start", start, timeOrAccept); err != nil {
-				return err
-			}
-			if end, err = a.timeArg(ctx, "end", end, timeAny); err != nil {
-				return err
-			}
-			if start == "" {
-				if start, err = a.nowTime(ctx); err != nil {
-					return err
-				}
-			}
-			if outOrderNo == "" {
-				outOrderNo = newNumber("RIDE")
-			}
-			fare := amount.orDefault(5000)
+			fare := o.fare()
 			req := client.CreateServiceOrderRequest{
-				OutOrderNo:          outOrderNo,
-				AppID:               appID,
-				ServiceID:           serviceID,
-				ServiceIntroduction: intro,
+				OutOrderNo:          o.outOrderNo,
+				AppID:               c.appID,
+				ServiceID:           c.serviceID,
+				ServiceIntroduction: o.intro,
 				PostPayments:        []client.Payment{{Name: paymentName, Amount: client.Fen(fare)}},
-				TimeRange:           client.TimeRange{StartTime: start, EndTime: end},
-				Location:            client.Location{StartLocation: startLoc, EndLocation: endLoc},
-				RiskFund:            client.RiskFund{Name: client.RiskFundName(riskName), Amount: riskAmount.orDefault(fare)},
-				Attach:              attach,
-				NotifyURL:           m.notifyURL,
-				OpenID:              openid,
-			}
-			switch {
-			case confirm:
-				req.NeedUserConfirm = client.Bool(true)
-			case openid != "":
-				req.NeedUserConfirm = client.Bool(false)
+				TimeRange:           client.TimeRange{StartTime: o.start.value, EndTime: o.end.value},
+				Location:            client.Location{StartLocation: o.startLoc, EndLocation: o.endLoc},
+				RiskFund:            client.RiskFund{Name: client.RiskFundName(riskName), Amount: o.riskAmount.orDefault(fare)},
+				Attach:              o.attach,
+				NotifyURL:           c.notifyURL,
+				OpenID:              o.openid,
+				NeedUserConfirm:     o.needUserConfirm(),
 			}
 			if req.NotifyURL == "" {
 				return &usageError{msg: "a notify_url is required", hint: "set --notify-url / MOCKPAY_NOTIFY_URL"}
 			}
-			o, err := c.CreateServiceOrder(ctx, req)
+			so, err := c.CreateServiceOrder(ctx, req)
 			if err != nil {
 				return err
 			}
-			if err := a.out.result(orderHeadline("created", o), o); err != nil {
+			if err := a.out.result(orderHeadline("created", so), so); err != nil {
 				return err
 			}
-			if o.State == client.StateCreated {
-				a.out.hint("the user confirms it in WeChat; in the sandbox: %s sandbox confirm %s%s", progName, o.OutOrderNo, openidArg(openid))
+			if so.State == client.StateCreated {
+				a.out.hint("the user confirms it in WeChat; in the sandbox: %s sandbox confirm %s%s", progName, so.OutOrderNo, openidArg(o.openid))
 			} else {
-				a.out.hint("at the end of the service: %s order complete --out-order-no %s --amount <fen> (on a virtual clock, first '%s sandbox clock advance 20m')", progName, o.OutOrderNo, progName)
+				a.out.hint("at the end of the service: %s order complete --out-order-no %s --amount <fen> (on a virtual clock, first '%s sandbox clock advance 20m')", progName, so.OutOrderNo, progName)
 			}
 			return nil
 		},
 	}
+}
+
+// createFlags are what order create and payafter create share: the same
+// order in the two APIs' words. Each command binds the fields to flags
+// whose help speaks its API's field names.
+type createFlags struct {
+	outOrderNo, openid, startLoc, endLoc, intro, attach string
+	start, end                                          timeFlag
+	amount, riskAmount                                  fenFlag
+	confirm                                             bool
+}
+
+func newCreateFlags() *createFlags {
+	return &createFlags{
+		start: timeFlag{name: "start", kind: timeOrAccept, orNow: true},
+		end:   timeFlag{name: "end", kind: timeAny},
+	}
+}
+
+// prepare resolves the times (checked before anything is sent), picks
+// the client and generates an out_order_no when none was given.
+func (o *createFlags) prepare(ctx context.Context, a *app) (scoreClient, error) {
+	if err := a.resolveTimes(ctx, &o.start, &o.end); err != nil {
+		return scoreClient{}, err
+	}
+	c, err := a.scoreClient(ctx)
+	if err != nil {
+		return scoreClient{}, err
+	}
+	if o.outOrderNo == "" {
+		o.outOrderNo = newNumber("RIDE")
+	}
+	return c, nil
+}
+
+// fare is the estimated amount: --amount, else 5000 fen.
+func (o *createFlags) fare() int64 { return o.amount.orDefault(5000) }
+
+// needUserConfirm is need_user_confirm: true with --confirm, false with
+// only an --openid (免确认), else left out, which the API reads as 需确认.
+func (o *createFlags) needUserConfirm() *bool {
+	switch {
+	case o.confirm:
+		return client.Bool(true)
+	case o.openid != "":
+		return client.Bool(false)
+	}
+	return nil
 }
 
 func openidArg(openid string) string {
@@ -179,29 +194,29 @@ collection (USER_PAYING → USER_PAID) with the transaction_id refunds are made 
 			"go run ./cmd/client order query --out-order-no RIDE-1",
 			"go run ./cmd/client order query --out-order-no RIDE-1 --json | jq -r '.collection.details[0].transaction_id'",
 		},
-		setFlags: func(fs *flag.FlagSet) {
-			fs.StringVar(&outOrderNo, "out-order-no", "", "the merchant's order number")
-			fs.StringVar(&queryID, "query-id", "", "or the query_id the front end received")
-		},
+		setFlags: func(fs *flag.FlagSet) { queryFlags(fs, &outOrderNo, &queryID) },
 		run: func(ctx context.Context, _ []string) error {
-			if (outOrderNo == "") == (queryID == "") {
-				return &usageError{msg: "give exactly one of --out-order-no and --query-id"}
+			if err := exactlyOne("out-order-no", outOrderNo, "query-id", queryID); err != nil {
+				return err
 			}
-			c, m, err := a.client(ctx)
+			c, err := a.scoreClient(ctx)
 			if err != nil {
 				return err
 			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			o, err := c.QueryServiceOrder(ctx, client.QueryServiceOrderRequest{OutOrderNo: outOrderNo, QueryID: queryID, ServiceID: serviceID, AppID: appID})
+			o, err := c.QueryServiceOrder(ctx, client.QueryServiceOrderRequest{OutOrderNo: outOrderNo, QueryID: queryID, ServiceID: c.serviceID, AppID: c.appID})
 			if err != nil {
 				return err
 			}
 			return a.out.result(orderHeadline("is", o), o)
 		},
 	}
+}
+
+// queryFlags are the two ways a query names an order, shared by order
+// query and payafter query.
+func queryFlags(fs *flag.FlagSet, outOrderNo, queryID *string) {
+	fs.StringVar(outOrderNo, "out-order-no", "", "the merchant's order number")
+	fs.StringVar(queryID, "query-id", "", "or the query_id the front end received")
 }
 
 func (a *app) orderCancelCmd() *command {
@@ -217,24 +232,30 @@ with the same reason is safe; a different reason on a revoked order is ORDER_CAN
 			fs.StringVar(&reason, "reason", "行程取消", "why, shown to the user (at most 50 characters)")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			if err := required("out-order-no", outOrderNo); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := a.orderClient(ctx, outOrderNo)
 			if err != nil {
 				return err
 			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			ref, err := c.CancelServiceOrder(ctx, client.CancelServiceOrderRequest{OutOrderNo: outOrderNo, AppID: appID, ServiceID: serviceID, Reason: reason})
+			ref, err := c.CancelServiceOrder(ctx, client.CancelServiceOrderRequest{OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID, Reason: reason})
 			if err != nil {
 				return err
 			}
 			return a.out.result(fmt.Sprintf("order %s cancelled (REVOKED)", outOrderNo), ref)
 		},
 	}
+}
+
+// orderClient is the client of a command on one order. It requires
+// --out-order-no and resolves the command's time flags, both before
+// anything is sent.
+func (a *app) orderClient(ctx context.Context, outOrderNo string, times ...*timeFlag) (scoreClient, error) {
+	if err := required("out-order-no", outOrderNo); err != nil {
+		return scoreClient{}, err
+	}
+	if err := a.resolveTimes(ctx, times...); err != nil {
+		return scoreClient{}, err
+	}
+	return a.scoreClient(ctx)
 }
 
 func (a *app) orderModifyCmd() *command {
@@ -261,16 +282,12 @@ post_payments with one item and must not exceed the completed amount.`,
 			if err != nil {
 				return err
 			}
-			c, m, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			appID, serviceID, err := m.ids()
+			c, err := a.orderClient(ctx, outOrderNo)
 			if err != nil {
 				return err
 			}
 			o, err := c.ModifyServiceOrder(ctx, client.ModifyServiceOrderRequest{
-				OutOrderNo: outOrderNo, AppID: appID, ServiceID: serviceID,
+				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID,
 				PostPayments: []client.Payment{{Name: paymentName, Amount: client.Fen(total)}},
 				TotalAmount:  total, Reason: reason,
 			})
@@ -282,9 +299,16 @@ post_payments with one item and must not exceed the completed amount.`,
 	}
 }
 
+// completeTimes are --start and --end of a completion: the actual service
+// window, whose end defaults to now.
+func completeTimes() (start, end timeFlag) {
+	return timeFlag{name: "start", kind: timeAny}, timeFlag{name: "end", kind: timeAny, orNow: true}
+}
+
 func (a *app) orderCompleteCmd() *command {
-	var outOrderNo, paymentName, start, end, endLoc string
+	var outOrderNo, paymentName, endLoc string
 	var amount fenFlag
+	start, end := completeTimes()
 	return &command{
 		name:  "complete",
 		short: "end the service and set the fare (…/complete)",
@@ -302,8 +326,8 @@ between create and complete.`,
 			orderSelector(fs, &outOrderNo)
 			fs.Var(&amount, "amount", "the fare in `fen` (required)")
 			fs.StringVar(&paymentName, "payment-name", "车费", "name of the post_payments item")
-			fs.StringVar(&start, "start", "", "actual service start, if it differs from the order's")
-			fs.StringVar(&end, "end", "", "actual service end (default now)")
+			fs.StringVar(&start.value, "start", "", "actual service start, if it differs from the order's")
+			fs.StringVar(&end.value, "end", "", "actual service end (default now)")
 			fs.StringVar(&endLoc, "end-location", "", "where the service ended (only if the order has a start location)")
 		},
 		run: func(ctx context.Context, _ []string) error {
@@ -314,33 +338,15 @@ between create and complete.`,
 			if err != nil {
 				return err
 			}
-			if err := checkTimes(timeAny, "start", start, "end", end); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := a.orderClient(ctx, outOrderNo, &start, &end)
 			if err != nil {
 				return err
-			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			if start, err = a.timeArg(ctx, "start", start, timeAny); err != nil {
-				return err
-			}
-			if end, err = a.timeArg(ctx, "end", end, timeAny); err != nil {
-				return err
-			}
-			if end == "" {
-				if end, err = a.nowTime(ctx); err != nil {
-					return err
-				}
 			}
 			o, err := c.CompleteServiceOrder(ctx, client.CompleteServiceOrderRequest{
-				OutOrderNo: outOrderNo, AppID: appID, ServiceID: serviceID,
+				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID,
 				PostPayments: []client.Payment{{Name: paymentName, Amount: client.Fen(total)}},
 				TotalAmount:  total,
-				TimeRange:    client.TimeRange{StartTime: start, EndTime: end},
+				TimeRange:    client.TimeRange{StartTime: start.value, EndTime: end.value},
 				Location:     client.Location{EndLocation: endLoc},
 			})
 			if err != nil {
@@ -368,18 +374,11 @@ a query. In the sandbox, top up the user first: 'sandbox wallet <openid> --unlim
 		examples: []string{"go run ./cmd/client order pay --out-order-no RIDE-1"},
 		setFlags: func(fs *flag.FlagSet) { orderSelector(fs, &outOrderNo) },
 		run: func(ctx context.Context, _ []string) error {
-			if err := required("out-order-no", outOrderNo); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := a.orderClient(ctx, outOrderNo)
 			if err != nil {
 				return err
 			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			ref, err := c.PayServiceOrder(ctx, client.PayServiceOrderRequest{OutOrderNo: outOrderNo, AppID: appID, ServiceID: serviceID})
+			ref, err := c.PayServiceOrder(ctx, client.PayServiceOrderRequest{OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID})
 			if err != nil {
 				return err
 			}
@@ -388,8 +387,19 @@ a query. In the sandbox, top up the user first: 'sandbox wallet <openid> --unlim
 	}
 }
 
+// syncFlags are the flags of order sync and payafter sync, which report
+// the same off-platform payment to the two APIs.
+func syncFlags(fs *flag.FlagSet, outOrderNo *string, paidTime *timeFlag) {
+	orderSelector(fs, outOrderNo)
+	fs.StringVar(&paidTime.value, "paid-time", "", "when the user paid, yyyyMMddHHmmss or now±duration (default now)")
+}
+
+// paidTimeFlag is --paid-time of a sync: seconds precision, default now.
+func paidTimeFlag() timeFlag { return timeFlag{name: "paid-time", kind: time14, orNow: true} }
+
 func (a *app) orderSyncCmd() *command {
-	var outOrderNo, paidTime string
+	var outOrderNo string
+	paidTime := paidTimeFlag()
 	return &command{
 		name:  "sync",
 		short: "report that the user paid off-platform (…/sync)",
@@ -397,36 +407,15 @@ func (a *app) orderSyncCmd() *command {
 channel (同步服务订单信息, type Order_Paid): the order becomes DONE with a collection detail of
 paid type MCH. --paid-time defaults to now on the server's clock.`,
 		examples: []string{"go run ./cmd/client order sync --out-order-no RIDE-1 --paid-time now"},
-		setFlags: func(fs *flag.FlagSet) {
-			orderSelector(fs, &outOrderNo)
-			fs.StringVar(&paidTime, "paid-time", "", "when the user paid, yyyyMMddHHmmss or now±duration (default now)")
-		},
+		setFlags: func(fs *flag.FlagSet) { syncFlags(fs, &outOrderNo, &paidTime) },
 		run: func(ctx context.Context, _ []string) error {
-			if err := required("out-order-no", outOrderNo); err != nil {
-				return err
-			}
-			if err := checkTimes(time14, "paid-time", paidTime); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := a.orderClient(ctx, outOrderNo, &paidTime)
 			if err != nil {
 				return err
-			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			if paidTime, err = a.timeArg(ctx, "paid-time", paidTime, time14); err != nil {
-				return err
-			}
-			if paidTime == "" {
-				if paidTime, err = a.nowTime(ctx); err != nil {
-					return err
-				}
 			}
 			o, err := c.SyncServiceOrder(ctx, client.SyncServiceOrderRequest{
-				OutOrderNo: outOrderNo, AppID: appID, ServiceID: serviceID,
-				Type: client.SyncOrderPaid, Detail: client.SyncDetail{PaidTime: paidTime},
+				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID,
+				Type: client.SyncOrderPaid, Detail: client.SyncDetail{PaidTime: paidTime.value},
 			})
 			if err != nil {
 				return err
@@ -437,8 +426,9 @@ paid type MCH. --paid-time defaults to now on the server's clock.`,
 }
 
 func (a *app) orderDirectCompleteCmd() *command {
-	var outOrderNo, openid, paymentName, start, end, intro string
+	var outOrderNo, openid, paymentName, intro string
 	var amount fenFlag
+	start, end := timeFlag{name: "start", kind: timeAny}, timeFlag{name: "end", kind: timeAny}
 	return &command{
 		name:  "direct-complete",
 		short: "create and complete an order in one call (…/direct-complete)",
@@ -455,8 +445,8 @@ server's clock. A positive amount is collected like a completed order (PAYSCORE.
 			fs.StringVar(&openid, "openid", "", "the user, who must have authorised the service (required)")
 			fs.Var(&amount, "amount", "the fare in `fen` (required)")
 			fs.StringVar(&paymentName, "payment-name", "车费", "name of the post_payments item")
-			fs.StringVar(&start, "start", "now-10m", "service start, in the past")
-			fs.StringVar(&end, "end", "now", "service end, in the past")
+			fs.StringVar(&start.value, "start", "now-10m", "service start, in the past")
+			fs.StringVar(&end.value, "end", "now", "service end, in the past")
 			fs.StringVar(&intro, "introduction", "网约车出行", "service_introduction (at most 20 characters)")
 		},
 		run: func(ctx context.Context, _ []string) error {
@@ -467,33 +457,23 @@ server's clock. A positive amount is collected like a completed order (PAYSCORE.
 			if err != nil {
 				return err
 			}
-			if err := checkTimes(timeAny, "start", start, "end", end); err != nil {
+			if err := a.resolveTimes(ctx, &start, &end); err != nil {
 				return err
 			}
-			c, m, err := a.client(ctx)
+			c, err := a.scoreClient(ctx)
 			if err != nil {
-				return err
-			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			if start, err = a.timeArg(ctx, "start", start, timeAny); err != nil {
-				return err
-			}
-			if end, err = a.timeArg(ctx, "end", end, timeAny); err != nil {
 				return err
 			}
 			if outOrderNo == "" {
 				outOrderNo = newNumber("RIDE")
 			}
 			o, err := c.DirectCompleteServiceOrder(ctx, client.DirectCompleteServiceOrderRequest{
-				OutOrderNo: outOrderNo, AppID: appID, ServiceID: serviceID, OpenID: openid,
+				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID, OpenID: openid,
 				ServiceIntroduction: intro,
 				PostPayments:        []client.Payment{{Name: paymentName, Amount: client.Fen(total)}},
-				TimeRange:           client.TimeRange{StartTime: start, EndTime: end},
+				TimeRange:           client.TimeRange{StartTime: start.value, EndTime: end.value},
 				TotalAmount:         total,
-				NotifyURL:           m.notifyURL,
+				NotifyURL:           c.notifyURL,
 			})
 			if err != nil {
 				return err

@@ -42,11 +42,8 @@ func payAfterHeadline(o *client.PayAfterOrder) string {
 }
 
 func (a *app) payafterCreateCmd() *command {
-	var (
-		outOrderNo, openid, feeName, start, end, startLoc, endLoc, intro, attach string
-		amount, riskAmount                                                       fenFlag
-		confirm                                                                  bool
-	)
+	o := newCreateFlags()
+	var feeName string
 	return &command{
 		name:  "create",
 		short: "create a legacy order (POST /v3/payscore/payafter-orders)",
@@ -60,64 +57,35 @@ with --confirm) it is CREATED until the user accepts it in WeChat
 			"go run ./cmd/client payafter create --out-order-no RIDE-2 --amount 5000 --start-location 望京SOHO",
 		},
 		setFlags: func(fs *flag.FlagSet) {
-			fs.StringVar(&outOrderNo, "out-order-no", "", "the merchant's order number (default: generated RIDE-…)")
-			fs.Var(&amount, "amount", "estimated `fen` of the fees item (default 5000)")
+			fs.StringVar(&o.outOrderNo, "out-order-no", "", "the merchant's order number (default: generated RIDE-…)")
+			fs.Var(&o.amount, "amount", "estimated `fen` of the fees item (default 5000)")
 			fs.StringVar(&feeName, "fee-name", "预估车费", "fee_name of the fees item")
-			fs.Var(&riskAmount, "risk-amount", "risk_amount in `fen`, the most the order may charge (default: --amount)")
-			fs.StringVar(&openid, "openid", "", "the user; makes the order 免确认 unless --confirm")
-			fs.BoolVar(&confirm, "confirm", false, "need_user_confirm=true: the user accepts the order in WeChat")
-			fs.StringVar(&start, "start", "", "service_start_time: yyyyMMddHHmmss, now±duration or OnAccept (default now)")
-			fs.StringVar(&end, "end", "", "planned service_end_time (optional)")
-			fs.StringVar(&startLoc, "start-location", "", "service_start_location (at most 20 characters)")
-			fs.StringVar(&endLoc, "end-location", "", "service_end_location (at most 20 characters)")
-			fs.StringVar(&intro, "introduction", "网约车出行", "service_introduction (at most 20 characters)")
-			fs.StringVar(&attach, "attach", "", "merchant data echoed in queries and callbacks")
+			fs.Var(&o.riskAmount, "risk-amount", "risk_amount in `fen`, the most the order may charge (default: --amount)")
+			fs.StringVar(&o.openid, "openid", "", "the user; makes the order 免确认 unless --confirm")
+			fs.BoolVar(&o.confirm, "confirm", false, "need_user_confirm=true: the user accepts the order in WeChat")
+			fs.StringVar(&o.start.value, "start", "", "service_start_time: yyyyMMddHHmmss, now±duration or OnAccept (default now)")
+			fs.StringVar(&o.end.value, "end", "", "planned service_end_time (optional)")
+			fs.StringVar(&o.startLoc, "start-location", "", "service_start_location (at most 20 characters)")
+			fs.StringVar(&o.endLoc, "end-location", "", "service_end_location (at most 20 characters)")
+			fs.StringVar(&o.intro, "introduction", "网约车出行", "service_introduction (at most 20 characters)")
+			fs.StringVar(&o.attach, "attach", "", "merchant data echoed in queries and callbacks")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			if err := checkTimes(timeOrAccept, "start", start); err != nil {
-				return err
-			}
-			if err := checkTimes(timeAny, "end", end); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := o.prepare(ctx, a)
 			if err != nil {
 				return err
 			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			if start, err = a.timeArg(ctx, "start", start, timeOrAccept); err != nil {
-				return err
-			}
-			if end, err = a.timeArg(ctx, "end", end, timeAny); err != nil {
-				return err
-			}
-			if start == "" {
-				if start, err = a.nowTime(ctx); err != nil {
-					return err
-				}
-			}
-			if outOrderNo == "" {
-				outOrderNo = newNumber("RIDE")
-			}
-			fee := amount.orDefault(5000)
+			fee := o.fare()
 			req := client.CreatePayAfterOrderRequest{
-				AppID: appID, OutOrderNo: outOrderNo, ServiceID: serviceID,
-				ServiceStartTime: start, ServiceEndTime: end,
-				ServiceStartLocation: startLoc, ServiceEndLocation: endLoc,
-				ServiceIntroduction: intro,
+				AppID: c.appID, OutOrderNo: o.outOrderNo, ServiceID: c.serviceID,
+				ServiceStartTime: o.start.value, ServiceEndTime: o.end.value,
+				ServiceStartLocation: o.startLoc, ServiceEndLocation: o.endLoc,
+				ServiceIntroduction: o.intro,
 				Fees:                []client.PayAfterFee{{Name: feeName, Amount: fee}},
-				RiskAmount:          riskAmount.orDefault(fee),
-				Attach:              attach,
-				OpenID:              openid,
-			}
-			switch {
-			case confirm:
-				req.NeedUserConfirm = client.Bool(true)
-			case openid != "":
-				req.NeedUserConfirm = client.Bool(false)
+				RiskAmount:          o.riskAmount.orDefault(fee),
+				Attach:              o.attach,
+				OpenID:              o.openid,
+				NeedUserConfirm:     o.needUserConfirm(),
 			}
 			resp, err := c.CreatePayAfterOrder(ctx, req)
 			if err != nil {
@@ -127,9 +95,9 @@ with --confirm) it is CREATED until the user accepts it in WeChat
 				return err
 			}
 			if req.NeedUserConfirm != nil && !*req.NeedUserConfirm {
-				a.out.hint("it is USER_ACCEPTED; its finish_ticket: %s payafter query --out-order-no %s", progName, outOrderNo)
+				a.out.hint("it is USER_ACCEPTED; its finish_ticket: %s payafter query --out-order-no %s", progName, o.outOrderNo)
 			} else {
-				a.out.hint("the user accepts it in WeChat; in the sandbox: %s sandbox confirm %s%s", progName, outOrderNo, openidArg(openid))
+				a.out.hint("the user accepts it in WeChat; in the sandbox: %s sandbox confirm %s%s", progName, o.outOrderNo, openidArg(o.openid))
 			}
 			return nil
 		},
@@ -138,15 +106,11 @@ with --confirm) it is CREATED until the user accepts it in WeChat
 
 // queryPayAfter queries a legacy order with the merchant's ids.
 func (a *app) queryPayAfter(ctx context.Context, outOrderNo, queryID string) (*client.PayAfterOrder, error) {
-	c, m, err := a.client(ctx)
+	c, err := a.scoreClient(ctx)
 	if err != nil {
 		return nil, err
 	}
-	appID, serviceID, err := m.ids()
-	if err != nil {
-		return nil, err
-	}
-	return c.QueryPayAfterOrder(ctx, client.QueryPayAfterOrderRequest{OutOrderNo: outOrderNo, QueryID: queryID, ServiceID: serviceID, AppID: appID})
+	return c.QueryPayAfterOrder(ctx, client.QueryPayAfterOrderRequest{OutOrderNo: outOrderNo, QueryID: queryID, ServiceID: c.serviceID, AppID: c.appID})
 }
 
 func (a *app) payafterQueryCmd() *command {
@@ -161,13 +125,10 @@ valid); once USER_PAID, the finish_transaction_id to refund against.`,
 			"go run ./cmd/client payafter query --out-order-no RIDE-1",
 			"go run ./cmd/client payafter query --out-order-no RIDE-1 --json | jq -r .finish_ticket",
 		},
-		setFlags: func(fs *flag.FlagSet) {
-			fs.StringVar(&outOrderNo, "out-order-no", "", "the merchant's order number")
-			fs.StringVar(&queryID, "query-id", "", "or the query_id the front end received")
-		},
+		setFlags: func(fs *flag.FlagSet) { queryFlags(fs, &outOrderNo, &queryID) },
 		run: func(ctx context.Context, _ []string) error {
-			if (outOrderNo == "") == (queryID == "") {
-				return &usageError{msg: "give exactly one of --out-order-no and --query-id"}
+			if err := exactlyOne("out-order-no", outOrderNo, "query-id", queryID); err != nil {
+				return err
 			}
 			o, err := a.queryPayAfter(ctx, outOrderNo, queryID)
 			if err != nil {
@@ -192,18 +153,11 @@ func (a *app) payafterCancelCmd() *command {
 			fs.StringVar(&reason, "reason", "行程取消", "why")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			if err := required("out-order-no", outOrderNo); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := a.orderClient(ctx, outOrderNo)
 			if err != nil {
 				return err
 			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			ref, err := c.CancelPayAfterOrder(ctx, client.CancelPayAfterOrderRequest{OutOrderNo: outOrderNo, AppID: appID, ServiceID: serviceID, Reason: reason})
+			ref, err := c.CancelPayAfterOrder(ctx, client.CancelPayAfterOrderRequest{OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID, Reason: reason})
 			if err != nil {
 				return err
 			}
@@ -213,9 +167,10 @@ func (a *app) payafterCancelCmd() *command {
 }
 
 func (a *app) payafterCompleteCmd() *command {
-	var outOrderNo, feeName, ticket, start, end, endLoc, cancelReason string
+	var outOrderNo, feeName, ticket, endLoc, cancelReason string
 	var amount fenFlag
 	var notUsed bool
+	start, end := completeTimes()
 	return &command{
 		name:  "complete",
 		short: "complete a USER_ACCEPTED legacy order with its finish_ticket (…/complete)",
@@ -234,8 +189,8 @@ as not used (finish_type 1, total 0), which revokes it.`,
 			fs.Var(&amount, "amount", "the fare in `fen` (required unless --not-used)")
 			fs.StringVar(&feeName, "fee-name", "车费", "fee_name of the fees item")
 			fs.StringVar(&ticket, "finish-ticket", "", "the finish_ticket (default: query the order for it)")
-			fs.StringVar(&start, "start", "", "real_service_start_time (optional)")
-			fs.StringVar(&end, "end", "", "real_service_end_time (default now)")
+			fs.StringVar(&start.value, "start", "", "real_service_start_time (optional)")
+			fs.StringVar(&end.value, "end", "", "real_service_end_time (default now)")
 			fs.StringVar(&endLoc, "end-location", "", "real_service_end_location (at most 20 characters)")
 			fs.BoolVar(&notUsed, "not-used", false, "finish_type 1: the service was not used; total 0")
 			fs.StringVar(&cancelReason, "cancel-reason", "用户未使用服务", "cancel_reason with --not-used")
@@ -255,28 +210,12 @@ as not used (finish_type 1, total 0), which revokes it.`,
 					Fees: []client.PayAfterFee{{Name: feeName, Amount: total}}, TotalAmount: total,
 				}
 			}
-			if err := checkTimes(timeAny, "start", start, "end", end); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := a.orderClient(ctx, outOrderNo, &start, &end)
 			if err != nil {
 				return err
 			}
-			if req.AppID, req.ServiceID, err = m.ids(); err != nil {
-				return err
-			}
-			if start, err = a.timeArg(ctx, "start", start, timeAny); err != nil {
-				return err
-			}
-			if end, err = a.timeArg(ctx, "end", end, timeAny); err != nil {
-				return err
-			}
-			if end == "" {
-				if end, err = a.nowTime(ctx); err != nil {
-					return err
-				}
-			}
-			req.RealServiceStartTime, req.RealServiceEndTime, req.RealServiceEndLocation = start, end, endLoc
+			req.AppID, req.ServiceID = c.appID, c.serviceID
+			req.RealServiceStartTime, req.RealServiceEndTime, req.RealServiceEndLocation = start.value, end.value, endLoc
 			if ticket == "" {
 				o, err := a.queryPayAfter(ctx, outOrderNo, "")
 				if err != nil {
@@ -309,43 +248,23 @@ as not used (finish_type 1, total 0), which revokes it.`,
 }
 
 func (a *app) payafterSyncCmd() *command {
-	var outOrderNo, paidTime string
+	var outOrderNo string
+	paidTime := paidTimeFlag()
 	return &command{
 		name:  "sync",
 		short: "report that the user of a FINISHED order paid off-platform (…/sync)",
 		long: `Sync reports that the user of a FINISHED legacy order paid through the merchant's own
 channel (支付分订单同步): the order becomes USER_PAID with pay_type MchChannelPayType.`,
 		examples: []string{"go run ./cmd/client payafter sync --out-order-no RIDE-1 --paid-time now"},
-		setFlags: func(fs *flag.FlagSet) {
-			orderSelector(fs, &outOrderNo)
-			fs.StringVar(&paidTime, "paid-time", "", "when the user paid, yyyyMMddHHmmss or now±duration (default now)")
-		},
+		setFlags: func(fs *flag.FlagSet) { syncFlags(fs, &outOrderNo, &paidTime) },
 		run: func(ctx context.Context, _ []string) error {
-			if err := required("out-order-no", outOrderNo); err != nil {
-				return err
-			}
-			if err := checkTimes(time14, "paid-time", paidTime); err != nil {
-				return err
-			}
-			c, m, err := a.client(ctx)
+			c, err := a.orderClient(ctx, outOrderNo, &paidTime)
 			if err != nil {
 				return err
-			}
-			appID, serviceID, err := m.ids()
-			if err != nil {
-				return err
-			}
-			if paidTime, err = a.timeArg(ctx, "paid-time", paidTime, time14); err != nil {
-				return err
-			}
-			if paidTime == "" {
-				if paidTime, err = a.nowTime(ctx); err != nil {
-					return err
-				}
 			}
 			ref, err := c.SyncPayAfterOrder(ctx, client.SyncPayAfterOrderRequest{
-				OutOrderNo: outOrderNo, AppID: appID, ServiceID: serviceID,
-				Type: client.SyncOrderPaid, Detail: client.SyncDetail{PaidTime: paidTime},
+				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID,
+				Type: client.SyncOrderPaid, Detail: client.SyncDetail{PaidTime: paidTime.value},
 			})
 			if err != nil {
 				return err

@@ -43,11 +43,7 @@ notify_url (--notify-url; against the mock by default http://127.0.0.1:9000/noti
 			fs.StringVar(&code, "code", "", "authorization_code, the merchant's id of the authorization (default: generated AUTH-…)")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			c, m, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			appID, serviceID, err := m.ids()
+			c, err := a.scoreClient(ctx)
 			if err != nil {
 				return err
 			}
@@ -55,7 +51,7 @@ notify_url (--notify-url; against the mock by default http://127.0.0.1:9000/noti
 				code = newNumber("AUTH")
 			}
 			resp, err := c.CreatePermission(ctx, client.CreatePermissionRequest{
-				ServiceID: serviceID, AppID: appID, AuthorizationCode: code, NotifyURL: m.notifyURL,
+				ServiceID: c.serviceID, AppID: c.appID, AuthorizationCode: code, NotifyURL: c.notifyURL,
 			})
 			if err != nil {
 				return err
@@ -71,14 +67,6 @@ notify_url (--notify-url; against the mock by default http://127.0.0.1:9000/noti
 			return nil
 		},
 	}
-}
-
-// byCodeOrOpenID checks that exactly one of --code and --openid was given.
-func byCodeOrOpenID(code, openid string) error {
-	if (code == "") == (openid == "") {
-		return &usageError{msg: "give exactly one of --code and --openid"}
-	}
-	return nil
 }
 
 func (a *app) permissionQueryCmd() *command {
@@ -99,22 +87,18 @@ user authorises, AVAILABLE after, UNAVAILABLE once terminated.`,
 			fs.StringVar(&openid, "openid", "", "the user's openid")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			if err := byCodeOrOpenID(code, openid); err != nil {
+			if err := exactlyOne("code", code, "openid", openid); err != nil {
 				return err
 			}
-			c, m, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			appID, serviceID, err := m.ids()
+			c, err := a.scoreClient(ctx)
 			if err != nil {
 				return err
 			}
 			var p *client.Permission
 			if code != "" {
-				p, err = c.PermissionByCode(ctx, code, serviceID)
+				p, err = c.PermissionByCode(ctx, code, c.serviceID)
 			} else {
-				p, err = c.PermissionByOpenID(ctx, openid, serviceID, appID)
+				p, err = c.PermissionByOpenID(ctx, openid, c.serviceID, c.appID)
 			}
 			if err != nil {
 				return err
@@ -152,30 +136,26 @@ The record becomes UNAVAILABLE and PAYSCORE.USER_CLOSE_SERVICE is sent. The API 
 			fs.BoolVar(&legacy, "legacy", false, "with --openid: use the older users/{openid}/permissions/{service_id}/terminate endpoint")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			if err := byCodeOrOpenID(code, openid); err != nil {
+			if err := exactlyOne("code", code, "openid", openid); err != nil {
 				return err
 			}
 			if legacy && openid == "" {
 				return &usageError{msg: "--legacy terminates by openid: give --openid"}
 			}
-			c, m, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			appID, serviceID, err := m.ids()
+			c, err := a.scoreClient(ctx)
 			if err != nil {
 				return err
 			}
 			var what string
 			switch {
 			case legacy:
-				err = c.TerminateUserService(ctx, openid, serviceID, client.TerminateUserServiceRequest{AppID: appID, Reason: reason})
+				err = c.TerminateUserService(ctx, openid, c.serviceID, client.TerminateUserServiceRequest{AppID: c.appID, Reason: reason})
 				what = "user " + openid
 			case code != "":
-				err = c.TerminatePermissionByCode(ctx, code, client.TerminatePermissionRequest{ServiceID: serviceID, Reason: reason})
+				err = c.TerminatePermissionByCode(ctx, code, client.TerminatePermissionRequest{ServiceID: c.serviceID, Reason: reason})
 				what = "authorization " + code
 			default:
-				err = c.TerminatePermissionByOpenID(ctx, openid, client.TerminatePermissionRequest{ServiceID: serviceID, AppID: appID, Reason: reason})
+				err = c.TerminatePermissionByOpenID(ctx, openid, client.TerminatePermissionRequest{ServiceID: c.serviceID, AppID: c.appID, Reason: reason})
 				what = "user " + openid
 			}
 			if err != nil {

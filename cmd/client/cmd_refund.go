@@ -54,8 +54,8 @@ on its clock: on a virtual clock, 'sandbox clock advance 5s'). Retrying with the
 			fs.StringVar(&reason, "reason", "", "shown to the user (at most 80 bytes)")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			if (transactionID == "") == (outTradeNo == "") {
-				return &usageError{msg: "give exactly one of --transaction-id and --out-trade-no"}
+			if err := exactlyOne("transaction-id", transactionID, "out-trade-no", outTradeNo); err != nil {
+				return err
 			}
 			refund, err := amount.need("amount")
 			if err != nil {

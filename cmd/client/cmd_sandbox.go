@@ -62,18 +62,48 @@ func (a *app) sandboxMchID() (string, error) {
 	return defaultMchID, nil
 }
 
-// mchFilter is the mchid query of list commands: the configured one, or
-// none (every merchant).
-func (a *app) mchFilter() (url.Values, error) {
+// listQuery is the query of a list command: the filters that were given
+// and the configured mchid, if any (else the list has every merchant's).
+func (a *app) listQuery(filters map[string]string) (url.Values, error) {
 	cfg, err := a.settings()
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
+	q := queryOf(filters)
 	if cfg.MchID != "" {
 		q.Set("mchid", cfg.MchID)
 	}
 	return q, nil
+}
+
+// queryOf is a query of the non-empty values of kv.
+func queryOf(kv map[string]string) url.Values {
+	q := url.Values{}
+	for k, v := range kv {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+// printList prints a list the sandbox answered: as is with --json, else a
+// table with one row per element. It returns the elements (none with
+// --json) for what a command prints after the table.
+func printList[T any](a *app, raw json.RawMessage, header []string, row func(T) []string) ([]T, error) {
+	if a.out.jsonMode() {
+		return nil, a.out.result("", raw)
+	}
+	var items []T
+	if err := decodeInto(raw, &items); err != nil {
+		return nil, err
+	}
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	a.out.table(header, rows)
+	return items, nil
 }
 
 // decodeInto unmarshals raw for the human rendering.
@@ -203,19 +233,10 @@ func (a *app) sbMerchantListCmd() *command {
 			if err != nil {
 				return err
 			}
-			if a.out.jsonMode() {
-				return a.out.result("", raw)
-			}
-			var ms []sandboxapi.Merchant
-			if err := decodeInto(raw, &ms); err != nil {
-				return err
-			}
-			rows := make([][]string, 0, len(ms))
-			for _, m := range ms {
-				rows = append(rows, []string{m.MchID, first(m.AppIDs), first(m.ServiceIDs), m.PlatformMode, m.SerialNo, dash(m.NotifyURL)})
-			}
-			a.out.table([]string{"MCHID", "APPID", "SERVICE_ID", "MODE", "SERIAL_NO", "NOTIFY_URL"}, rows)
-			return nil
+			_, err = printList(a, raw, []string{"MCHID", "APPID", "SERVICE_ID", "MODE", "SERIAL_NO", "NOTIFY_URL"}, func(m sandboxapi.Merchant) []string {
+				return []string{m.MchID, first(m.AppIDs), first(m.ServiceIDs), m.PlatformMode, m.SerialNo, dash(m.NotifyURL)}
+			})
+			return err
 		},
 	}
 }
@@ -296,7 +317,11 @@ PAYSCORE.USER_OPEN_SERVICE goes to the pre-authorization's notify_url (else the 
 			if err != nil {
 				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox authorize", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/users/" + url.PathEscape(args[0]) + "/authorize", Body: req})
+			sb, err := a.requireMock(ctx, "sandbox authorize")
+			if err != nil {
+				return err
+			}
+			raw, err := sb.Authorize(ctx, args[0], req)
 			if err != nil {
 				return err
 			}
@@ -431,11 +456,11 @@ merchant's notify_url). --openid names the user of an order created without one.
 			if err != nil {
 				return err
 			}
-			body := map[string]string{}
-			if openid != "" {
-				body["openid"] = openid
+			sb, err := a.requireMock(ctx, "sandbox confirm")
+			if err != nil {
+				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox confirm", sandboxapi.Request{Method: http.MethodPost, Path: sandboxapi.OrderPath(mchid, args[0]) + "/confirm", Body: body})
+			raw, err := sb.Confirm(ctx, mchid, args[0], openid)
 			if err != nil {
 				return err
 			}

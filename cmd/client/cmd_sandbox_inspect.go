@@ -147,12 +147,7 @@ scenario of the file to one merchant, user, order or service, so parallel tests 
 			if err != nil {
 				return &usageError{msg: err.Error()}
 			}
-			q := url.Values{"file": {filepath.Base(args[0])}}
-			for k, v := range map[string]string{"mchid": scope.mchid, "openid": scope.openid, "out_order_no": scope.outOrderNo, "service_id": scope.serviceID} {
-				if v != "" {
-					q.Set(k, v)
-				}
-			}
+			q := queryOf(map[string]string{"file": filepath.Base(args[0]), "mchid": scope.mchid, "openid": scope.openid, "out_order_no": scope.outOrderNo, "service_id": scope.serviceID})
 			raw, err := a.sandboxCall(ctx, "sandbox scenario load", sandboxapi.Request{
 				Method: http.MethodPost, Path: "/sandbox/scenarios", Query: q, Body: data, ContentType: "application/yaml",
 			})
@@ -205,30 +200,15 @@ arrive late, twice, out of order, tampered or not at all.`,
 	}
 }
 
-// printScenarios renders a list of scenario infos.
+// printScenarios renders a list of scenario infos under headline.
 func (a *app) printScenarios(headline string, raw json.RawMessage) error {
-	if a.out.jsonMode() {
-		return a.out.result("", raw)
-	}
-	var infos []struct {
-		ID          string   `json:"id"`
-		Name        string   `json:"name"`
-		Description string   `json:"description"`
-		Effects     []string `json:"effects"`
-		Applied     int      `json:"applied"`
-	}
-	if err := decodeInto(raw, &infos); err != nil {
-		return err
-	}
 	if headline != "" {
 		a.out.say("%s", headline)
 	}
-	rows := make([][]string, 0, len(infos))
-	for _, in := range infos {
-		rows = append(rows, []string{in.ID, in.Name, strconv.Itoa(in.Applied), strings.Join(in.Effects, ", ")})
-	}
-	a.out.table([]string{"ID", "NAME", "APPLIED", "EFFECTS"}, rows)
-	return nil
+	_, err := printList(a, raw, []string{"ID", "NAME", "APPLIED", "EFFECTS"}, func(in sandboxapi.ScenarioInfo) []string {
+		return []string{in.ID, in.Name, strconv.Itoa(in.Applied), strings.Join(in.Effects, ", ")}
+	})
+	return err
 }
 
 func (a *app) sbNotificationsCmd() *command {
@@ -253,32 +233,18 @@ sends one again now.`,
 			fs.StringVar(&state, "state", "", "only pending, delivered, failed or dropped")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			q, err := a.mchFilter()
+			q, err := a.listQuery(map[string]string{"out_order_no": outOrderNo, "event_type": eventType, "state": state})
 			if err != nil {
 				return err
-			}
-			for k, v := range map[string]string{"out_order_no": outOrderNo, "event_type": eventType, "state": state} {
-				if v != "" {
-					q.Set(k, v)
-				}
 			}
 			raw, err := a.sandboxCall(ctx, "sandbox notifications", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/notifications", Query: q})
 			if err != nil {
 				return err
 			}
-			if a.out.jsonMode() {
-				return a.out.result("", raw)
-			}
-			var ns []sandboxapi.Notification
-			if err := decodeInto(raw, &ns); err != nil {
-				return err
-			}
-			rows := make([][]string, 0, len(ns))
-			for _, n := range ns {
-				rows = append(rows, []string{n.ID, n.EventType, n.State, attemptsText(n.Attempts), dash(n.OutOrderNo), n.NotifyURL})
-			}
-			a.out.table([]string{"ID", "EVENT_TYPE", "STATE", "ATTEMPTS", "OUT_ORDER_NO", "NOTIFY_URL"}, rows)
-			return nil
+			_, err = printList(a, raw, []string{"ID", "EVENT_TYPE", "STATE", "ATTEMPTS", "OUT_ORDER_NO", "NOTIFY_URL"}, func(n sandboxapi.Notification) []string {
+				return []string{n.ID, n.EventType, n.State, attemptsText(n.Attempts), dash(n.OutOrderNo), n.NotifyURL}
+			})
+			return err
 		},
 	}
 }
@@ -346,31 +312,24 @@ mock verified, to compare with the one you signed.`,
 			if limit < 0 {
 				return &usageError{msg: "--limit cannot be negative"}
 			}
-			q, err := a.mchFilter()
+			q, err := a.listQuery(map[string]string{"limit": strconv.Itoa(limit)})
 			if err != nil {
 				return err
 			}
-			q.Set("limit", strconv.Itoa(limit))
 			raw, err := a.sandboxCall(ctx, "sandbox requests", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/requests", Query: q})
 			if err != nil {
 				return err
 			}
-			if a.out.jsonMode() {
-				return a.out.result("", raw)
-			}
-			var rs []sandboxapi.RequestRecord
-			if err := decodeInto(raw, &rs); err != nil {
-				return err
-			}
-			rows := make([][]string, 0, len(rs))
-			for _, r := range rs {
+			rs, err := printList(a, raw, []string{"TIME", "METHOD", "URL", "STATUS", "CODE", "SIGNATURE"}, func(r sandboxapi.RequestRecord) []string {
 				sig := r.Signature
 				if r.SignIssue != "" {
 					sig += ": " + r.SignIssue
 				}
-				rows = append(rows, []string{r.Time, r.Method, r.URL, strconv.Itoa(r.Status), dash(r.Code), sig})
+				return []string{r.Time, r.Method, r.URL, strconv.Itoa(r.Status), dash(r.Code), sig}
+			})
+			if err != nil {
+				return err
 			}
-			a.out.table([]string{"TIME", "METHOD", "URL", "STATUS", "CODE", "SIGNATURE"}, rows)
 			for _, r := range rs {
 				if r.Verified != "" {
 					a.out.say("\n%s %s %s: the mock verified this message (%q)", r.RequestID, r.Method, r.URL, r.Verified)
@@ -397,32 +356,18 @@ func (a *app) sbOrdersCmd() *command {
 			fs.StringVar(&kind, "kind", "", "only serviceorder or payafter-order")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			q, err := a.mchFilter()
+			q, err := a.listQuery(map[string]string{"state": state, "openid": openid, "kind": kind})
 			if err != nil {
 				return err
-			}
-			for k, v := range map[string]string{"state": state, "openid": openid, "kind": kind} {
-				if v != "" {
-					q.Set(k, v)
-				}
 			}
 			raw, err := a.sandboxCall(ctx, "sandbox orders", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/orders", Query: q})
 			if err != nil {
 				return err
 			}
-			if a.out.jsonMode() {
-				return a.out.result("", raw)
-			}
-			var os []sandboxapi.Order
-			if err := decodeInto(raw, &os); err != nil {
-				return err
-			}
-			rows := make([][]string, 0, len(os))
-			for _, o := range os {
-				rows = append(rows, []string{o.OutOrderNo, o.Kind, o.State, dash(o.OpenID), o.CreatedAt})
-			}
-			a.out.table([]string{"OUT_ORDER_NO", "KIND", "STATE", "OPENID", "CREATED_AT"}, rows)
-			return nil
+			_, err = printList(a, raw, []string{"OUT_ORDER_NO", "KIND", "STATE", "OPENID", "CREATED_AT"}, func(o sandboxapi.Order) []string {
+				return []string{o.OutOrderNo, o.Kind, o.State, dash(o.OpenID), o.CreatedAt}
+			})
+			return err
 		},
 	}
 }

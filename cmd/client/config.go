@@ -31,10 +31,11 @@ type settings struct {
 	APIv3Key     string `flag:"apiv3-key" env:"MOCKPAY_APIV3_KEY" yaml:"apiv3_key" help:"APIv3 key (32 characters): decrypts callbacks and certificates"`
 	AppID        string `flag:"appid" env:"MOCKPAY_APPID" yaml:"appid" help:"appid bound to the merchant (default: the mock merchant's first)"`
 	ServiceID    string `flag:"service-id" env:"MOCKPAY_SERVICE_ID" yaml:"service_id" help:"pay-score service id (default: the mock merchant's first)"`
-	NotifyURL    string `flag:"notify-url" env:"MOCKPAY_NOTIFY_URL" yaml:"notify_url" help:"callback URL sent with orders and pre-authorizations (mock default http://127.0.0.1:9000/notify, where 'listen' receives)"`
+	NotifyURL    string `flag:"notify-url" env:"MOCKPAY_NOTIFY_URL" yaml:"notify_url" help:"callback URL sent with orders and pre-authorizations (mock default http://127.0.0.1:9000/notify, where 'listen' receives); listen advertises it as its own"`
 	PlatformCert string `flag:"platform-cert" env:"MOCKPAY_PLATFORM_CERT" yaml:"platform_cert" help:"path to a platform certificate PEM that verifies answers and callbacks"`
 	PublicKey    string `flag:"public-key" env:"MOCKPAY_PUBLIC_KEY" yaml:"public_key" help:"path to the WeChat Pay public key (pub_key.pem); with --public-key-id"`
 	PublicKeyID  string `flag:"public-key-id" env:"MOCKPAY_PUBLIC_KEY_ID" yaml:"public_key_id" help:"id of that public key, PUB_KEY_ID_…"`
+	CACert       string `flag:"ca-cert" env:"MOCKPAY_CA_CERT" yaml:"ca_cert" help:"PEM file of CA certificates to trust for HTTPS besides the system's, e.g. the mock's test CA testdata/certs/ca_cert.pem"`
 	SandboxToken string `flag:"sandbox-token" env:"MOCKPAY_SANDBOX_TOKEN" yaml:"sandbox_token" help:"bearer token of the mock's /sandbox API (when the mock sets one)"`
 }
 
@@ -115,6 +116,22 @@ func readConfigFile(path string) (settings, error) {
 		return settings{}, &usageError{msg: fmt.Sprintf("config file %s: %v", path, err), hint: "its keys are listed under 'Configuration' in --help"}
 	}
 	return s, nil
+}
+
+// readSettingFile reads the file a setting names and parses it; either
+// failure is a usage error naming the setting (e.g. "--ca-cert /
+// MOCKPAY_CA_CERT"), and hint, if any, follows a parse error.
+func readSettingFile[T any](path, setting, hint string, parse func([]byte) (T, error)) (T, error) {
+	var zero T
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return zero, &usageError{msg: fmt.Sprintf("%s: %v", setting, err)}
+	}
+	v, err := parse(raw)
+	if err != nil {
+		return zero, &usageError{msg: fmt.Sprintf("%s %s: %v", setting, path, err), hint: hint}
+	}
+	return v, nil
 }
 
 // validate checks what can be checked without the network.

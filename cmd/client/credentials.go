@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/mockpay/mockpay/client"
@@ -179,15 +178,7 @@ func fromSettings(cfg settings) (*merchant, error) {
 }
 
 func readPrivateKey(path string) (*rsa.PrivateKey, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &usageError{msg: fmt.Sprintf("--private-key / MOCKPAY_PRIVATE_KEY: %v", err)}
-	}
-	key, err := protocol.ParsePrivateKey(raw)
-	if err != nil {
-		return nil, &usageError{msg: fmt.Sprintf("--private-key / MOCKPAY_PRIVATE_KEY %s: %v", path, err), hint: "it is apiclient_key.pem, a PEM \"PRIVATE KEY\""}
-	}
-	return key, nil
+	return readSettingFile(path, "--private-key / MOCKPAY_PRIVATE_KEY", `it is apiclient_key.pem, a PEM "PRIVATE KEY"`, protocol.ParsePrivateKey)
 }
 
 // client returns the merchant's API client, verifying answers as
@@ -214,7 +205,11 @@ func (a *app) newClient(ctx context.Context, m *merchant) (*client.Client, error
 	if err != nil {
 		return nil, err
 	}
-	opts := []client.Option{client.WithBaseURL(cfg.URL), client.WithUserAgent("mockpay-cli/" + client.Version)}
+	hc, err := a.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	opts := []client.Option{client.WithBaseURL(cfg.URL), client.WithUserAgent("mockpay-cli/" + client.Version), client.WithHTTPClient(hc)}
 	v, err := a.verifier(ctx, cfg, m)
 	if err != nil {
 		return nil, err
@@ -236,24 +231,16 @@ func (a *app) newClient(ctx context.Context, m *merchant) (*client.Client, error
 func (a *app) verifier(ctx context.Context, cfg settings, m *merchant) (client.Verifier, error) {
 	var vs []client.Verifier
 	if cfg.PublicKey != "" {
-		raw, err := os.ReadFile(cfg.PublicKey)
+		pub, err := readSettingFile(cfg.PublicKey, "--public-key / MOCKPAY_PUBLIC_KEY", "", protocol.ParsePublicKey)
 		if err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--public-key / MOCKPAY_PUBLIC_KEY: %v", err)}
-		}
-		pub, err := protocol.ParsePublicKey(raw)
-		if err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--public-key / MOCKPAY_PUBLIC_KEY %s: %v", cfg.PublicKey, err)}
+			return nil, err
 		}
 		vs = append(vs, client.NewPublicKeyVerifier(cfg.PublicKeyID, pub))
 	}
 	if cfg.PlatformCert != "" {
-		raw, err := os.ReadFile(cfg.PlatformCert)
+		cert, err := readSettingFile(cfg.PlatformCert, "--platform-cert / MOCKPAY_PLATFORM_CERT", "", protocol.ParseCertificate)
 		if err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--platform-cert / MOCKPAY_PLATFORM_CERT: %v", err)}
-		}
-		cert, err := protocol.ParseCertificate(raw)
-		if err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--platform-cert / MOCKPAY_PLATFORM_CERT %s: %v", cfg.PlatformCert, err)}
+			return nil, err
 		}
 		vs = append(vs, client.NewCertificateVerifier(cert))
 	}
@@ -278,6 +265,28 @@ func (a *app) verifier(ctx context.Context, cfg settings, m *merchant) (client.V
 		return client.NewPublicKeyVerifier(p.PublicKeyID, pub), nil
 	}
 	return nil, nil
+}
+
+// scoreClient is the merchant's client with what pay-score calls carry
+// besides their own fields.
+type scoreClient struct {
+	*client.Client
+	appID, serviceID, notifyURL string
+}
+
+// scoreClient returns the merchant's client for pay-score calls, which all
+// need the appid and service_id: a usage error when they are not
+// configured.
+func (a *app) scoreClient(ctx context.Context) (scoreClient, error) {
+	c, m, err := a.client(ctx)
+	if err != nil {
+		return scoreClient{}, err
+	}
+	appID, serviceID, err := m.ids()
+	if err != nil {
+		return scoreClient{}, err
+	}
+	return scoreClient{Client: c, appID: appID, serviceID: serviceID, notifyURL: m.notifyURL}, nil
 }
 
 // ids returns the merchant's appid and service_id, which every pay-score

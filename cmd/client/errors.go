@@ -24,7 +24,6 @@ func (a *app) report(err error) int {
 		ve *client.ValidationError
 		ae *client.APIError
 		se *sandboxapi.Error
-		he *hintError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -42,13 +41,7 @@ func (a *app) report(err error) int {
 		fmt.Fprintf(w, "error: invalid request, not sent: %s %s\n", ve.Field, ve.Issue)
 		return exitUsage
 	case errors.As(err, &ae):
-		if ae.Code != "" {
-			fmt.Fprintf(w, "%s: %s\n", ae.Code, ae.Message)
-		} else {
-			fmt.Fprintf(w, "HTTP_%d: %s\n", ae.StatusCode, ae.Error())
-		}
-		writeDetail(a, ae.Detail)
-		writeContext(a, err, ae)
+		writeCoded(a, err, ae, ae.Code, ae.Message, ae.StatusCode, ae.Detail)
 		fmt.Fprintf(w, "(HTTP %d", ae.StatusCode)
 		if ae.RequestID != "" {
 			fmt.Fprintf(w, ", Request-ID %s", ae.RequestID)
@@ -60,50 +53,48 @@ func (a *app) report(err error) int {
 		writeHint(a, err)
 		return exitFailure
 	case errors.As(err, &se):
-		if se.Code != "" {
-			fmt.Fprintf(w, "%s: %s\n", se.Code, se.Message)
-		} else {
-			fmt.Fprintf(w, "HTTP_%d: %s\n", se.Status, se.Error())
-		}
-		writeDetail(a, se.Detail)
-		writeContext(a, err, se)
+		writeCoded(a, err, se, se.Code, se.Message, se.Status, se.Detail)
 		writeHint(a, err)
 		return exitFailure
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(w, "interrupted")
 		return exitFailure
-	case errors.As(err, &he):
-		fmt.Fprintf(w, "error: %v\n", err)
-		if he.hint != "" {
-			fmt.Fprintf(w, "hint: %s\n", he.hint)
-		}
-		return exitFailure
 	default:
 		fmt.Fprintf(w, "error: %v\n", err)
+		writeHint(a, err)
 		return exitFailure
 	}
 }
 
-// writeDetail prints an error's detail object, indented.
-func writeDetail(a *app, detail json.RawMessage) {
-	if len(detail) == 0 {
-		return
+// writeCoded prints an error answer of WeChat Pay or of the sandbox (the
+// cause, in err's chain): "CODE: message", or HTTP_<status> when the
+// answer had no code, then its detail and what the CLI was doing.
+func writeCoded(a *app, err, cause error, code, message string, status int, detail json.RawMessage) {
+	if code != "" {
+		fmt.Fprintf(a.stderr, "%s: %s\n", code, message)
+	} else {
+		fmt.Fprintf(a.stderr, "HTTP_%d: %s\n", status, cause.Error())
 	}
-	fmt.Fprintf(a.stderr, "detail: %s\n", strings.ReplaceAll(indentJSON(detail), "\n", "\n  "))
-}
-
-// writeContext prints what the CLI was doing when cause happened, if err
-// wraps it with more than its own text.
-func writeContext(a *app, err, cause error) {
+	if len(detail) > 0 {
+		fmt.Fprintf(a.stderr, "detail: %s\n", strings.ReplaceAll(indentJSON(detail), "\n", "\n  "))
+	}
 	if msg := err.Error(); msg != cause.Error() {
 		fmt.Fprintf(a.stderr, "while: %s\n", strings.TrimSuffix(msg, ": "+cause.Error()))
 	}
 }
 
-// writeHint prints the suggestion of a hintError in err's chain, if any.
+// writeHint prints what to do about err: the suggestion of a hintError in
+// its chain, or for a server certificate no trusted CA signed, --ca-cert.
 func writeHint(a *app, err error) {
 	var he *hintError
-	if errors.As(err, &he) && he.hint != "" {
-		fmt.Fprintf(a.stderr, "hint: %s\n", he.hint)
+	hint := ""
+	if errors.As(err, &he) {
+		hint = he.hint
+	}
+	if hint == "" {
+		hint = trustHint(err)
+	}
+	if hint != "" {
+		fmt.Fprintf(a.stderr, "hint: %s\n", hint)
 	}
 }

@@ -63,3 +63,12 @@ func required(name, value string) error {
 	}
 	return nil
 }
+
+// exactlyOne returns a usage error unless exactly one of two alternative
+// flags was given.
+func exactlyOne(name1, value1, name2, value2 string) error {
+	if (value1 == "") == (value2 == "") {
+		return &usageError{msg: "give exactly one of --" + name1 + " and --" + name2}
+	}
+	return nil
+}

@@ -38,22 +38,54 @@ func (f *ride) preAuthorize(ctx context.Context) (stepResult, error) {
 	return stepResult{fmt.Sprintf("authorization_code %s, apply_permissions_token %s", f.authCode, resp.ApplyPermissionsToken), resp}, nil
 }
 
+// userStep is a step only the user can take: against the mock the
+// sandbox plays the user, against WeChat Pay the flow asks a real one;
+// either way the step ends with the callback that reports it.
+type userStep struct {
+	what      string // "the user confirms", for errors
+	sandbox   func(context.Context, *sandboxapi.Client) error
+	ask       string // what a real user must do
+	eventType string
+	match     func(*client.Notification) bool
+}
+
+// byUser has the user take s and returns the callback.
+func (f *ride) byUser(ctx context.Context, s userStep) (*client.Notification, error) {
+	if f.sb != nil {
+		if err := s.sandbox(ctx, f.sb); err != nil {
+			return nil, fmt.Errorf("sandbox: %s: %w", s.what, err)
+		}
+	} else {
+		f.p.note("%s", s.ask)
+	}
+	return f.await(ctx, s.eventType, s.match)
+}
+
+// sandboxConfirm plays the user who confirms (service order) or accepts
+// (legacy order) the flow's order.
+func (f *ride) sandboxConfirm(ctx context.Context, sb *sandboxapi.Client) error {
+	_, err := sb.Confirm(ctx, f.mchID, f.outOrderNo, f.openid)
+	return err
+}
+
 func (f *ride) userAuthorizes(ctx context.Context) (stepResult, error) {
 	if f.alreadyAuthorised {
 		return stepResult{detail: "skipped: the user already authorised the service"}, nil
 	}
-	if f.sb != nil {
-		if _, err := f.sb.Authorize(ctx, f.openid, sandboxapi.AuthorizeRequest{
-			MchID: f.mchID, ServiceID: f.serviceID, AppID: f.appID, AuthorizationCode: f.authCode,
-		}); err != nil {
-			return stepResult{}, fmt.Errorf("sandbox: the user authorises: %w", err)
-		}
-	} else {
-		f.p.note("a real user must authorise: open the Pay Score mini-program with the apply_permissions_token above (wx.openBusinessView, businessType wxpayScoreEnable) as %s", f.openid)
-	}
-	n, err := f.await(ctx, client.EventUserOpenService, func(n *client.Notification) bool {
-		ev, err := n.PermissionEvent()
-		return err == nil && ev.AuthorizationCode == f.authCode
+	n, err := f.byUser(ctx, userStep{
+		what: "the user authorises",
+		sandbox: func(ctx context.Context, sb *sandboxapi.Client) error {
+			_, err := sb.Authorize(ctx, f.openid, sandboxapi.AuthorizeRequest{
+				MchID: f.mchID, ServiceID: f.serviceID, AppID: f.appID, AuthorizationCode: f.authCode,
+			})
+			return err
+		},
+		ask:       "a real user must authorise: open the Pay Score mini-program with the apply_permissions_token above (wx.openBusinessView, businessType wxpayScoreEnable) as " + f.openid,
+		eventType: client.EventUserOpenService,
+		match: func(n *client.Notification) bool {
+			ev, err := n.PermissionEvent()
+			return err == nil && ev.AuthorizationCode == f.authCode
+		},
 	})
 	if err != nil {
 		return stepResult{}, err
@@ -106,14 +138,13 @@ func (f *ride) createOrder(ctx context.Context) (stepResult, error) {
 }
 
 func (f *ride) userConfirms(ctx context.Context) (stepResult, error) {
-	if f.sb != nil {
-		if _, err := f.sb.Confirm(ctx, f.mchID, f.outOrderNo, f.openid); err != nil {
-			return stepResult{}, fmt.Errorf("sandbox: the user confirms: %w", err)
-		}
-	} else {
-		f.p.note("a real user must confirm: the front end opens wx.openBusinessView (businessType wxpayScoreUse) with the package above")
-	}
-	n, err := f.await(ctx, client.EventUserConfirm, f.isOrderEvent)
+	n, err := f.byUser(ctx, userStep{
+		what:      "the user confirms",
+		sandbox:   f.sandboxConfirm,
+		ask:       "a real user must confirm: the front end opens wx.openBusinessView (businessType wxpayScoreUse) with the package above",
+		eventType: client.EventUserConfirm,
+		match:     f.isOrderEvent,
+	})
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -219,14 +250,13 @@ func (f *ride) createPayAfter(ctx context.Context) (stepResult, error) {
 }
 
 func (f *ride) userAccepts(ctx context.Context) (stepResult, error) {
-	if f.sb != nil {
-		if _, err := f.sb.Confirm(ctx, f.mchID, f.outOrderNo, f.openid); err != nil {
-			return stepResult{}, fmt.Errorf("sandbox: the user accepts: %w", err)
-		}
-	} else {
-		f.p.note("a real user must accept the order in the Pay Score mini-program (package above)")
-	}
-	n, err := f.await(ctx, client.EventUserAccepted, f.isPayAfterEvent)
+	n, err := f.byUser(ctx, userStep{
+		what:      "the user accepts",
+		sandbox:   f.sandboxConfirm,
+		ask:       "a real user must accept the order in the Pay Score mini-program (package above)",
+		eventType: client.EventUserAccepted,
+		match:     f.isPayAfterEvent,
+	})
 	if err != nil {
 		return stepResult{}, err
 	}

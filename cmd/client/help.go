@@ -133,6 +133,15 @@ MOCKPAY_SERVICE_ID. Answers and callbacks are verified with MOCKPAY_PLATFORM_CER
 or MOCKPAY_PUBLIC_KEY with MOCKPAY_PUBLIC_KEY_ID, or else with the platform
 certificates downloaded from /v3/certificates.
 
+HTTPS: a mock serving testdata/certs/tls_cert.pem (MOCKPAY_TLS_CERT, the compose
+service mockpay-https on port 8443) has a certificate of mockpay's test CA, which
+nothing trusts by default: add --ca-cert testdata/certs/ca_cert.pem (MOCKPAY_CA_CERT)
+to every request. The certificate names 127.0.0.1, ::1, localhost, mockpay,
+api.mch.weixin.qq.com and api2.mch.weixin.qq.com, so --url https://127.0.0.1:8443
+works as it is. --url https://api.mch.weixin.qq.com with a host alias works too, but
+a WeChat Pay host is never probed as a mock: it needs every credential, and the
+sandbox commands refuse it.
+
 Amounts are in fen (分): 5000 is ¥50.00. Times are yyyyMMddHHmmss in Beijing time,
 or now, now+10m, now-1h: "now" is the mock's clock when the target is the mock.
 

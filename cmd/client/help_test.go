@@ -100,6 +100,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad url", []string{"certificates", "--url", "ftp://x"}, "is not an http(s) URL"},
 		{"short apiv3 key", []string{"certificates", "--apiv3-key", "short"}, "an APIv3 key has 32"},
 		{"help of unknown", []string{"help", "nope"}, `unknown command "nope"`},
+		{"unreadable CA file", []string{"certificates", "--ca-cert", "no-such-ca.pem"}, "--ca-cert / MOCKPAY_CA_CERT: open no-such-ca.pem"},
+		{"CA file without a certificate", []string{"sandbox", "health", "--ca-cert", certsDir + "/tls_key.pem"}, "no PEM CERTIFICATE in it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/mock"
@@ -30,10 +31,16 @@ type harness struct {
 func newHarness(t *testing.T, opts mock.Options) *harness {
 	t.Helper()
 	srv, ts := mock.NewTestServer(t, opts)
+	return harnessOn(t, srv, ts.URL)
+}
+
+// harnessOn is the harness of srv served at url.
+func harnessOn(t *testing.T, srv *mock.Server, url string) *harness {
+	t.Helper()
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(sink.Close)
-	h := &harness{srv: srv, url: ts.URL, sink: sink.URL + "/notify"}
-	h.env = map[string]string{"MOCKPAY_URL": ts.URL, "MOCKPAY_NOTIFY_URL": h.sink}
+	h := &harness{srv: srv, url: url, sink: sink.URL + "/notify"}
+	h.env = map[string]string{"MOCKPAY_URL": url, "MOCKPAY_NOTIFY_URL": h.sink}
 	return h
 }
 
@@ -157,4 +164,30 @@ func notWeChat(t *testing.T) string {
 	ts := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(ts.Close)
 	return ts.URL
+}
+
+// refusal is a call WeChat Pay (here the mock) refuses: exit status 1,
+// stderr starting with "CODE: message", then the detail and the HTTP
+// status.
+type refusal struct {
+	name, code string
+	args       []string
+	detail     string // in the detail, if not empty
+}
+
+// checkRefusals runs each refusal against h as a parallel subtest.
+func checkRefusals(t *testing.T, h *harness, refusals []refusal) {
+	t.Helper()
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			stderr := h.fails(t, exitFailure, tt.args...)
+			assert.Regexp(t, "^"+tt.code+`: \S`, stderr)
+			assert.Contains(t, stderr, "(HTTP ")
+			if tt.detail != "" {
+				assert.Contains(t, stderr, "detail: {")
+				assert.Contains(t, stderr, tt.detail)
+			}
+		})
+	}
 }

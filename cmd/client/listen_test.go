@@ -4,9 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +24,8 @@ import (
 
 // listener is `listen` running in the background on a free port.
 type listener struct {
-	url         string
+	url         string // where it says it listens
+	info        string // the line that says so
 	out, errOut *syncBuffer
 	stop        func() int // cancels the context, returns the exit status
 }
@@ -26,9 +33,13 @@ type listener struct {
 var listeningRe = regexp.MustCompile(`listening on (http://\S+)`)
 
 // startListen runs `listen --addr 127.0.0.1:0 args…` until the test ends
-// (or stop) and returns once it printed where it listens.
+// (or stop) and returns once it printed where it listens. The harness's
+// MOCKPAY_NOTIFY_URL is left out, so that listen advertises its own
+// address unless args say otherwise.
 func startListen(t *testing.T, env map[string]string, args ...string) *listener {
 	t.Helper()
+	env = maps.Clone(env)
+	delete(env, "MOCKPAY_NOTIFY_URL")
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &listener{out: &syncBuffer{}, errOut: &syncBuffer{}}
 	done := make(chan int, 1)
@@ -49,7 +60,8 @@ func startListen(t *testing.T, env map[string]string, args ...string) *listener 
 	if strings.Contains(strings.Join(args, " "), "--json") {
 		where = l.errOut // stdout carries only callbacks
 	}
-	m := listeningRe.FindStringSubmatch(where.waitFor(t, "Ctrl-C to stop"))
+	l.info = where.waitFor(t, "Ctrl-C to stop")
+	m := listeningRe.FindStringSubmatch(l.info)
 	require.NotNil(t, m)
 	l.url = m[1]
 	return l
@@ -159,6 +171,52 @@ func TestListen(t *testing.T) {
 		assert.Equal(t, m[1], cb.Resource.MchID)
 		assert.NotEmpty(t, cb.ID)
 	})
+	t.Run("an unspecified host is advertised as loopback", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		l := startListen(t, h.env, "--addr", "0.0.0.0:0")
+		assert.Regexp(t, `^http://127\.0\.0\.1:[1-9]\d*/notify$`, l.url)
+		preAuthorizeTo(t, h, l.url, "AUTH-L5", "oL5")
+		assert.Contains(t, l.out.String(), "→ 204", "the advertised URL reaches the listener")
+	})
+	t.Run("advertises --notify-url, on any path", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		// A proxy in front of the listener, as docker compose's service
+		// name or a tunnel would be, forwarding every path as it is.
+		var mu sync.Mutex
+		var listenerAddr string
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			to := &url.URL{Scheme: "http", Host: listenerAddr}
+			mu.Unlock()
+			httputil.NewSingleHostReverseProxy(to).ServeHTTP(w, r)
+		}))
+		t.Cleanup(proxy.Close)
+		public := proxy.URL + "/merchant/wechatpay"
+
+		l := startListen(t, h.env, "--sandbox", "--notify-url", public)
+		assert.Equal(t, public, l.url, "listen says where callbacks reach it")
+		m := regexp.MustCompile(`bound to (\S+), merchant (\d+)\)`).FindStringSubmatch(l.info)
+		require.NotNil(t, m, l.info)
+		mu.Lock()
+		listenerAddr = m[1]
+		mu.Unlock()
+		rec, err := h.srv.Merchant(m[2])
+		require.NoError(t, err)
+		assert.Equal(t, public, rec.NotifyURL, "--sandbox registers the advertised URL")
+
+		h.ok(t, "sandbox", "authorize", "oL6", "--mchid", m[2]) // to the registered notify_url
+		h.settle()
+		assert.Contains(t, l.out.String(), "user oL6 USER_OPEN_SERVICE")
+		assert.Equal(t, []int{http.StatusNoContent}, attemptStatuses(t, h, "PAYSCORE.USER_OPEN_SERVICE"))
+	})
+	t.Run("--notify-url must be an http(s) URL", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		stderr := h.fails(t, exitUsage, "listen", "--addr", "127.0.0.1:0", "--notify-url", "merchant:9000/notify")
+		assert.Contains(t, stderr, `--notify-url / MOCKPAY_NOTIFY_URL "merchant:9000/notify" is not an http(s) URL`)
+	})
 	t.Run("address in use", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, mock.Options{})
@@ -167,4 +225,31 @@ func TestListen(t *testing.T) {
 		stderr := h.fails(t, exitUsage, "listen", "--addr", addr)
 		assert.Contains(t, stderr, "address already in use")
 	})
+}
+
+// TestCallbackURL checks the notify_url a listener advertises for the
+// address it was given: never an unspecified host, always the real port.
+func TestCallbackURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ addr, host string }{
+		{"127.0.0.1:0", "127.0.0.1"},
+		{"0.0.0.0:0", "127.0.0.1"},
+		{":0", "127.0.0.1"}, // dual-stack: 127.0.0.1 reaches it too
+		{"[::]:0", "[::1]"},
+		{"[::1]:0", "[::1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", tt.addr)
+			if err != nil && strings.Contains(tt.addr, "[") {
+				t.Skipf("no IPv6 here: %v", err)
+			}
+			require.NoError(t, err)
+			defer ln.Close()
+			_, port, err := net.SplitHostPort(ln.Addr().String())
+			require.NoError(t, err)
+			assert.Equal(t, "http://"+tt.host+":"+port+"/notify", callbackURL(ln, tt.addr))
+		})
+	}
 }

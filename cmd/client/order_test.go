@@ -32,13 +32,24 @@ type serviceOrder struct {
 	} `json:"collection"`
 }
 
-// completedOrder creates a 免确认 order for openid, lets the ride last
-// and completes it with amount; the deduction runs at the next advance.
-func completedOrder(t *testing.T, h *harness, openid, outOrderNo string, amount string) {
+// deductedOrder makes openid an authorised user, creates a 免确认 order
+// for them, lets the ride last, completes the order with amount and lets
+// the deduction run: the order is paid unless the user's wallet is short.
+func deductedOrder(t *testing.T, h *harness, openid, outOrderNo, amount string) {
 	t.Helper()
+	h.authorize(t, openid)
 	h.ok(t, "order", "create", "--out-order-no", outOrderNo, "--amount", "5000", "--openid", openid)
 	h.advance(t, 20*time.Minute)
 	h.ok(t, "order", "complete", "--out-order-no", outOrderNo, "--amount", amount)
+	h.advance(t, 5*time.Second)
+}
+
+// unpaidOrder is a deductedOrder of a user whose wallet is empty: the
+// deduction fails and the order stays DOING/MCH_COMPLETE, USER_PAYING.
+func unpaidOrder(t *testing.T, h *harness, openid, outOrderNo, amount string) {
+	t.Helper()
+	h.ok(t, "sandbox", "wallet", openid, "--balance", "0")
+	deductedOrder(t, h, openid, outOrderNo, amount)
 }
 
 func TestOrder(t *testing.T) {
@@ -94,10 +105,7 @@ func TestOrder(t *testing.T) {
 	t.Run("unpaid: modify, then pay", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, mock.Options{})
-		h.authorize(t, "oPoor")
-		h.ok(t, "sandbox", "wallet", "oPoor", "--balance", "0")
-		completedOrder(t, h, "oPoor", "RIDE-4", "4200")
-		h.advance(t, 5*time.Second) // the deduction fails
+		unpaidOrder(t, h, "oPoor", "RIDE-4", "4200")
 		assert.Contains(t, h.ok(t, "order", "query", "--out-order-no", "RIDE-4"), "DOING/MCH_COMPLETE, total ¥42.00, collection USER_PAYING")
 
 		assert.Contains(t, h.ok(t, "order", "modify", "--out-order-no", "RIDE-4", "--amount", "3000"), "order RIDE-4 modified: DOING/MCH_COMPLETE, total ¥30.00")
@@ -109,10 +117,7 @@ func TestOrder(t *testing.T) {
 	t.Run("unpaid: sync an off-platform payment", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, mock.Options{})
-		h.authorize(t, "oCash")
-		h.ok(t, "sandbox", "wallet", "oCash", "--balance", "0")
-		completedOrder(t, h, "oCash", "RIDE-5", "2500")
-		h.advance(t, 5*time.Second)
+		unpaidOrder(t, h, "oCash", "RIDE-5", "2500")
 		var o serviceOrder
 		h.okJSON(t, &o, "order", "sync", "--out-order-no", "RIDE-5")
 		assert.Equal(t, "DONE", o.State)
@@ -132,12 +137,7 @@ func TestOrder(t *testing.T) {
 		assert.Contains(t, h.ok(t, "order", "query", "--out-order-no", "PARK-1"), "DONE")
 	})
 
-	// WeChat Pay's refusals: exit 1, "CODE: message" first, then the detail.
-	failures := []struct {
-		name, code string
-		args       []string
-		detail     string
-	}{
+	failures := []refusal{
 		{"unknown order", "ORDER_NOT_EXIST", []string{"order", "query", "--out-order-no", "NOPE"}, ""},
 		{"免确认 without authorization", "INVALID_REQUEST", []string{"order", "create", "--out-order-no", "RIDE-X", "--openid", "oStranger"}, `"field": "/openid"`},
 		{"complete at the start time", "PARAM_ERROR", []string{"order", "complete", "--out-order-no", "RIDE-F", "--amount", "100"}, `"field": "/time_range/end_time"`},
@@ -149,18 +149,7 @@ func TestOrder(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	h.authorize(t, "oF")
 	h.ok(t, "order", "create", "--out-order-no", "RIDE-F", "--openid", "oF")
-	for _, tt := range failures {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			stderr := h.fails(t, exitFailure, tt.args...)
-			assert.Regexp(t, "^"+tt.code+`: \S`, stderr)
-			assert.Contains(t, stderr, "(HTTP ")
-			if tt.detail != "" {
-				assert.Contains(t, stderr, "detail: {")
-				assert.Contains(t, stderr, tt.detail)
-			}
-		})
-	}
+	checkRefusals(t, h, failures)
 	t.Run("local validation is not sent", func(t *testing.T) {
 		t.Parallel()
 		stderr := h.fails(t, exitUsage, "order", "create", "--introduction", "这段服务介绍写得实在是太长太长太长了已经超过二十个字")

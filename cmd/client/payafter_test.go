@@ -89,20 +89,10 @@ func TestPayAfter(t *testing.T) {
 
 	h := newHarness(t, mock.Options{})
 	h.ok(t, "payafter", "create", "--out-order-no", "PA-F")
-	failures := []struct {
-		name, code string
-		args       []string
-	}{
-		{"unknown order", "ORDER_NOT_EXIST", []string{"payafter", "query", "--out-order-no", "NOPE"}},
-		{"complete before acceptance", "INVALID_ORDER_STATE", []string{"payafter", "complete", "--out-order-no", "PA-F", "--amount", "100", "--finish-ticket", "bogus"}},
-		{"sync before completion", "INVALID_ORDER_STATE", []string{"payafter", "sync", "--out-order-no", "PA-F"}},
-		{"免确认 without authorization", "INVALID_REQUEST", []string{"payafter", "create", "--openid", "oStranger"}},
-	}
-	for _, tt := range failures {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			stderr := h.fails(t, exitFailure, tt.args...)
-			assert.Regexp(t, "^"+tt.code+`: \S`, stderr)
-		})
-	}
+	checkRefusals(t, h, []refusal{
+		{name: "unknown order", code: "ORDER_NOT_EXIST", args: []string{"payafter", "query", "--out-order-no", "NOPE"}},
+		{name: "complete before acceptance", code: "INVALID_ORDER_STATE", args: []string{"payafter", "complete", "--out-order-no", "PA-F", "--amount", "100", "--finish-ticket", "bogus"}},
+		{name: "sync before completion", code: "INVALID_ORDER_STATE", args: []string{"payafter", "sync", "--out-order-no", "PA-F"}},
+		{name: "免确认 without authorization", code: "INVALID_REQUEST", args: []string{"payafter", "create", "--openid", "oStranger"}},
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,7 +124,20 @@ func serveCallbacks(ctx context.Context, ln net.Listener, h http.Handler) <-chan
 	return done
 }
 
-// callbackURL is the notify_url of a listener.
-func callbackURL(ln net.Listener) string {
-	return "http://" + ln.Addr().String() + defaultNotifyPath
+// callbackURL is the notify_url of a listener started on addr (as given to
+// net.Listen): its address, except that an unspecified host, which no one
+// can send to, becomes the loopback address with the real port: [::1] for
+// "::", else 127.0.0.1 (for 0.0.0.0, and for an empty host as in ":9000",
+// which Go listens on dual-stack). The receiver answers on every path;
+// /notify is only the conventional one.
+func callbackURL(ln net.Listener, addr string) string {
+	hostport := ln.Addr().String()
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		loopback := "127.0.0.1"
+		if host, _, err := net.SplitHostPort(addr); err == nil && strings.Contains(host, ":") {
+			loopback = "::1"
+		}
+		hostport = net.JoinHostPort(loopback, strconv.Itoa(ta.Port))
+	}
+	return "http://" + hostport + defaultNotifyPath
 }

@@ -169,9 +169,7 @@ func TestSandbox_scenario(t *testing.T) {
 func TestSandbox_notificationsAndRequests(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, mock.Options{})
-	h.authorize(t, "oN")
-	completedOrder(t, h, "oN", "NT-1", "1200")
-	h.advance(t, 5*time.Second)
+	deductedOrder(t, h, "oN", "NT-1", "1200")
 
 	out := h.ok(t, "sandbox", "notifications", "--out-order-no", "NT-1")
 	assert.Regexp(t, `PAYSCORE.USER_PAID\s+delivered\s+1: 204\s+NT-1\s+`+regexp.QuoteMeta(h.sink), out)

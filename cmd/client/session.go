@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -28,6 +32,7 @@ type session struct {
 	cfg    *settings
 	probed bool
 	mock   *sandboxapi.Health // nil: not a mock
+	hc     *http.Client
 	sb     *sandboxapi.Client
 	m      *merchant
 	c      *client.Client
@@ -45,6 +50,61 @@ func (a *app) settings() (settings, error) {
 	return *a.sess.cfg, nil
 }
 
+// httpClient returns the HTTP client of every request the run makes: API
+// calls, certificate downloads and the /sandbox API. It trusts the
+// system's CAs and, with --ca-cert, those of that file too, so that a mock
+// serving HTTPS with a test certificate can be reached.
+func (a *app) httpClient() (*http.Client, error) {
+	if a.sess.hc == nil {
+		cfg, err := a.settings()
+		if err != nil {
+			return nil, err
+		}
+		hc := &http.Client{Timeout: client.DefaultTimeout}
+		if cfg.CACert != "" {
+			pool, err := readSettingFile(cfg.CACert, "--ca-cert / MOCKPAY_CA_CERT", "it is a PEM file of CERTIFICATE blocks, e.g. testdata/certs/ca_cert.pem", withSystemRoots)
+			if err != nil {
+				return nil, err
+			}
+			t := http.DefaultTransport.(*http.Transport).Clone()
+			t.TLSClientConfig = &tls.Config{RootCAs: pool}
+			hc.Transport = t
+		}
+		a.sess.hc = hc
+	}
+	return a.sess.hc, nil
+}
+
+// withSystemRoots returns the system's CA pool with the certificates of
+// pemData added. A file without any is an error, so that a wrong file (a
+// key, say) does not go unnoticed until the handshake fails.
+func withSystemRoots(pemData []byte) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool() // no system pool on this platform: the file's CAs alone
+	}
+	n := 0
+	for rest := pemData; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		pool.AddCert(cert)
+		n++
+	}
+	if n == 0 {
+		return nil, errors.New("no PEM CERTIFICATE in it")
+	}
+	return pool, nil
+}
+
 // sandboxAPI returns a client of the target's /sandbox API.
 func (a *app) sandboxAPI() (*sandboxapi.Client, error) {
 	if a.sess.sb == nil {
@@ -52,7 +112,11 @@ func (a *app) sandboxAPI() (*sandboxapi.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		a.sess.sb = sandboxapi.New(cfg.URL, cfg.SandboxToken, nil)
+		hc, err := a.httpClient()
+		if err != nil {
+			return nil, err
+		}
+		a.sess.sb = sandboxapi.New(cfg.URL, cfg.SandboxToken, hc)
 	}
 	return a.sess.sb, nil
 }
@@ -97,8 +161,10 @@ func (a *app) probe(ctx context.Context) (*sandboxapi.Health, error) {
 func unreachable(base string, err error) error {
 	var ne net.Error
 	var oe *net.OpError
-	hint := ""
-	if errors.As(err, &oe) || errors.As(err, &ne) {
+	hint := trustHint(err)
+	switch {
+	case hint != "":
+	case errors.As(err, &oe) || errors.As(err, &ne):
 		if base == defaultURL {
 			hint = "start the mock with 'go run ./cmd/mockpay', or point --url / MOCKPAY_URL elsewhere"
 		} else {
@@ -106,6 +172,16 @@ func unreachable(base string, err error) error {
 		}
 	}
 	return &hintError{err: fmt.Errorf("cannot reach %s: %w", base, err), hint: hint}
+}
+
+// trustHint suggests --ca-cert when err is a server certificate that no
+// trusted CA signed, as a mock serving testdata/certs/tls_cert.pem has.
+func trustHint(err error) string {
+	var ua x509.UnknownAuthorityError
+	if errors.As(err, &ua) {
+		return "trust the server's CA with --ca-cert / MOCKPAY_CA_CERT (the mock's test CA is testdata/certs/ca_cert.pem)"
+	}
+	return ""
 }
 
 // hintError is a failure with a suggestion of what to do about it.

@@ -21,36 +21,47 @@ const (
 	timeOrAccept                 // also OnAccept (service start)
 )
 
-// timeArg turns a time flag into the API's form: "" stays "" (the caller
-// applies its default), "now", "now+10m" and "now-1h" are relative to the
-// server's clock, and literal values are checked locally so that a typo is
-// a usage error rather than a PARAM_ERROR.
-func (a *app) timeArg(ctx context.Context, flagName, value string, kind timeKind) (string, error) {
-	d, relative, err := parseTimeFlag(flagName, value, kind)
-	switch {
-	case err != nil:
-		return "", err
-	case value == "":
-		return "", nil
-	case !relative:
-		if kind == timeOrAccept && strings.EqualFold(value, client.StartOnAccept) {
-			return client.StartOnAccept, nil
-		}
-		return value, nil
-	}
-	now, err := a.serverNow(ctx)
-	if err != nil {
-		return "", err
-	}
-	return client.Time14(now.Add(d)), nil
+// timeFlag is a time flag of a command, bound to its flag set and then
+// resolved by resolveTimes.
+type timeFlag struct {
+	name  string // the flag, for messages
+	kind  timeKind
+	value string // as given; after resolveTimes, in the API's form
+	orNow bool   // not given means now on the server's clock
 }
 
-// checkTimes validates time flags before anything is sent; pairs are
-// flag name and value, all of the same kind.
-func checkTimes(kind timeKind, pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if _, _, err := parseTimeFlag(pairs[i], pairs[i+1], kind); err != nil {
+// resolveTimes turns time flags into the API's form. Every flag is checked
+// before anything is sent, so that a typo is a usage error rather than a
+// PARAM_ERROR. "now", "now+10m" and "now-1h" (and an empty orNow flag) are
+// relative to the server's clock, read once so that the times of one
+// command agree; literal values are kept, OnAccept spelled as the API
+// wants; an empty flag stays empty.
+func (a *app) resolveTimes(ctx context.Context, flags ...*timeFlag) error {
+	type parsed struct {
+		d        time.Duration
+		relative bool
+	}
+	ps := make([]parsed, len(flags))
+	for i, f := range flags {
+		d, relative, err := parseTimeFlag(f.name, f.value, f.kind)
+		if err != nil {
 			return err
+		}
+		ps[i] = parsed{d, relative || (f.value == "" && f.orNow)}
+	}
+	var now time.Time
+	for i, f := range flags {
+		switch {
+		case ps[i].relative:
+			if now.IsZero() {
+				var err error
+				if now, err = a.serverNow(ctx); err != nil {
+					return err
+				}
+			}
+			f.value = client.Time14(now.Add(ps[i].d))
+		case f.kind == timeOrAccept && strings.EqualFold(f.value, client.StartOnAccept):
+			f.value = client.StartOnAccept
 		}
 	}
 	return nil

@@ -283,6 +283,14 @@ type Order struct {
 	Timeline   []TimelineEntry `json:"timeline,omitempty"`
 }
 
+// ScenarioInfo is a loaded scenario as GET /sandbox/scenarios shows it.
+type ScenarioInfo struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Effects []string `json:"effects"`
+	Applied int      `json:"applied"` // how often it took effect
+}
+
 // RequestRecord is one v3 API call as GET /sandbox/requests shows it.
 type RequestRecord struct {
 	RequestID  string  `json:"request_id"`
