@@ -61,11 +61,12 @@ func (s *Server) unauthenticated(h handlerFunc) http.Handler {
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, endpoint string, h handlerFunc) {
-	start := time.Now()
+	start, now := time.Now(), s.clock.Now()
 	rec := RequestRecord{
 		Seq:       s.store.NextSeq(),
 		RequestID: s.newID(),
-		Time:      s.clock.Now(),
+		Time:      formatMilli(now),
+		at:        now,
 		Method:    r.Method,
 		URL:       r.URL.RequestURI(),
 		Signature: VerdictUnchecked,

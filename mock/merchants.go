@@ -1,12 +1,16 @@
 package mock
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/mockpay/mockpay/client/protocol"
@@ -17,6 +21,13 @@ import (
 
 // DefaultRiskFundCap is a merchant's per-order risk fund cap (fen) unless set.
 const DefaultRiskFundCap = 100000
+
+// DefaultNotifyURL is the default test merchant's configured callback
+// address: where the CLI's "client listen" receives unless told otherwise,
+// so that callbacks without a notify_url of their own (authorizations
+// without a pre-authorization, legacy payafter orders) reach a local
+// listener out of the box rather than being dropped.
+const DefaultNotifyURL = "http://127.0.0.1:9000/notify"
 
 // MerchantSpec registers a merchant (POST /sandbox/merchants, MOCKPAY_MERCHANTS).
 // Every field is optional; what is missing is generated.
@@ -50,7 +61,7 @@ type Merchant struct {
 }
 
 // DefaultMerchantSpec is the default test merchant of a bundle: mchid
-// 1230000109 with the keys in testdata/certs.
+// 1230000109 with the keys in testdata/certs, and DefaultNotifyURL.
 func DefaultMerchantSpec(b *identity.Bundle) (MerchantSpec, error) {
 	key, err := protocol.EncodePrivateKey(b.MerchantKey)
 	if err != nil {
@@ -63,6 +74,7 @@ func DefaultMerchantSpec(b *identity.Bundle) (MerchantSpec, error) {
 		PrivateKeyPEM:  string(key),
 		AppIDs:         []string{b.Info.AppID},
 		ServiceIDs:     []string{b.Info.ServiceID},
+		NotifyURL:      DefaultNotifyURL,
 		PlatformMode:   store.PlatformModeCertificate,
 	}, nil
 }
@@ -72,9 +84,11 @@ var (
 	reID    = regexp.MustCompile(`^[0-9A-Za-z_\-]{1,32}$`)
 )
 
-func specError(field, issue string) error {
-	return apierr.New(apierr.ParamError, fmt.Sprintf("%s: %s", field, issue)).
-		WithDetail(apierr.Detail{Field: field, Location: apierr.LocBody, Issue: issue})
+// specError is a PARAM_ERROR about a body field of a merchant spec or
+// patch, named by its JSON Pointer.
+func specError(ptr, issue string) error {
+	return apierr.New(apierr.ParamError, fmt.Sprintf("%s: %s", ptr, issue)).
+		WithDetail(apierr.Detail{Field: ptr, Location: apierr.LocBody, Issue: issue})
 }
 
 // CreateMerchant registers a merchant, generating whatever the spec leaves
@@ -117,51 +131,65 @@ func (s *Server) buildMerchant(spec MerchantSpec) (*store.Merchant, error) {
 		CreatedAt:    s.clock.Now(),
 	}
 	if !reMchID.MatchString(m.MchID) {
-		return nil, specError("mchid", "must be 1 to 32 digits")
+		return nil, specError("/mchid", "must be 1 to 32 digits")
 	}
 	if m.APIv3Key == "" {
 		m.APIv3Key = identity.NewAPIv3Key()
 	} else if len(m.APIv3Key) != protocol.APIv3KeySize {
-		return nil, specError("apiv3_key", fmt.Sprintf("must be exactly %d bytes, got %d", protocol.APIv3KeySize, len(m.APIv3Key)))
+		return nil, specError("/apiv3_key", fmt.Sprintf("must be exactly %d bytes, got %d", protocol.APIv3KeySize, len(m.APIv3Key)))
 	}
 	if len(m.AppIDs) == 0 {
 		m.AppIDs = []string{"wx" + strings.ToLower(protocol.NewNonce(16))}
 	}
-	for i, id := range m.AppIDs {
-		if !reID.MatchString(id) {
-			return nil, specError(fmt.Sprintf("appids[%d]", i), "must be 1 to 32 of [0-9A-Za-z_-]")
-		}
-	}
 	if len(m.ServiceIDs) == 0 {
 		m.ServiceIDs = []string{"00004000" + identity.NewDigits(17)}
 	}
-	for i, id := range m.ServiceIDs {
-		if !reID.MatchString(id) {
-			return nil, specError(fmt.Sprintf("service_ids[%d]", i), "must be 1 to 32 of [0-9A-Za-z_-]")
-		}
-	}
-	if m.NotifyURL != "" {
-		if issue := notifyURLIssue(m.NotifyURL); issue != "" {
-			return nil, specError("notify_url", issue)
-		}
-	}
-	switch m.PlatformMode {
-	case "":
+	if m.PlatformMode == "" {
 		m.PlatformMode = store.PlatformModeCertificate
-	case store.PlatformModeCertificate, store.PlatformModePublicKey:
-	default:
-		return nil, specError("platform_mode", `must be "certificate" or "public_key"`)
 	}
-	switch {
-	case m.RiskFundCap == 0:
+	if m.RiskFundCap == 0 {
 		m.RiskFundCap = DefaultRiskFundCap
-	case m.RiskFundCap < 0:
-		return nil, specError("risk_fund_cap", "must be a positive amount in fen")
+	}
+	if err := checkSettings(m); err != nil {
+		return nil, err
 	}
 	if err := s.merchantKeys(m, spec); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkSettings checks what a merchant may change after registering
+// (MerchantPatch), the defaults filled in: the same rules hold at
+// registration and at every change.
+func checkSettings(m *store.Merchant) error {
+	for _, list := range []struct {
+		ptr string
+		ids []string
+	}{{"/appids", m.AppIDs}, {"/service_ids", m.ServiceIDs}} {
+		if len(list.ids) == 0 {
+			return specError(list.ptr, "must list at least one; the first is the default")
+		}
+		for i, id := range list.ids {
+			if !reID.MatchString(id) {
+				return specError(fmt.Sprintf("%s/%d", list.ptr, i), "must be 1 to 32 of [0-9A-Za-z_-]")
+			}
+		}
+	}
+	if m.NotifyURL != "" {
+		if issue := notifyURLIssue(m.NotifyURL); issue != "" {
+			return specError("/notify_url", issue)
+		}
+	}
+	switch m.PlatformMode {
+	case store.PlatformModeCertificate, store.PlatformModePublicKey:
+	default:
+		return specError("/platform_mode", `must be "certificate" or "public_key"`)
+	}
+	if m.RiskFundCap <= 0 {
+		return specError("/risk_fund_cap", "must be a positive amount in fen")
+	}
+	return nil
 }
 
 // merchantKeys settles the merchant's key material: a given certificate
@@ -172,7 +200,7 @@ func (s *Server) merchantKeys(m *store.Merchant, spec MerchantSpec) error {
 	if spec.PrivateKeyPEM != "" {
 		k, err := protocol.ParsePrivateKey([]byte(spec.PrivateKeyPEM))
 		if err != nil {
-			return specError("private_key_pem", err.Error())
+			return specError("/private_key_pem", err.Error())
 		}
 		priv = k
 	}
@@ -181,19 +209,19 @@ func (s *Server) merchantKeys(m *store.Merchant, spec MerchantSpec) error {
 	case spec.CertificatePEM != "":
 		c, err := protocol.ParseCertificate([]byte(spec.CertificatePEM))
 		if err != nil {
-			return specError("certificate_pem", err.Error())
+			return specError("/certificate_pem", err.Error())
 		}
 		cert = c
 	case spec.PublicKeyPEM != "":
 		if priv != nil {
-			return specError("public_key_pem", "give private_key_pem or public_key_pem, not both")
+			return specError("/public_key_pem", "give private_key_pem or public_key_pem, not both")
 		}
 		pub, err := protocol.ParsePublicKey([]byte(spec.PublicKeyPEM))
 		if err != nil {
-			return specError("public_key_pem", err.Error())
+			return specError("/public_key_pem", err.Error())
 		}
 		if spec.SerialNo == "" {
-			return specError("serial_no", "is required with public_key_pem: a bare public key has no serial")
+			return specError("/serial_no", "is required with public_key_pem: a bare public key has no serial")
 		}
 		m.PublicKey, m.SerialNo = pub, spec.SerialNo
 		return nil
@@ -212,11 +240,11 @@ func (s *Server) merchantKeys(m *store.Merchant, spec MerchantSpec) error {
 		cert = c
 	}
 	if priv != nil && !priv.PublicKey.Equal(cert.PublicKey) {
-		return specError("private_key_pem", "does not match the certificate")
+		return specError("/private_key_pem", "does not match the certificate")
 	}
 	m.SerialNo = protocol.SerialNumber(cert)
 	if spec.SerialNo != "" && !strings.EqualFold(spec.SerialNo, m.SerialNo) {
-		return specError("serial_no", fmt.Sprintf("is %s but the certificate's serial is %s", spec.SerialNo, m.SerialNo))
+		return specError("/serial_no", fmt.Sprintf("is %s but the certificate's serial is %s", spec.SerialNo, m.SerialNo))
 	}
 	m.PublicKey = cert.PublicKey.(*rsa.PublicKey)
 	m.CertificatePEM = string(protocol.EncodeCertificate(cert))
@@ -314,5 +342,144 @@ func (s *Server) DeleteMerchant(mchid string) error {
 	}
 	tx.Commit()
 	s.log.Info("merchant removed", "mchid", mchid)
+	return nil
+}
+
+// MerchantPatch changes a registered merchant's settings, those a real
+// merchant changes in the merchant platform, without registering it again:
+// its mchid and keys stay (PATCH /sandbox/merchants/{mchid}). A nil field
+// is left as it is.
+type MerchantPatch struct {
+	// NotifyURL is the service's configured callback address; "" clears it.
+	NotifyURL *string `json:"notify_url,omitempty"`
+	// PlatformMode is how the platform signs to the merchant from now on,
+	// callbacks already pending included: certificate or public_key.
+	PlatformMode *string `json:"platform_mode,omitempty"`
+	// AppIDs and ServiceIDs replace the lists (the first is the default);
+	// orders and authorizations made under an id left out keep it, and
+	// calls about them with that id are refused as they would be with any
+	// id the merchant does not have.
+	AppIDs     []string `json:"appids,omitempty"`
+	ServiceIDs []string `json:"service_ids,omitempty"`
+	// RiskFundCap is the per-order risk fund cap in fen, for orders made
+	// from now on.
+	RiskFundCap *int64 `json:"risk_fund_cap,omitempty"`
+}
+
+// apply makes the patch's changes to m.
+func (p MerchantPatch) apply(m *store.Merchant) {
+	if p.NotifyURL != nil {
+		m.NotifyURL = *p.NotifyURL
+	}
+	if p.PlatformMode != nil {
+		m.PlatformMode = *p.PlatformMode
+	}
+	if p.AppIDs != nil {
+		m.AppIDs = slices.Clone(p.AppIDs)
+	}
+	if p.ServiceIDs != nil {
+		m.ServiceIDs = slices.Clone(p.ServiceIDs)
+	}
+	if p.RiskFundCap != nil {
+		m.RiskFundCap = *p.RiskFundCap
+	}
+}
+
+// UpdateMerchant changes a registered merchant's settings, in one write
+// transaction, and returns the merchant record (PATCH /sandbox/merchants/{mchid}).
+// The changed settings follow the rules of registration.
+func (s *Server) UpdateMerchant(mchid string, patch MerchantPatch) (Merchant, error) {
+	tx := s.store.Write()
+	defer tx.Abort()
+	cur, err := tx.Merchant(mchid)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Merchant{}, errNoMerchant(mchid)
+	case err != nil:
+		return Merchant{}, fmt.Errorf("update merchant %s: %w", mchid, err)
+	}
+	m := cur.Copy()
+	patch.apply(m)
+	if err := checkSettings(m); err != nil {
+		return Merchant{}, err
+	}
+	if err := tx.UpdateMerchant(m); err != nil {
+		return Merchant{}, fmt.Errorf("update merchant %s: %w", mchid, err)
+	}
+	tx.Commit()
+	s.log.Info("merchant updated", "mchid", m.MchID, "notify_url", m.NotifyURL, "platform_mode", m.PlatformMode,
+		"appids", m.AppIDs, "service_ids", m.ServiceIDs, "risk_fund_cap", m.RiskFundCap)
+	return merchantRecord(m), nil
+}
+
+// merchantFixed are the members of a merchant spec that a patch cannot
+// change, with why: the merchant's identity and its keys, which its
+// integration is configured with.
+var merchantFixed = map[string]string{
+	"mchid":           "identifies the merchant and cannot change",
+	"apiv3_key":       "cannot change: a merchant's keys stay; register another merchant for other keys",
+	"serial_no":       "cannot change: a merchant's keys stay; register another merchant for other keys",
+	"certificate_pem": "cannot change: a merchant's keys stay; register another merchant for other keys",
+	"public_key_pem":  "cannot change: a merchant's keys stay; register another merchant for other keys",
+	"private_key_pem": "cannot change: a merchant's keys stay; register another merchant for other keys",
+}
+
+// decodeMerchantPatch reads a JSON merge patch (RFC 7396) of a merchant:
+// only the members present change, null clears notify_url and cannot
+// remove anything else, and a member that is unknown or cannot change is
+// refused by name. An empty body changes nothing.
+func decodeMerchantPatch(raw []byte) (MerchantPatch, error) {
+	var p MerchantPatch
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return p, nil
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+		return p, apierr.New(apierr.ParamError, "the body must be a JSON object of the settings to change (a JSON merge patch)")
+	}
+	// In name order, so that the field refused is the same on every call.
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		v, ptr := members[name], pointer(name)
+		var err error
+		switch name {
+		case "notify_url":
+			if isNull(v) {
+				p.NotifyURL = new(string) // null removes it, as "" does
+				break
+			}
+			err = patchMember(ptr, v, "a string", &p.NotifyURL)
+		case "platform_mode":
+			err = patchMember(ptr, v, "a string", &p.PlatformMode)
+		case "appids":
+			err = patchMember(ptr, v, "an array of strings", &p.AppIDs)
+		case "service_ids":
+			err = patchMember(ptr, v, "an array of strings", &p.ServiceIDs)
+		case "risk_fund_cap":
+			err = patchMember(ptr, v, "an integer", &p.RiskFundCap)
+		default:
+			if why, ok := merchantFixed[name]; ok {
+				err = apierr.Param(apierr.LocBody, ptr, fmt.Sprintf("%s %s", ptr, why), why, nil)
+			} else {
+				err = unknownField(ptr)
+			}
+		}
+		if err != nil {
+			return MerchantPatch{}, err
+		}
+	}
+	return p, nil
+}
+
+func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
+
+// patchMember decodes the value of one patch member into dst; null, which
+// would remove it, is refused: the setting has no "unset".
+func patchMember(ptr string, v json.RawMessage, want string, dst any) error {
+	if isNull(v) {
+		return specError(ptr, "cannot be removed (null); give the new value")
+	}
+	if err := json.Unmarshal(v, dst); err != nil {
+		return apierr.Param(apierr.LocBody, ptr, fmt.Sprintf("%s must be %s", ptr, want), err.Error(), nil)
+	}
 	return nil
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/mock/apierr"
-	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/payscore"
 	"github.com/mockpay/mockpay/mock/scenario"
 )
@@ -286,7 +285,9 @@ func TestOpenAPI_OpenPathsMatchCheckToken(t *testing.T) {
 
 // jsonField is a field as encoding/json writes it.
 type jsonField struct {
-	typ       reflect.Type
+	typ reflect.Type
+	// omitempty: the field is left out when empty (omitempty) or zero
+	// (omitzero), so it is not always there.
 	omitempty bool
 }
 
@@ -302,7 +303,8 @@ func jsonFields(t reflect.Type) map[string]jsonField {
 		if name == "" {
 			name = f.Name
 		}
-		out[name] = jsonField{typ: f.Type, omitempty: slices.Contains(strings.Split(opts, ","), "omitempty")}
+		o := strings.Split(opts, ",")
+		out[name] = jsonField{typ: f.Type, omitempty: slices.Contains(o, "omitempty") || slices.Contains(o, "omitzero")}
 	}
 	return out
 }
@@ -392,10 +394,11 @@ func TestOpenAPI_SchemasMatchGoTypes(t *testing.T) {
 		{"Health", reflect.TypeFor[Health](), true, nil},
 		{"PlatformInfo", reflect.TypeFor[PlatformInfo](), true, nil},
 		{"MerchantSpec", reflect.TypeFor[MerchantSpec](), false, nil},
+		{"MerchantPatch", reflect.TypeFor[MerchantPatch](), false, nil},
 		{"Merchant", reflect.TypeFor[Merchant](), true, nil},
 		{"RequestRecord", reflect.TypeFor[RequestRecord](), true, nil},
 		{"ClockState", reflect.TypeFor[ClockState](), true, nil},
-		{"ClockEvent", reflect.TypeFor[clock.Event](), true, nil},
+		{"ClockEvent", reflect.TypeFor[ClockEvent](), true, nil},
 		{"AdvanceRequest", reflect.TypeFor[advanceRequest](), false, nil},
 		{"AuthorizeRequest", reflect.TypeFor[AuthorizeRequest](), false, nil},
 		{"RevokeRequest", reflect.TypeFor[RevokeRequest](), false, nil},

@@ -26,9 +26,8 @@ func newPayAfterFixture(t *testing.T, script ...int) *fixture {
 	m, err := srv.CreateMerchant(mock.MerchantSpec{})
 	require.NoError(t, err)
 	rc := newReceiver(t, srv, m.APIv3Key, script...)
-	require.NoError(t, srv.DeleteMerchant(m.MchID))
-	spec := mock.MerchantSpec{MchID: m.MchID, APIv3Key: m.APIv3Key, PrivateKeyPEM: m.PrivateKeyPEM, AppIDs: m.AppIDs, ServiceIDs: m.ServiceIDs, NotifyURL: rc.url()}
-	m, err = srv.CreateMerchant(spec)
+	url := rc.url()
+	m, err = srv.UpdateMerchant(m.MchID, mock.MerchantPatch{NotifyURL: &url})
 	require.NoError(t, err)
 	return &fixture{t: t, srv: srv, ts: ts, me: keyOf(t, m), m: m, rc: rc}
 }

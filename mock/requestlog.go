@@ -15,22 +15,26 @@ const (
 
 // RequestRecord is one v3 API call as /sandbox/requests shows it.
 type RequestRecord struct {
-	Seq        uint64    `json:"-"` // orders the call among timeline events
-	RequestID  string    `json:"request_id"`
-	Time       time.Time `json:"time"` // domain time
-	MchID      string    `json:"mchid,omitempty"`
-	Method     string    `json:"method"`
-	URL        string    `json:"url"` // path and query as sent
-	OrderKind  string    `json:"order_kind,omitempty"`
-	OutOrderNo string    `json:"out_order_no,omitempty"` // the order the call was about
-	Status     int       `json:"status"`
-	Code       string    `json:"code,omitempty"` // error code of a failed call
-	Signature  string    `json:"signature"`      // one of the Verdict constants
-	SignIssue  string    `json:"signature_issue,omitempty"`
-	Verified   string    `json:"verified_message,omitempty"` // for a failed signature: the exact message checked
-	Scenario   string    `json:"scenario,omitempty"`         // the scenario that shaped the call
-	Injected   string    `json:"injected,omitempty"`         // what it did: latency, a fault, a dropped answer
-	DurationMS float64   `json:"duration_ms"`
+	Seq       uint64 `json:"-"` // orders the call among timeline events
+	RequestID string `json:"request_id"`
+	// Time is when the call arrived, in domain time: RFC 3339 with
+	// milliseconds in Beijing time, like the clock's times.
+	Time       string  `json:"time"`
+	MchID      string  `json:"mchid,omitempty"`
+	Method     string  `json:"method"`
+	URL        string  `json:"url"` // path and query as sent
+	OrderKind  string  `json:"order_kind,omitempty"`
+	OutOrderNo string  `json:"out_order_no,omitempty"` // the order the call was about
+	Status     int     `json:"status"`
+	Code       string  `json:"code,omitempty"` // error code of a failed call
+	Signature  string  `json:"signature"`      // one of the Verdict constants
+	SignIssue  string  `json:"signature_issue,omitempty"`
+	Verified   string  `json:"verified_message,omitempty"` // for a failed signature: the exact message checked
+	Scenario   string  `json:"scenario,omitempty"`         // the scenario that shaped the call
+	Injected   string  `json:"injected,omitempty"`         // what it did: latency, a fault, a dropped answer
+	DurationMS float64 `json:"duration_ms"`
+
+	at time.Time // Time as a time, for order timelines
 }
 
 // requestLog is a bounded ring of the most recent calls.

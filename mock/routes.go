@@ -60,6 +60,7 @@ func (s *Server) sandboxRoutes() []route {
 		{"POST", "/sandbox/merchants", s.sandbox(s.sbCreateMerchant)},
 		{"GET", "/sandbox/merchants", s.sandbox(s.sbListMerchants)},
 		{"GET", "/sandbox/merchants/{mchid}", s.sandbox(s.sbGetMerchant)},
+		{"PATCH", "/sandbox/merchants/{mchid}", s.sandbox(s.sbPatchMerchant)},
 		{"DELETE", "/sandbox/merchants/{mchid}", s.sandbox(s.sbDeleteMerchant)},
 		{"GET", "/sandbox/requests", s.sandbox(s.sbRequests)},
 		{"GET", "/sandbox/clock", s.sandbox(s.sbClock)},

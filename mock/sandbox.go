@@ -69,12 +69,29 @@ func sbVars(r *http.Request) map[string]string {
 	return vars
 }
 
+// errBodyTooLarge refuses a sandbox body over maxBody, which would
+// otherwise be cut short and read as broken JSON or YAML.
+var errBodyTooLarge = apierr.Newf(apierr.InvalidRequest, "the request body is larger than %d bytes (1 MiB)", maxBody).
+	WithDetail(apierr.Detail{Location: apierr.LocBody, Issue: fmt.Sprintf("body exceeds %d bytes", maxBody)})
+
+// readBody reads a sandbox request body of at most maxBody bytes.
+func readBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	switch {
+	case err != nil:
+		return nil, apierr.New(apierr.InvalidRequest, "cannot read the request body: "+err.Error())
+	case len(raw) > maxBody:
+		return nil, errBodyTooLarge
+	}
+	return raw, nil
+}
+
 // decodeJSON strictly decodes a sandbox request body into v. An empty body
 // decodes as {} so that every field may be left out.
 func decodeJSON(r *http.Request, v any) error {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	raw, err := readBody(r)
 	if err != nil {
-		return apierr.New(apierr.InvalidRequest, "cannot read the request body")
+		return err
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = []byte("{}")
@@ -82,16 +99,41 @@ func decodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return apierr.Param(apierr.LocBody, te.Field, fmt.Sprintf("%s must be %s", te.Field, te.Type), err.Error(), nil)
-		}
-		return apierr.New(apierr.ParamError, "invalid JSON body: "+err.Error())
+		return bodyError(raw, err)
 	}
 	if dec.More() {
 		return apierr.New(apierr.ParamError, "invalid JSON body: more than one value")
 	}
 	return nil
+}
+
+// bodyError is a PARAM_ERROR for a body encoding/json could not decode,
+// naming the field by its JSON Pointer when the error tells which (as
+// apierr.Detail says, and as the v3 API does).
+func bodyError(raw []byte, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		ptr := apierr.TypeErrorPointer(raw, te)
+		return apierr.Param(apierr.LocBody, ptr, fmt.Sprintf("%s must be %s", ptr, te.Type), err.Error(), nil)
+	}
+	// encoding/json has no error type for an unknown field, only this text.
+	if q, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if name, uerr := strconv.Unquote(q); uerr == nil {
+			return unknownField(pointer(name))
+		}
+	}
+	return apierr.New(apierr.ParamError, "invalid JSON body: "+err.Error())
+}
+
+// pointer is the JSON Pointer of a top-level member of a body; every
+// sandbox body is a flat object.
+func pointer(name string) string {
+	return "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+}
+
+// unknownField refuses a body member the endpoint does not know.
+func unknownField(ptr string) error {
+	return apierr.Param(apierr.LocBody, ptr, ptr+" is not a field of this request", "unknown field: check its spelling", nil)
 }
 
 // Health is the body of GET /sandbox/health.
@@ -127,13 +169,41 @@ func (s *Server) Platform() PlatformInfo {
 }
 
 // ClockState is the body of GET /sandbox/clock and POST /sandbox/clock/advance.
+// Its times, like a request's time, have milliseconds, so that the delay
+// to a pending event is its at minus now, exactly.
 type ClockState struct {
-	Now     string        `json:"now"`
-	Mode    string        `json:"mode"`
-	Scale   float64       `json:"scale,omitempty"`
-	Pending []clock.Event `json:"pending"`
-	Fired   []clock.Event `json:"fired,omitempty"`
+	Now     string       `json:"now"`
+	Mode    string       `json:"mode"`
+	Scale   float64      `json:"scale,omitempty"`
+	Pending []ClockEvent `json:"pending"`
+	// Fired is what an advance ran: [] when nothing did, absent (nil) from
+	// GET /sandbox/clock.
+	Fired []ClockEvent `json:"fired,omitzero"`
 }
+
+// ClockEvent is work the clock has scheduled or has run.
+type ClockEvent struct {
+	At    string `json:"at"`
+	Label string `json:"label"`
+}
+
+// clockEvents renders what the clock lists for the sandbox; a non-nil
+// empty list stays one.
+func clockEvents(evs []clock.Event) []ClockEvent {
+	if evs == nil {
+		return nil
+	}
+	out := make([]ClockEvent, len(evs))
+	for i, e := range evs {
+		out[i] = ClockEvent{At: formatMilli(e.At), Label: e.Label}
+	}
+	return out
+}
+
+// formatMilli renders a domain time where sub-second precision matters
+// (the clock, its events, the request log): RFC 3339 with milliseconds in
+// Beijing time, the offset of every other time the sandbox shows.
+func formatMilli(t time.Time) string { return protocol.FormatRFC3339Milli(t) }
 
 func (s *Server) clockMode() string {
 	if _, ok := s.clock.(*clock.Virtual); ok {
@@ -144,7 +214,7 @@ func (s *Server) clockMode() string {
 
 // ClockState returns the domain time, the mode and the work scheduled.
 func (s *Server) ClockState() ClockState {
-	st := ClockState{Now: protocol.FormatRFC3339(s.clock.Now()), Mode: s.clockMode(), Pending: s.clock.Pending()}
+	st := ClockState{Now: formatMilli(s.clock.Now()), Mode: s.clockMode(), Pending: clockEvents(s.clock.Pending())}
 	if r, ok := s.clock.(*clock.Real); ok {
 		st.Scale = r.Scale()
 	}
@@ -198,6 +268,18 @@ func (s *Server) sbGetMerchant(r *http.Request) reply {
 	return ok(m)
 }
 
+func (s *Server) sbPatchMerchant(r *http.Request) reply {
+	raw, err := readBody(r)
+	if err != nil {
+		return fail(err)
+	}
+	patch, err := decodeMerchantPatch(raw)
+	if err != nil {
+		return fail(err)
+	}
+	return answer(s.UpdateMerchant(sbVars(r)["mchid"], patch))
+}
+
 func (s *Server) sbDeleteMerchant(r *http.Request) reply {
 	if err := s.DeleteMerchant(sbVars(r)["mchid"]); err != nil {
 		return fail(err)
@@ -236,18 +318,18 @@ func (s *Server) sbAdvance(r *http.Request) reply {
 	var err error
 	switch {
 	case (req.Duration == "") == (req.To == ""):
-		return fail(apierr.Param(apierr.LocBody, "duration", `give exactly one of "duration" or "to"`, `give exactly one of "duration" (e.g. "30m") or "to" (RFC 3339)`, nil))
+		return fail(apierr.Param(apierr.LocBody, "/duration", `give exactly one of "duration" or "to"`, `give exactly one of "duration" (e.g. "30m") or "to" (RFC 3339)`, nil))
 	case req.Duration != "":
 		d, perr := time.ParseDuration(req.Duration)
 		if perr != nil || d < 0 {
-			return fail(apierr.Param(apierr.LocBody, "duration", "duration must be a non-negative Go duration such as 15s, 30m or 720h",
+			return fail(apierr.Param(apierr.LocBody, "/duration", "duration must be a non-negative Go duration such as 15s, 30m or 720h",
 				"not a non-negative Go duration", req.Duration))
 		}
 		fired, err = s.Advance(d)
 	default:
 		t, perr := time.Parse(time.RFC3339, req.To)
 		if perr != nil {
-			return fail(apierr.Param(apierr.LocBody, "to", "to must be an RFC 3339 time such as 2026-12-27T10:00:00+08:00", perr.Error(), req.To))
+			return fail(apierr.Param(apierr.LocBody, "/to", "to must be an RFC 3339 time such as 2026-12-27T10:00:00+08:00", perr.Error(), req.To))
 		}
 		fired, err = s.AdvanceTo(t)
 	}
@@ -255,12 +337,12 @@ func (s *Server) sbAdvance(r *http.Request) reply {
 	case errors.Is(err, ErrNotVirtual):
 		return fail(apierr.New(apierr.Conflict, err.Error()))
 	case errors.Is(err, clock.ErrBackwards):
-		return fail(apierr.Param(apierr.LocBody, "to", "the clock cannot move backwards", err.Error(), req.To))
+		return fail(apierr.Param(apierr.LocBody, "/to", "the clock cannot move backwards", err.Error(), req.To))
 	case err != nil:
 		return fail(err)
 	}
 	st := s.ClockState()
-	st.Fired = fired
+	st.Fired = clockEvents(fired)
 	return ok(st)
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/notify"
 	"github.com/mockpay/mockpay/mock/payscore"
 	"github.com/mockpay/mockpay/mock/store"
 )
@@ -29,7 +30,7 @@ type AuthorizeRequest struct {
 // AuthorizeUser is the user opening the merchant's service (PAYSCORE.USER_OPEN_SERVICE).
 func (s *Server) AuthorizeUser(openid string, req AuthorizeRequest) (payscore.Permission, error) {
 	if req.MchID == "" {
-		return payscore.Permission{}, apierr.Param(apierr.LocBody, "mchid", "mchid is required", "mchid is required", nil)
+		return payscore.Permission{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
 	}
 	return s.payscore.Authorize(req.MchID, openid, req.ServiceID, req.AppID, req.AuthorizationCode)
 }
@@ -43,7 +44,7 @@ type RevokeRequest struct {
 // RevokeUser is the user closing the service in WeChat (PAYSCORE.USER_CLOSE_SERVICE).
 func (s *Server) RevokeUser(openid string, req RevokeRequest) (payscore.Permission, error) {
 	if req.MchID == "" {
-		return payscore.Permission{}, apierr.Param(apierr.LocBody, "mchid", "mchid is required", "mchid is required", nil)
+		return payscore.Permission{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
 	}
 	return s.payscore.Revoke(req.MchID, openid, req.ServiceID)
 }
@@ -210,7 +211,7 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		if r.Scenario != "" {
 			summary += " [" + r.Scenario + ": " + r.Injected + "]"
 		}
-		add(r.Seq, r.Time, "api", summary)
+		add(r.Seq, r.at, "api", summary)
 	}
 	for _, ev := range o.Events {
 		add(ev.Seq, ev.At, ev.Type, ev.Summary)
@@ -363,8 +364,10 @@ func (s *Server) Redeliver(id string) (NotificationRecord, error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotificationRecord{}, apierr.Newf(apierr.NotFound, "no notification %s", id)
+	case errors.Is(err, notify.ErrNoNotifyURL):
+		return NotificationRecord{}, apierr.Newf(apierr.Conflict, "notification %s has no notify_url: there is nowhere to send it", id)
 	case err != nil:
-		return NotificationRecord{}, apierr.New(apierr.Conflict, err.Error())
+		return NotificationRecord{}, fmt.Errorf("redeliver notification %s: %w", id, err)
 	}
 	return notificationRecord(n), nil
 }

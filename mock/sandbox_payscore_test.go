@@ -2,6 +2,8 @@ package mock_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/mock"
+	"github.com/mockpay/mockpay/mock/clock"
 )
 
 // TestSandbox_UserSide drives a whole order through the sandbox's HTTP
@@ -223,33 +226,190 @@ func TestPermissions(t *testing.T) {
 }
 
 // Authorization events without a pre-authorization go to the merchant's
-// registered notify_url; without any, they are recorded as dropped.
+// registered notify_url, as it is when they fire; without any, they are
+// recorded as dropped, and there is nothing to redeliver.
 func TestPermissions_ConfiguredNotifyURL(t *testing.T) {
-	f := newFixture(t)
-	m, err := f.srv.CreateMerchant(mock.MerchantSpec{})
+	f := newFixture(t) // its merchant has no notify_url
+	_, err := f.srv.AuthorizeUser("oBefore", mock.AuthorizeRequest{MchID: f.me.mchid})
 	require.NoError(t, err)
-	rc := newReceiver(t, f.srv, m.APIv3Key)
-	require.NoError(t, f.srv.DeleteMerchant(m.MchID))
-	m, err = f.srv.CreateMerchant(mock.MerchantSpec{MchID: m.MchID, APIv3Key: m.APIv3Key, NotifyURL: rc.url()})
-	require.NoError(t, err)
-	_, err = f.srv.AuthorizeUser("oPlain", mock.AuthorizeRequest{MchID: m.MchID})
-	require.NoError(t, err)
-	f.settle()
-	ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: m.MchID})
-	require.NoError(t, err)
-	require.Len(t, ns, 1)
-	assert.Equal(t, rc.url(), ns[0].NotifyURL)
-	assert.Equal(t, "delivered", ns[0].State)
-	assert.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE"}, rc.events())
-
-	_, err = f.srv.AuthorizeUser("oPlain", mock.AuthorizeRequest{MchID: f.me.mchid}) // no notify_url anywhere
-	require.NoError(t, err)
-	ns, err = f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid})
+	ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid})
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 	assert.Equal(t, "dropped", ns[0].State)
 	assert.Empty(t, ns[0].Attempts)
 	assert.Contains(t, ns[0].Note, "no notify_url")
-	_, err = f.srv.Redeliver(ns[0].ID)
-	assert.Error(t, err, "nothing to send it to")
+	dropped := ns[0].ID
+	status, body := sandboxCall(t, f.ts, "POST", "/sandbox/notifications/"+dropped+"/redeliver", "", nil)
+	assert.Equal(t, http.StatusConflict, status, "nothing to send it to: %s", body)
+
+	url := f.rc.url()
+	m, err := f.srv.UpdateMerchant(f.me.mchid, mock.MerchantPatch{NotifyURL: &url})
+	require.NoError(t, err)
+	assert.Equal(t, url, m.NotifyURL)
+	_, err = f.srv.AuthorizeUser("oAfter", mock.AuthorizeRequest{MchID: f.me.mchid})
+	require.NoError(t, err)
+	f.settle()
+	ns, err = f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid})
+	require.NoError(t, err)
+	require.Len(t, ns, 2)
+	assert.Equal(t, url, ns[1].NotifyURL)
+	assert.Equal(t, "delivered", ns[1].State)
+	assert.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE"}, f.rc.events())
+	assert.Equal(t, "dropped", ns[0].State, "a callback keeps the address it was made with")
+}
+
+// The default test merchant's callbacks without a notify_url of their own
+// go to where "client listen" receives by default, not nowhere.
+func TestPermissions_DefaultMerchantNotifyURL(t *testing.T) {
+	srv, _ := mock.NewTestServer(t, mock.Options{
+		// Whatever listens on that port on this machine, nothing is sent.
+		CallbackClient: &http.Client{Transport: refuseTransport{}},
+	})
+	me := defaultMerchant(t)
+	m, err := srv.Merchant(me.mchid)
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:9000/notify", m.NotifyURL)
+	assert.Equal(t, mock.DefaultNotifyURL, m.NotifyURL)
+
+	_, err = srv.AuthorizeUser("oDefault", mock.AuthorizeRequest{MchID: me.mchid})
+	require.NoError(t, err)
+	srv.Clock().(*clock.Virtual).Settle()
+	ns, err := srv.Notifications(mock.NotificationFilter{MchID: me.mchid})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	assert.Equal(t, mock.DefaultNotifyURL, ns[0].NotifyURL)
+	assert.Equal(t, "pending", ns[0].State, "attempted, and retried while nothing listens")
+	require.Len(t, ns[0].Attempts, 1)
+}
+
+// refuseTransport fails every request as a closed port does.
+type refuseTransport struct{}
+
+func (refuseTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("connection refused")
+}
+
+// A redelivery that delivers a callback takes its scheduled retry off the
+// clock: the retry is no longer listed as pending nor reported as fired.
+// One that fails leaves the schedule as it was.
+func TestRedeliver_CancelsScheduledRetry(t *testing.T) {
+	tests := []struct {
+		name       string
+		script     []int // the merchant's answers: the first attempt's, then the redelivery's
+		wantState  string
+		retryStays bool
+	}{
+		{"delivered", []int{500, 204}, "delivered", false},
+		{"failed again", []int{500, 500}, "pending", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, tt.script...)
+			f.authorize("oRetry")
+			ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid})
+			require.NoError(t, err)
+			require.Len(t, ns, 1)
+			require.Equal(t, "pending", ns[0].State)
+			retry := "PAYSCORE.USER_OPEN_SERVICE " + ns[0].ID + " attempt 2"
+			require.Equal(t, []string{retry}, labels(f.srv.ClockState().Pending))
+
+			status, body := sandboxCall(t, f.ts, "POST", "/sandbox/notifications/"+ns[0].ID+"/redeliver", "", nil)
+			require.Equal(t, http.StatusOK, status, string(body))
+			var n mock.NotificationRecord
+			require.NoError(t, json.Unmarshal(body, &n))
+			assert.Equal(t, tt.wantState, n.State)
+
+			status, body = sandboxCall(t, f.ts, "GET", "/sandbox/clock", "", nil)
+			require.Equal(t, http.StatusOK, status)
+			var st mock.ClockState
+			require.NoError(t, json.Unmarshal(body, &st))
+			status, body = sandboxCall(t, f.ts, "POST", "/sandbox/clock/advance", "", map[string]string{"duration": "15s"})
+			require.Equal(t, http.StatusOK, status)
+			var adv mock.ClockState
+			require.NoError(t, json.Unmarshal(body, &adv))
+			ns, err = f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid})
+			require.NoError(t, err)
+			var kinds []string
+			for _, a := range ns[0].Attempts {
+				kinds = append(kinds, fmt.Sprintf("%q %d", a.Kind, a.Status))
+			}
+			if tt.retryStays {
+				assert.Equal(t, []string{retry}, labels(st.Pending))
+				assert.Equal(t, []string{retry}, labels(adv.Fired))
+				assert.Equal(t, []string{`"" 500`, `"redelivery" 500`, `"" 204`}, kinds, "the retry ran on schedule")
+				assert.Equal(t, "delivered", ns[0].State)
+				return
+			}
+			assert.Empty(t, st.Pending, "the delivered callback's retry is not pending")
+			assert.Empty(t, adv.Fired, "nor does it fire")
+			assert.Equal(t, []string{`"" 500`, `"redelivery" 204`}, kinds)
+		})
+	}
+}
+
+func labels(evs []mock.ClockEvent) []string {
+	out := []string{}
+	for _, e := range evs {
+		out = append(out, e.Label)
+	}
+	return out
+}
+
+// The sandbox's user actions answer by what went wrong: 404 naming what
+// is missing, 409 for an action the state does not allow, 400 for an id
+// the merchant does not have.
+func TestSandbox_UserActionErrors(t *testing.T) {
+	f := newFixture(t)
+	f.authorize("oAvailable")
+	f.authorize("oEnded")
+	_, err := f.srv.RevokeUser("oEnded", mock.RevokeRequest{MchID: f.me.mchid})
+	require.NoError(t, err)
+	status, e := f.v3("POST", "/v3/payscore/permissions", map[string]any{
+		"service_id": f.serviceID(), "appid": f.appid(), "authorization_code": "CODE-OTHER", "notify_url": f.rc.url(),
+	}, nil)
+	require.Equal(t, http.StatusOK, status, "%+v", e)
+	_, err = f.srv.AuthorizeUser("oOwner", mock.AuthorizeRequest{MchID: f.me.mchid, AuthorizationCode: "CODE-OTHER"})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name, action, openid string
+		body                 map[string]any
+		status               int
+		code, field, message string
+	}{
+		{"authorize for an unknown merchant", "authorize", "oX", map[string]any{"mchid": "1"}, 404, "NOT_FOUND", "", "merchant 1 is not registered"},
+		{"authorize an unknown pre-authorization", "authorize", "oX", map[string]any{"mchid": f.me.mchid, "authorization_code": "NOPE"}, 404, "NOT_FOUND", "", "no pre-authorization NOPE"},
+		{"authorize another user's pre-authorization", "authorize", "oX", map[string]any{"mchid": f.me.mchid, "authorization_code": "CODE-OTHER"}, 409, "CONFLICT", "", "belongs to user oOwner"},
+		{"authorize an unknown service", "authorize", "oX", map[string]any{"mchid": f.me.mchid, "service_id": "nope"}, 400, "PARAM_ERROR", "/service_id", "not a service of merchant"},
+		{"authorize an unknown appid", "authorize", "oX", map[string]any{"mchid": f.me.mchid, "appid": "wxnope"}, 400, "PARAM_ERROR", "/appid", "not bound to merchant"},
+		{"authorize without mchid", "authorize", "oX", map[string]any{}, 400, "PARAM_ERROR", "/mchid", "mchid is required"},
+		{"revoke for an unknown merchant", "revoke", "oAvailable", map[string]any{"mchid": "1"}, 404, "NOT_FOUND", "", "merchant 1 is not registered"},
+		{"revoke a user who never authorised", "revoke", "oNever", map[string]any{"mchid": f.me.mchid}, 404, "NOT_FOUND", "", "user oNever has no authorization"},
+		{"revoke an ended authorization", "revoke", "oEnded", map[string]any{"mchid": f.me.mchid}, 409, "CONFLICT", "", "is UNAVAILABLE"},
+		{"revoke an unknown service", "revoke", "oAvailable", map[string]any{"mchid": f.me.mchid, "service_id": "nope"}, 400, "PARAM_ERROR", "/service_id", "not a service of merchant"},
+		{"revoke without mchid", "revoke", "oAvailable", map[string]any{}, 400, "PARAM_ERROR", "/mchid", "mchid is required"},
+		{"revoke with a field of the wrong type", "revoke", "oAvailable", map[string]any{"mchid": 1}, 400, "PARAM_ERROR", "/mchid", "/mchid must be string"},
+		{"revoke with an unknown field", "revoke", "oAvailable", map[string]any{"mchid": f.me.mchid, "reason": "x"}, 400, "PARAM_ERROR", "/reason", "not a field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := sandboxCall(t, f.ts, "POST", "/sandbox/users/"+tt.openid+"/"+tt.action, "", tt.body)
+			require.Equal(t, tt.status, status, string(body))
+			e := decodeError(t, body)
+			assert.Equal(t, tt.code, e.Code)
+			assert.Contains(t, e.Message, tt.message)
+			if tt.field == "" {
+				assert.Nil(t, e.Detail)
+				return
+			}
+			require.NotNil(t, e.Detail, string(body))
+			assert.Equal(t, tt.field, e.Detail["field"])
+			assert.Equal(t, "body", e.Detail["location"])
+		})
+	}
+	u, err := f.srv.User("oAvailable")
+	require.NoError(t, err)
+	require.Len(t, u.Authorizations, 1)
+	assert.Equal(t, "AVAILABLE", u.Authorizations[0].AuthorizationState, "the refused revokes changed nothing")
 }

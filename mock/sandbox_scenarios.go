@@ -2,8 +2,9 @@ package mock
 
 import (
 	"errors"
-	"io"
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/scenario"
@@ -16,7 +17,7 @@ func (s *Server) LoadScenarios(file string, data []byte, scope scenario.Scope) (
 	infos, err := s.scenarios.Load(file, data, scope)
 	var se *scenario.Error
 	if errors.As(err, &se) {
-		return nil, apierr.New(apierr.ParamError, se.Error()).WithDetail(apierr.Detail{Field: se.Field, Issue: se.Issue, Location: apierr.LocBody, Value: se.Line})
+		return nil, apierr.New(apierr.ParamError, se.Error()).WithDetail(apierr.Detail{Field: scenarioPointer(se.Field), Issue: se.Issue, Location: apierr.LocBody, Value: se.Line})
 	}
 	if err != nil {
 		return nil, err
@@ -25,6 +26,18 @@ func (s *Server) LoadScenarios(file string, data []byte, scope scenario.Scope) (
 		s.log.Info("scenario loaded", "id", in.ID, "name", in.Name, "file", file)
 	}
 	return infos, nil
+}
+
+var reIndex = regexp.MustCompile(`\[(\d+)\]`)
+
+// scenarioPointer turns a scenario error's dotted path (match.openid,
+// callback.forge[1]) into the JSON Pointer the sandbox names body fields
+// with (/match/openid, /callback/forge/1); the document itself is "".
+func scenarioPointer(field string) string {
+	if field == "" {
+		return ""
+	}
+	return "/" + strings.ReplaceAll(reIndex.ReplaceAllString(field, ".$1"), ".", "/")
 }
 
 // Scenarios lists the loaded scenarios (GET /sandbox/scenarios).
@@ -39,9 +52,9 @@ func (s *Server) UnloadScenario(id string) error {
 }
 
 func (s *Server) sbLoadScenarios(r *http.Request) reply {
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	data, err := readBody(r)
 	if err != nil {
-		return fail(apierr.New(apierr.InvalidRequest, "cannot read the request body"))
+		return fail(err)
 	}
 	q := r.URL.Query()
 	file := q.Get("file")

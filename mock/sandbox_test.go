@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock"
+	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/identity"
 )
@@ -123,18 +126,20 @@ func TestSandbox_CreateMerchantSpecs(t *testing.T) {
 		{"own certificate with matching serial", map[string]any{"mchid": "1900000111", "certificate_pem": def.CertificatePEM, "serial_no": strings.ToLower(def.SerialNo)}, 201, ""},
 		{"own private key is certified", map[string]any{"mchid": "1900000112", "private_key_pem": def.PrivateKeyPEM}, 201, ""},
 		{"bare public key with serial", map[string]any{"mchid": "1900000113", "public_key_pem": string(pubPEM), "serial_no": "ABC123"}, 201, ""},
-		{"bare public key without serial", map[string]any{"public_key_pem": string(pubPEM)}, 400, "serial_no"},
-		{"serial not the certificate's", map[string]any{"certificate_pem": def.CertificatePEM, "serial_no": "ABC"}, 400, "serial_no"},
-		{"short APIv3 key", map[string]any{"apiv3_key": "0123456789abcdef"}, 400, "apiv3_key"},
-		{"non-numeric mchid", map[string]any{"mchid": "abc"}, 400, "mchid"},
-		{"bad platform mode", map[string]any{"platform_mode": "sm2"}, 400, "platform_mode"},
-		{"negative cap", map[string]any{"risk_fund_cap": -1}, 400, "risk_fund_cap"},
-		{"notify_url with query", map[string]any{"notify_url": "https://example.com/n?a=1"}, 400, "notify_url"},
-		{"notify_url not absolute", map[string]any{"notify_url": "/notify"}, 400, "notify_url"},
-		{"garbage certificate", map[string]any{"certificate_pem": "nope"}, 400, "certificate_pem"},
-		{"key not matching certificate", map[string]any{"certificate_pem": def.CertificatePEM, "private_key_pem": otherKeyPEM}, 400, "private_key_pem"},
-		{"unknown field", map[string]any{"mch_id": "1"}, 400, ""},
-		{"wrong type", map[string]any{"risk_fund_cap": "lots"}, 400, "risk_fund_cap"},
+		{"bare public key without serial", map[string]any{"public_key_pem": string(pubPEM)}, 400, "/serial_no"},
+		{"serial not the certificate's", map[string]any{"certificate_pem": def.CertificatePEM, "serial_no": "ABC"}, 400, "/serial_no"},
+		{"short APIv3 key", map[string]any{"apiv3_key": "0123456789abcdef"}, 400, "/apiv3_key"},
+		{"non-numeric mchid", map[string]any{"mchid": "abc"}, 400, "/mchid"},
+		{"bad platform mode", map[string]any{"platform_mode": "sm2"}, 400, "/platform_mode"},
+		{"negative cap", map[string]any{"risk_fund_cap": -1}, 400, "/risk_fund_cap"},
+		{"notify_url with query", map[string]any{"notify_url": "https://example.com/n?a=1"}, 400, "/notify_url"},
+		{"notify_url not absolute", map[string]any{"notify_url": "/notify"}, 400, "/notify_url"},
+		{"garbage certificate", map[string]any{"certificate_pem": "nope"}, 400, "/certificate_pem"},
+		{"key not matching certificate", map[string]any{"certificate_pem": def.CertificatePEM, "private_key_pem": otherKeyPEM}, 400, "/private_key_pem"},
+		{"unknown field", map[string]any{"mch_id": "1"}, 400, "/mch_id"},
+		{"wrong type", map[string]any{"risk_fund_cap": "lots"}, 400, "/risk_fund_cap"},
+		{"wrong type in a list", map[string]any{"appids": []any{"wx1", 2}}, 400, "/appids/1"},
+		{"bad appid", map[string]any{"appids": []string{"wx1", "wx 2"}}, 400, "/appids/1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,7 +151,8 @@ func TestSandbox_CreateMerchantSpecs(t *testing.T) {
 				e := decodeError(t, body)
 				assert.Equal(t, "PARAM_ERROR", e.Code)
 				if tt.field != "" {
-					assert.Equal(t, tt.field, e.Detail["field"], string(body))
+					assert.Equal(t, tt.field, e.Detail["field"], "a body field is named by its JSON Pointer: %s", body)
+					assert.Equal(t, "body", e.Detail["location"])
 				}
 				after, err := srv.Merchants()
 				require.NoError(t, err)
@@ -209,7 +215,7 @@ func TestSandbox_Requests(t *testing.T) {
 	assert.Equal(t, "NOT_FOUND", recs[1].Code)
 	assert.Equal(t, mock.VerdictUnchecked, recs[1].Signature)
 	assert.Equal(t, mock.VerdictValid, recs[0].Signature)
-	assert.Equal(t, mock.TestStart, recs[0].Time.In(mock.TestStart.Location()), "records carry domain time")
+	assert.Equal(t, "2026-12-01T09:00:00.000+08:00", recs[0].Time, "records carry domain time, with milliseconds in Beijing time")
 
 	status, body = sandboxCall(t, ts, "GET", "/sandbox/requests?limit=1&mchid="+me.mchid, "", nil)
 	require.Equal(t, http.StatusOK, status)
@@ -239,9 +245,11 @@ func TestSandbox_Clock(t *testing.T) {
 	var st mock.ClockState
 	require.NoError(t, json.Unmarshal(body, &st))
 	assert.Equal(t, "virtual", st.Mode)
-	assert.Equal(t, "2026-12-01T09:00:00+08:00", st.Now)
+	assert.Equal(t, "2026-12-01T09:00:00.000+08:00", st.Now)
 	require.Len(t, st.Pending, 1)
 	assert.Equal(t, "test work", st.Pending[0].Label)
+	assert.Equal(t, "2026-12-01T09:30:00.000+08:00", st.Pending[0].At)
+	assert.NotContains(t, string(body), `"fired"`, "only an advance says what fired")
 
 	tests := []struct {
 		name   string
@@ -250,10 +258,12 @@ func TestSandbox_Clock(t *testing.T) {
 		now    string
 		fired  int
 	}{
-		{"duration", map[string]string{"duration": "29m"}, 200, "2026-12-01T09:29:00+08:00", 0},
-		{"duration reaching work", map[string]string{"duration": "1m"}, 200, "2026-12-01T09:30:00+08:00", 1},
-		{"to", map[string]string{"to": "2026-12-31T09:30:00+08:00"}, 200, "2026-12-31T09:30:00+08:00", 0},
-		{"to in UTC", map[string]string{"to": "2026-12-31T02:00:00Z"}, 200, "2026-12-31T10:00:00+08:00", 0},
+		{"duration", map[string]string{"duration": "29m"}, 200, "2026-12-01T09:29:00.000+08:00", 0},
+		{"duration reaching work", map[string]string{"duration": "1m"}, 200, "2026-12-01T09:30:00.000+08:00", 1},
+		{"to", map[string]string{"to": "2026-12-31T09:30:00+08:00"}, 200, "2026-12-31T09:30:00.000+08:00", 0},
+		{"to in UTC", map[string]string{"to": "2026-12-31T02:00:00Z"}, 200, "2026-12-31T10:00:00.000+08:00", 0},
+		{"to with milliseconds", map[string]string{"to": "2026-12-31T10:00:00.250+08:00"}, 200, "2026-12-31T10:00:00.250+08:00", 0},
+		{"sub-millisecond duration rounds up to a tick", map[string]string{"duration": "1us"}, 200, "2026-12-31T10:00:00.251+08:00", 0},
 		{"backwards", map[string]string{"to": "2026-12-01T09:00:00+08:00"}, 400, "", 0},
 		{"negative", map[string]string{"duration": "-1s"}, 400, "", 0},
 		{"both", map[string]string{"duration": "1s", "to": "2027-01-01T00:00:00+08:00"}, 400, "", 0},
@@ -272,6 +282,7 @@ func TestSandbox_Clock(t *testing.T) {
 			var st mock.ClockState
 			require.NoError(t, json.Unmarshal(body, &st))
 			assert.Equal(t, tt.now, st.Now)
+			require.NotNil(t, st.Fired, "fired is [] when nothing ran, never left out: %s", body)
 			assert.Len(t, st.Fired, tt.fired)
 		})
 	}
@@ -295,6 +306,63 @@ func TestSandbox_Clock(t *testing.T) {
 	assert.Equal(t, 1.0, st.Scale)
 }
 
+// The sandbox's times have milliseconds and one offset, so a test that
+// reads GET /sandbox/clock can advance by a pending event's at minus now,
+// or to its at, and that event runs: even on a clock that started between
+// two milliseconds (as one started at the wall clock does) with work due
+// between two milliseconds.
+func TestSandbox_ClockArithmetic(t *testing.T) {
+	reMilli := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00$`)
+	tests := []struct {
+		name    string
+		advance func(t *testing.T, st mock.ClockState) map[string]string
+	}{
+		{"by at minus now", func(t *testing.T, st mock.ClockState) map[string]string {
+			now, err := time.Parse(time.RFC3339, st.Now)
+			require.NoError(t, err)
+			at, err := time.Parse(time.RFC3339, st.Pending[0].At)
+			require.NoError(t, err)
+			return map[string]string{"duration": at.Sub(now).String()}
+		}},
+		{"to at", func(_ *testing.T, st mock.ClockState) map[string]string {
+			return map[string]string{"to": st.Pending[0].At}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			start := mock.TestStart.Add(123*time.Millisecond + 456789*time.Nanosecond).UTC()
+			srv, ts := mock.NewTestServer(t, mock.Options{Clock: clock.NewVirtual(start)})
+			srv.Clock().AfterFunc(15*time.Second+400*time.Microsecond, "work", func() {})
+			srv.Clock().AfterFunc(15*time.Second+2*time.Millisecond, "later work", func() {})
+
+			status, body := sandboxCall(t, ts, "GET", "/sandbox/clock", "", nil)
+			require.Equal(t, http.StatusOK, status)
+			var st mock.ClockState
+			require.NoError(t, json.Unmarshal(body, &st))
+			assert.Equal(t, "2026-12-01T09:00:00.123+08:00", st.Now, "the clock starts at a whole millisecond")
+			require.Len(t, st.Pending, 2)
+			assert.Equal(t, "2026-12-01T09:00:15.124+08:00", st.Pending[0].At, "work is due at a whole millisecond, never early")
+			assert.Regexp(t, reMilli, st.Pending[1].At)
+
+			status, body = sandboxCall(t, ts, "POST", "/sandbox/clock/advance", "", tt.advance(t, st))
+			require.Equal(t, http.StatusOK, status, string(body))
+			require.NoError(t, json.Unmarshal(body, &st))
+			require.Len(t, st.Fired, 1, "the event and nothing after it ran: %s", body)
+			assert.Equal(t, "work", st.Fired[0].Label)
+			assert.Equal(t, "2026-12-01T09:00:15.124+08:00", st.Fired[0].At)
+			assert.Equal(t, st.Fired[0].At, st.Now, "the clock stopped at the event")
+			require.Len(t, st.Pending, 1)
+			assert.Equal(t, "later work", st.Pending[0].Label)
+
+			defaultMerchant(t).call(t, ts, "GET", "/v3/certificates", nil)
+			recs := srv.Requests(mock.RequestFilter{Limit: 1})
+			require.Len(t, recs, 1)
+			assert.Equal(t, st.Now, recs[0].Time, "the request log writes times as the clock does")
+		})
+	}
+}
+
 func TestSandbox_HealthAndPlatform(t *testing.T) {
 	srv, ts := mock.NewTestServer(t, mock.Options{})
 	status, body := sandboxCall(t, ts, "GET", "/sandbox/health", "", nil)
@@ -312,4 +380,171 @@ func TestSandbox_HealthAndPlatform(t *testing.T) {
 	_, err = protocol.ParsePublicKey([]byte(p.PublicKeyPEM))
 	assert.NoError(t, err)
 	assert.Regexp(t, `^PUB_KEY_ID_\d+$`, p.PublicKeyID)
+}
+
+// PATCH /sandbox/merchants/{mchid} changes a merchant's settings as a JSON
+// merge patch and answers with the record; the keys stay, and a refused
+// patch changes nothing.
+func TestSandbox_PatchMerchant(t *testing.T) {
+	srv, ts := mock.NewTestServer(t, mock.Options{})
+	orig, err := srv.CreateMerchant(mock.MerchantSpec{NotifyURL: "https://example.com/notify"})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name   string
+		body   any // raw JSON when a string
+		status int
+		field  string                 // detail.field of a 400
+		want   func(m *mock.Merchant) // the record after the patch, from orig
+	}{
+		{"notify_url", map[string]any{"notify_url": "http://127.0.0.1:9/cb"}, 200, "", func(m *mock.Merchant) { m.NotifyURL = "http://127.0.0.1:9/cb" }},
+		{"notify_url cleared", map[string]any{"notify_url": ""}, 200, "", func(m *mock.Merchant) { m.NotifyURL = "" }},
+		{"notify_url cleared by null", `{"notify_url": null}`, 200, "", func(m *mock.Merchant) { m.NotifyURL = "" }},
+		{"platform_mode", map[string]any{"platform_mode": "public_key"}, 200, "", func(m *mock.Merchant) { m.PlatformMode = "public_key" }},
+		{"several at once", map[string]any{"platform_mode": "public_key", "notify_url": "https://example.com/n2", "risk_fund_cap": 5000},
+			200, "", func(m *mock.Merchant) {
+				m.PlatformMode, m.NotifyURL, m.RiskFundCap = "public_key", "https://example.com/n2", 5000
+			}},
+		{"lists", map[string]any{"appids": []string{"wxNEW", orig.AppIDs[0]}, "service_ids": []string{"S2"}}, 200, "", func(m *mock.Merchant) {
+			m.AppIDs, m.ServiceIDs = []string{"wxNEW", orig.AppIDs[0]}, []string{"S2"}
+		}},
+		{"empty body", nil, 200, "", func(*mock.Merchant) {}},
+		{"empty object", map[string]any{}, 200, "", func(*mock.Merchant) {}},
+
+		{"notify_url with a query", map[string]any{"notify_url": "https://example.com/n?a=1"}, 400, "/notify_url", nil},
+		{"notify_url not a string", map[string]any{"notify_url": 7}, 400, "/notify_url", nil},
+		{"bad platform_mode", map[string]any{"platform_mode": "sm2"}, 400, "/platform_mode", nil},
+		{"platform_mode removed", `{"platform_mode": null}`, 400, "/platform_mode", nil},
+		{"no appids", map[string]any{"appids": []string{}}, 400, "/appids", nil},
+		{"bad service_id", map[string]any{"service_ids": []string{"S1", "S 2"}}, 400, "/service_ids/1", nil},
+		{"zero cap", map[string]any{"risk_fund_cap": 0}, 400, "/risk_fund_cap", nil},
+		{"cap not a number", map[string]any{"risk_fund_cap": "lots"}, 400, "/risk_fund_cap", nil},
+		{"mchid", map[string]any{"mchid": "1900000001"}, 400, "/mchid", nil},
+		{"apiv3_key", map[string]any{"apiv3_key": strings.Repeat("k", 32)}, 400, "/apiv3_key", nil},
+		{"serial_no", map[string]any{"serial_no": "ABC"}, 400, "/serial_no", nil},
+		{"certificate_pem", map[string]any{"certificate_pem": orig.CertificatePEM}, 400, "/certificate_pem", nil},
+		{"public_key_pem", map[string]any{"public_key_pem": "x"}, 400, "/public_key_pem", nil},
+		{"private_key_pem", map[string]any{"private_key_pem": orig.PrivateKeyPEM}, 400, "/private_key_pem", nil},
+		{"unknown field", map[string]any{"notify_uri": "https://example.com/n"}, 400, "/notify_uri", nil},
+		{"a good field with a bad one", map[string]any{"platform_mode": "public_key", "apiv3_key": strings.Repeat("k", 32)}, 400, "/apiv3_key", nil},
+		{"not an object", `["notify_url"]`, 400, "", nil},
+		{"not JSON", `{notify_url`, 400, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Each case starts from the merchant as registered.
+			_, err := srv.UpdateMerchant(orig.MchID, mock.MerchantPatch{
+				NotifyURL: &orig.NotifyURL, PlatformMode: &orig.PlatformMode, AppIDs: orig.AppIDs, ServiceIDs: orig.ServiceIDs, RiskFundCap: &orig.RiskFundCap,
+			})
+			require.NoError(t, err)
+			status, body := patchMerchant(t, ts, orig.MchID, tt.body)
+			require.Equal(t, tt.status, status, string(body))
+			after, err := srv.Merchant(orig.MchID)
+			require.NoError(t, err)
+			if status != http.StatusOK {
+				e := decodeError(t, body)
+				assert.Equal(t, "PARAM_ERROR", e.Code)
+				if tt.field != "" {
+					require.NotNil(t, e.Detail, string(body))
+					assert.Equal(t, tt.field, e.Detail["field"], "named by its JSON Pointer")
+					assert.Equal(t, "body", e.Detail["location"])
+				}
+				assert.Equal(t, orig, after, "a refused patch changes nothing")
+				return
+			}
+			want := orig
+			want.AppIDs, want.ServiceIDs = slices.Clone(orig.AppIDs), slices.Clone(orig.ServiceIDs)
+			tt.want(&want)
+			var got mock.Merchant
+			require.NoError(t, json.Unmarshal(body, &got))
+			assert.Equal(t, want, got, "the answer is the merchant record, keys unchanged")
+			assert.Equal(t, want, after, "as GET shows it")
+		})
+	}
+
+	status, body := patchMerchant(t, ts, "1900000001", map[string]any{"platform_mode": "public_key"})
+	assert.Equal(t, http.StatusNotFound, status)
+	e := decodeError(t, body)
+	assert.Equal(t, "NOT_FOUND", e.Code)
+	assert.Contains(t, e.Message, "merchant 1900000001 is not registered")
+}
+
+func patchMerchant(t *testing.T, ts *httptest.Server, mchid string, body any) (int, []byte) {
+	t.Helper()
+	raw, ok := body.(string)
+	if !ok {
+		return sandboxCall(t, ts, "PATCH", "/sandbox/merchants/"+mchid, "", body)
+	}
+	req, err := http.NewRequest("PATCH", ts.URL+"/sandbox/merchants/"+mchid, strings.NewReader(raw))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/merge-patch+json")
+	resp, out := send(t, req)
+	return resp.StatusCode, out
+}
+
+// A patched merchant works under its new settings at once, with the keys
+// it had: the platform signs in its new mode, and its calls still verify.
+func TestUpdateMerchant_TakesEffect(t *testing.T) {
+	srv, ts := mock.NewTestServer(t, mock.Options{})
+	m, err := srv.CreateMerchant(mock.MerchantSpec{})
+	require.NoError(t, err)
+	k := keyOf(t, m)
+	resp, body := k.call(t, ts, "GET", "/v3/payscore/user-service-state?openid=o1&service_id="+m.ServiceIDs[0]+"&appid="+m.AppIDs[0], nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Equal(t, srv.Platform().SerialNo, verifyResponse(t, srv.Platform(), resp, body))
+
+	mode := "public_key"
+	got, err := srv.UpdateMerchant(m.MchID, mock.MerchantPatch{PlatformMode: &mode, AppIDs: []string{"wxSECOND", m.AppIDs[0]}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"wxSECOND", m.AppIDs[0]}, got.AppIDs)
+	resp, body = k.call(t, ts, "GET", "/v3/payscore/user-service-state?openid=o1&service_id="+m.ServiceIDs[0]+"&appid=wxSECOND", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the new appid is the merchant's, and the old key still signs: %s", body)
+	assert.Equal(t, srv.Platform().PublicKeyID, verifyResponse(t, srv.Platform(), resp, body), "signed with the WeChat Pay public key now")
+
+	_, err = srv.UpdateMerchant(m.MchID, mock.MerchantPatch{ServiceIDs: []string{}})
+	var ae *apierr.Error
+	require.ErrorAs(t, err, &ae, "the Go twin refuses what the endpoint refuses")
+	assert.Equal(t, "/service_ids", ae.Detail.Field)
+	_, err = srv.UpdateMerchant("1900000001", mock.MerchantPatch{})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, apierr.NotFound, ae.Code)
+}
+
+// A sandbox body over 1 MiB is refused as too large, whatever the
+// endpoint, rather than read cut short as broken JSON or YAML; one of
+// exactly 1 MiB is read.
+func TestSandbox_BodyTooLarge(t *testing.T) {
+	_, ts := mock.NewTestServer(t, mock.Options{})
+	const limit = 1 << 20
+	// padded is a JSON object of exactly n bytes with one long string member.
+	padded := func(n int) string {
+		const head, tail = `{"notify_url":"https://example.com/`, `"}`
+		return head + strings.Repeat("a", n-len(head)-len(tail)) + tail
+	}
+	tests := []struct {
+		method, path string
+	}{
+		{"POST", "/sandbox/merchants"},
+		{"PATCH", "/sandbox/merchants/1230000109"},
+		{"POST", "/sandbox/clock/advance"},
+		{"POST", "/sandbox/users/oBig/authorize"},
+		{"POST", "/sandbox/scenarios"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, ts.URL+tt.path, strings.NewReader(padded(limit+1)))
+			require.NoError(t, err)
+			resp, body := send(t, req)
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode, string(body))
+			e := decodeError(t, body)
+			assert.Equal(t, "INVALID_REQUEST", e.Code)
+			assert.Contains(t, e.Message, "larger than 1048576 bytes")
+
+			req, err = http.NewRequest(tt.method, ts.URL+tt.path, strings.NewReader(padded(limit)))
+			require.NoError(t, err)
+			resp, body = send(t, req)
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, string(body))
+			assert.NotContains(t, string(body), "larger than", "a body at the limit is read")
+		})
+	}
 }

@@ -78,6 +78,13 @@ func TestSandbox_Scenarios(t *testing.T) {
 	status, body = loadScenario(t, f, "file=typo.yaml", "name: typo\ndescription: d\ncallback:\n  delai: 5s\n")
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, string(body), "typo.yaml:4: callback.delai: unknown key")
+	e = decodeError(t, body)
+	assert.Equal(t, "/callback/delai", e.Detail["field"], "the detail names the field by its JSON Pointer")
+	assert.Equal(t, "body", e.Detail["location"])
+	assert.EqualValues(t, 4, e.Detail["value"], "and gives its line")
+	status, body = loadScenario(t, f, "file=forge.yaml", "name: forge\ndescription: d\ncallback:\n  forge: [probe, bogus]\n")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "/callback/forge/1", decodeError(t, body).Detail["field"], "list items by index: %s", body)
 	assert.Len(t, f.srv.Scenarios(), 1, "a bad file loads nothing")
 
 	status, _ = sandboxCall(t, f.ts, "POST", "/sandbox/reset", "", nil)

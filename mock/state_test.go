@@ -262,6 +262,37 @@ func TestState_OverdueWork(t *testing.T) {
 	}
 }
 
+// TestState_RedeliveryCancelsRestoredRetry: the retry a restored server
+// armed again is taken off the clock when a redelivery delivers the
+// callback, as one armed before the restart would be.
+func TestState_RedeliveryCancelsRestoredRetry(t *testing.T) {
+	orig := newStateServer(t, mock.Options{}, 0)
+	orig.populate()
+	restored := newStateServer(t, mock.Options{State: readState(t, orig.save())}, orig.ids.Load())
+	ns, err := restored.srv.Notifications(mock.NotificationFilter{EventType: "PAYSCORE.USER_OPEN_SERVICE"})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	require.Equal(t, "pending", ns[0].State, "the endpoint is down for two hours")
+	id := ns[0].ID
+	retrying := func(evs []string) bool {
+		for _, e := range evs {
+			if strings.Contains(e, id) {
+				return true
+			}
+		}
+		return false
+	}
+	require.True(t, retrying(clockEvents(restored.srv.Clock().Pending())), "its retry was armed again")
+
+	restored.settle()                 // nothing runs while the endpoint comes back
+	restored.ep.upAt = restored.now() // the merchant's endpoint is back
+	n, err := restored.srv.Redeliver(id)
+	require.NoError(t, err)
+	assert.Equal(t, "delivered", n.State)
+	assert.False(t, retrying(clockEvents(restored.srv.Clock().Pending())), "its retry is off the clock")
+	assert.False(t, retrying(restored.advance(3*time.Hour)), "and never fires")
+}
+
 // TestState_Merchants: a restored merchant keeps its record and keys over
 // a spec with its mchid; a spec for another mchid is registered; a spec
 // without a mchid is not registered again.

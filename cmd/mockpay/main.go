@@ -163,6 +163,11 @@ func banner(w io.Writer, base string, srv *mock.Server) {
 	if ms, err := srv.Merchants(); err == nil {
 		for _, m := range ms {
 			fmt.Fprintf(w, "  merchant      mchid %s  serial_no %s  appid %s  service_id %s\n", m.MchID, m.SerialNo, m.AppIDs[0], m.ServiceIDs[0])
+			if m.NotifyURL != "" {
+				// Where its callbacks without a notify_url of their own go:
+				// for the default merchant, "client listen" by default.
+				fmt.Fprintf(w, "                callbacks to %s\n", m.NotifyURL)
+			}
 		}
 	}
 	if sc := srv.Scenarios(); len(sc) > 0 {

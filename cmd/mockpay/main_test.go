@@ -109,7 +109,7 @@ func TestRun_VirtualClockAndToken(t *testing.T) {
 	var st map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
 	assert.Equal(t, "virtual", st["mode"])
-	assert.Equal(t, "2027-01-01T08:00:00+08:00", st["now"])
+	assert.Equal(t, "2027-01-01T08:00:00.000+08:00", st["now"])
 }
 
 func TestRun_TLS(t *testing.T) {

@@ -61,7 +61,7 @@ func TestRun_StateFile(t *testing.T) {
 	sandbox(t, addr, "GET", "/sandbox/merchants/"+m["mchid"].(string), "", &again)
 	assert.Equal(t, m, again, "the merchant is back with its generated keys")
 	sandbox(t, addr, "GET", "/sandbox/clock", "", &clk)
-	assert.Equal(t, "2027-01-01T09:00:00+08:00", clk["now"], "the virtual clock continues from the saved time, not MOCKPAY_CLOCK_START")
+	assert.Equal(t, "2027-01-01T09:00:00.000+08:00", clk["now"], "the virtual clock continues from the saved time, not MOCKPAY_CLOCK_START")
 }
 
 func TestWriteStateFile(t *testing.T) {

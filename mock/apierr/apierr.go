@@ -81,7 +81,8 @@ type Error struct {
 
 // Detail says which input caused the error (protocol.md §1.8). Field is a
 // JSON Pointer for body fields ("/risk_fund/amount") and the parameter name
-// for path, query and header values.
+// for path, query and header values; Location says which. The sandbox
+// control API names its fields the same way.
 type Detail struct {
 	Field    string `json:"field,omitempty"`
 	Value    any    `json:"value,omitempty"`

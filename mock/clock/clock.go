@@ -11,6 +11,11 @@
 // a developer sees a 30-minute callback retry after seconds while the times
 // their own code sends keep matching the mock's. Virtual moves only when
 // advanced; an advance returns after everything that fell due has run.
+//
+// A virtual clock ticks in whole milliseconds (Resolution), the precision
+// the sandbox shows times with, so that the times it shows are the times
+// it holds: advancing by a pending event's "at" minus "now" reaches that
+// event exactly.
 package clock
 
 import (
@@ -47,8 +52,8 @@ type Timer interface {
 
 // Event describes scheduled or fired work.
 type Event struct {
-	At    time.Time `json:"at"`
-	Label string    `json:"label"`
+	At    time.Time
+	Label string
 }
 
 // Job is work due at a domain time rather than after a delay: how the
@@ -59,11 +64,21 @@ type Job struct {
 	Seq   uint64 // orders jobs due at the same instant, lowest first
 	Label string
 	Run   func()
+	// Armed, when set, is handed the job's timer once it is scheduled, so
+	// that its owner can cancel work that is no longer wanted. A job run
+	// at once because it is overdue (ScheduleAll) has no timer to hand.
+	Armed func(Timer)
 }
 
 // Schedule runs j on c at j.At: after the delay left, or at once if j.At
 // has passed.
-func Schedule(c Clock, j Job) Timer { return c.AfterFunc(j.At.Sub(c.Now()), j.Label, j.Run) }
+func Schedule(c Clock, j Job) Timer {
+	t := c.AfterFunc(j.At.Sub(c.Now()), j.Label, j.Run)
+	if j.Armed != nil {
+		j.Armed(t)
+	}
+	return t
+}
 
 // ScheduleAll schedules jobs in due order, ties by Seq, so that a virtual
 // clock runs those due at the same instant in that order too. Jobs already
@@ -190,11 +205,26 @@ func (c *Real) Stop() {
 	clear(c.pending)
 }
 
+// Resolution is the tick of a virtual clock. It starts at a whole
+// millisecond, and the due time of work and the target of an advance are
+// rounded up to one: work never runs early, and an advance never stops
+// short of where it was asked to go.
+const Resolution = time.Millisecond
+
+// ceilTick rounds t up to a whole Resolution.
+func ceilTick(t time.Time) time.Time {
+	if r := t.Truncate(Resolution); r.Before(t) {
+		return r.Add(Resolution)
+	}
+	return t
+}
+
 // Virtual is a clock that moves only when advanced. Work due at once
 // (AfterFunc with d <= 0) starts immediately on its own goroutine; work due
 // later runs during the Advance that reaches it, in due order (ties in the
 // order scheduled), one at a time, outside the clock's lock, so it may
-// schedule more work. Work must not call Advance itself.
+// schedule more work. Work must not call Advance itself. It ticks in
+// Resolution steps.
 type Virtual struct {
 	advancing sync.Mutex // one Advance at a time
 
@@ -207,9 +237,10 @@ type Virtual struct {
 	stopped bool
 }
 
-// NewVirtual returns a virtual clock that reads start until advanced.
+// NewVirtual returns a virtual clock that reads start, truncated to a whole
+// Resolution, until advanced.
 func NewVirtual(start time.Time) *Virtual {
-	v := &Virtual{now: start}
+	v := &Virtual{now: start.Truncate(Resolution)}
 	v.idle = sync.NewCond(&v.mu)
 	return v
 }
@@ -229,11 +260,11 @@ type virtualTimer struct {
 	index int // in the heap; -1 once removed
 }
 
-// AfterFunc schedules f at now+d.
+// AfterFunc schedules f at now+d, rounded up to a whole Resolution.
 func (v *Virtual) AfterFunc(d time.Duration, label string, f func()) Timer {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	vt := &virtualTimer{clock: v, ev: Event{At: v.now.Add(d), Label: label}, seq: v.seq, f: f, index: -1}
+	vt := &virtualTimer{clock: v, ev: Event{At: ceilTick(v.now.Add(d)), Label: label}, seq: v.seq, f: f, index: -1}
 	v.seq++
 	if v.stopped {
 		return vt
@@ -273,9 +304,10 @@ func (vt *virtualTimer) Stop() bool {
 // ErrBackwards is returned when asked to move a virtual clock into its past.
 var ErrBackwards = errors.New("clock: cannot move a virtual clock backwards")
 
-// Advance moves the clock forward by d, running everything that falls due on
-// the way, and returns what ran. It returns after the work it ran, and any
-// work that work started at once, has finished.
+// Advance moves the clock forward by d (the target rounded up to a whole
+// Resolution), running everything that falls due on the way, and returns
+// what ran. It returns after the work it ran, and any work that work
+// started at once, has finished.
 func (v *Virtual) Advance(d time.Duration) ([]Event, error) {
 	if d < 0 {
 		return nil, ErrBackwards
@@ -285,7 +317,7 @@ func (v *Virtual) Advance(d time.Duration) ([]Event, error) {
 	v.mu.Lock()
 	target := v.now.Add(d)
 	v.mu.Unlock()
-	return v.advanceTo(target), nil
+	return v.advanceTo(ceilTick(target)), nil
 }
 
 // AdvanceTo moves the clock forward to t; see Advance.
@@ -295,7 +327,7 @@ func (v *Virtual) AdvanceTo(t time.Time) ([]Event, error) {
 	if t.Before(v.Now()) {
 		return nil, ErrBackwards
 	}
-	return v.advanceTo(t), nil
+	return v.advanceTo(ceilTick(t)), nil
 }
 
 func (v *Virtual) advanceTo(target time.Time) []Event {

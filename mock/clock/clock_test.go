@@ -109,6 +109,70 @@ func TestVirtual_Advance(t *testing.T) {
 	}
 }
 
+// A virtual clock ticks in whole milliseconds: it starts on one, work falls
+// due on one (never before it was asked to), and an advance ends on one
+// (never short of its target), so times shown to the millisecond are the
+// times the clock holds.
+func TestVirtual_Resolution(t *testing.T) {
+	const sub = 400 * time.Microsecond
+	tests := []struct {
+		name    string
+		start   time.Duration // after start, where the clock is created
+		after   time.Duration // work scheduled this long after the clock's now
+		advance func(v *clock.Virtual) ([]clock.Event, error)
+		wantNow time.Duration // where the clock is after the advance
+		wantRan bool
+	}{
+		{"start truncated", 5*time.Millisecond + sub, time.Second, func(v *clock.Virtual) ([]clock.Event, error) { return v.Advance(0) }, 5 * time.Millisecond, false},
+		{"work rounded up", 0, time.Second + sub, func(v *clock.Virtual) ([]clock.Event, error) { return v.Advance(time.Second) }, time.Second, false},
+		{"work rounded up runs at its tick", 0, time.Second + sub, func(v *clock.Virtual) ([]clock.Event, error) { return v.Advance(time.Second + time.Millisecond) }, time.Second + time.Millisecond, true},
+		{"advance rounded up", 0, time.Millisecond, func(v *clock.Virtual) ([]clock.Event, error) { return v.Advance(time.Nanosecond) }, time.Millisecond, true},
+		{"advance to rounded up", 0, 2 * time.Millisecond, func(v *clock.Virtual) ([]clock.Event, error) {
+			return v.AdvanceTo(start.Add(time.Millisecond + sub))
+		}, 2 * time.Millisecond, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v := clock.NewVirtual(start.Add(tt.start))
+			ran := false
+			v.AfterFunc(tt.after, "work", func() { ran = true })
+			evs, err := tt.advance(v)
+			require.NoError(t, err)
+			assert.Equal(t, start.Add(tt.wantNow), v.Now())
+			assert.Equal(t, tt.wantRan, ran)
+			assert.Equal(t, tt.wantRan, len(evs) == 1)
+			for _, e := range append(evs, v.Pending()...) {
+				assert.Equal(t, e.At, e.At.Truncate(clock.Resolution), "work is due on a tick")
+			}
+		})
+	}
+}
+
+// Schedule hands the job's timer to Armed, so its owner can cancel it;
+// ScheduleAll does so for every job it arms, and runs overdue ones at once
+// without a timer.
+func TestSchedule_Armed(t *testing.T) {
+	v := clock.NewVirtual(start.Add(time.Minute))
+	var rec recorder
+	timers := map[string]clock.Timer{}
+	job := func(label string, at time.Duration) clock.Job {
+		return clock.Job{At: start.Add(at), Label: label, Run: func() { rec.add(label) }, Armed: func(tm clock.Timer) { timers[label] = tm }}
+	}
+	clock.Schedule(v, job("single", 2*time.Minute))
+	clock.ScheduleAll(v, []clock.Job{job("overdue", 0), job("later", 3*time.Minute), job("kept", 4*time.Minute)})
+	v.Settle()
+	assert.Equal(t, []string{"overdue"}, rec.get())
+	require.Contains(t, timers, "single")
+	require.Contains(t, timers, "later")
+	assert.NotContains(t, timers, "overdue", "an overdue job runs at once, with no timer")
+	assert.True(t, timers["single"].Stop())
+	assert.True(t, timers["later"].Stop())
+	_, err := v.Advance(time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"overdue", "kept"}, rec.get())
+}
+
 // Work may schedule more work: what falls inside the advance runs in the same
 // advance (the callback retry schedule depends on this), and the rest waits.
 func TestVirtual_WorkSchedulesWork(t *testing.T) {

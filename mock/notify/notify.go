@@ -14,11 +14,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
@@ -60,6 +62,10 @@ type Signer interface {
 	SignCallback(mchid string, body []byte, at time.Time) (http.Header, error)
 }
 
+// ErrNoNotifyURL is Redeliver's refusal of a callback that has no address
+// to go to.
+var ErrNoNotifyURL = errors.New("the notification has no notify_url")
+
 // Notifier delivers callbacks.
 type Notifier struct {
 	store     *store.Store
@@ -69,6 +75,12 @@ type Notifier struct {
 	newID     func() string
 	scenarios *scenario.Engine
 	log       *slog.Logger
+
+	// mu guards timers: the timer of each pending notification's next
+	// scheduled attempt, so that a notification that stops being pending
+	// some other way (a redelivery) takes its retry off the clock.
+	mu     sync.Mutex
+	timers map[string]clock.Timer
 }
 
 // Config assembles a Notifier. Client may be nil for a default one; whatever
@@ -89,7 +101,10 @@ func New(c Config) *Notifier {
 	if client == nil {
 		client = &http.Client{Timeout: Timeout}
 	}
-	return &Notifier{store: c.Store, clock: c.Clock, client: client, signer: c.Signer, newID: c.NewID, scenarios: c.Scenarios, log: c.Logger}
+	return &Notifier{
+		store: c.Store, clock: c.Clock, client: client, signer: c.Signer, newID: c.NewID, scenarios: c.Scenarios, log: c.Logger,
+		timers: make(map[string]clock.Timer),
+	}
 }
 
 // Event is a callback to send.
@@ -199,13 +214,43 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 }
 
 // nextAttempt is the timer of a pending notification's next scheduled
-// attempt, due at row.NextAttempt.
+// attempt, due at row.NextAttempt; once armed, it is tracked until it runs
+// or the notification stops being pending.
 func (n *Notifier) nextAttempt(row *store.Notification) clock.Job {
-	id := row.ID
+	id, due := row.ID, row.NextAttempt
 	return clock.Job{
-		At: row.NextAttempt.At, Seq: row.NextAttempt.Seq,
+		At: due.At, Seq: due.Seq,
 		Label: fmt.Sprintf("%s %s attempt %d", row.EventType, id, scheduledAttempts(row)+1),
 		Run:   func() { n.scheduled(id) },
+		Armed: func(t clock.Timer) { n.track(id, due, t) },
+	}
+}
+
+// track records t as the timer of notification id's attempt due at due.
+// The timer is armed after the transaction that scheduled the attempt has
+// committed, so a redelivery may have delivered the notification in
+// between, and untrack found nothing to stop: the row, read under the same
+// lock untrack takes, tells, and a timer nobody waits for any more is
+// stopped at once.
+func (n *Notifier) track(id string, due store.Due, t clock.Timer) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	row, err := n.store.Read().Notification(id)
+	if err != nil || row.State != store.NotificationPending || row.NextAttempt.Seq != due.Seq {
+		t.Stop()
+		return
+	}
+	n.timers[id] = t
+}
+
+// untrack takes notification id's scheduled attempt off the clock, if one
+// is waiting; it is called once the notification is no longer pending.
+func (n *Notifier) untrack(id string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if t, ok := n.timers[id]; ok {
+		t.Stop()
+		delete(n.timers, id)
 	}
 }
 
@@ -232,6 +277,7 @@ func (n *Notifier) Resume(tx store.ReadTxn) ([]clock.Job, error) {
 
 // scheduled runs an attempt of the retry schedule.
 func (n *Notifier) scheduled(id string) {
+	n.untrack(id) // its timer has fired; a failure arms the next one
 	row, err := n.store.Read().Notification(id)
 	if err != nil || row.State != store.NotificationPending {
 		return // delivered by a redelivery, or removed with its merchant
@@ -248,7 +294,7 @@ func (n *Notifier) Redeliver(id string) (*store.Notification, error) {
 		return nil, err
 	}
 	if row.NotifyURL == "" {
-		return nil, fmt.Errorf("the notification has no notify_url")
+		return nil, ErrNoNotifyURL
 	}
 	return n.attempt(row, KindRedelivery), nil
 }
@@ -325,6 +371,13 @@ func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notifica
 		return row
 	}
 	tx.Commit()
+	if upd.State != store.NotificationPending {
+		// No more attempts are due. After a scheduled attempt nothing is
+		// waiting; after a redelivery the next scheduled attempt still is,
+		// and would only find the notification delivered: it must not
+		// stay listed as pending, nor be reported as run.
+		n.untrack(upd.ID)
+	}
 	return upd
 }
 

@@ -2,6 +2,7 @@ package payscore
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
@@ -277,6 +278,28 @@ func (s *Service) notifyPermission(tx store.WriteTxn, p *store.Permission, now t
 	return err
 }
 
+// sandboxMerchant finds the merchant a sandbox action names: NOT_FOUND when
+// it is not registered, an internal error when the store fails.
+func sandboxMerchant(tx store.ReadTxn, mchid string) (*store.Merchant, error) {
+	m, err := tx.Merchant(mchid)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, apierr.Newf(apierr.NotFound, "merchant %s is not registered", mchid)
+	case err != nil:
+		return nil, fmt.Errorf("merchant %s: %w", mchid, err)
+	}
+	return m, nil
+}
+
+// sandboxServiceID refuses a service_id the merchant does not have.
+func sandboxServiceID(m *store.Merchant, serviceID string) error {
+	if m.HasServiceID(serviceID) {
+		return nil
+	}
+	return apierr.Param(apierr.LocBody, "/service_id", fmt.Sprintf("service_id %s is not a service of merchant %s", serviceID, m.MchID),
+		"not one of the merchant's service_ids", serviceID)
+}
+
 // Authorize is the user opening the service in the Pay Score mini-program
 // (sandbox). With a code it completes that pre-authorization; without one
 // it completes the merchant's latest unfinished pre-authorization of the
@@ -285,9 +308,9 @@ func (s *Service) notifyPermission(tx store.WriteTxn, p *store.Permission, now t
 func (s *Service) Authorize(mchid, openid, serviceID, appid, code string) (Permission, error) {
 	tx := s.store.Write()
 	defer tx.Abort()
-	m, err := tx.Merchant(mchid)
+	m, err := sandboxMerchant(tx.ReadTxn, mchid)
 	if err != nil {
-		return Permission{}, apierr.Newf(apierr.NotFound, "merchant %s is not registered", mchid)
+		return Permission{}, err
 	}
 	if serviceID == "" {
 		serviceID = m.ServiceIDs[0]
@@ -295,11 +318,12 @@ func (s *Service) Authorize(mchid, openid, serviceID, appid, code string) (Permi
 	if appid == "" {
 		appid = m.AppIDs[0]
 	}
-	switch {
-	case !m.HasServiceID(serviceID):
-		return Permission{}, apierr.Newf(apierr.ParamError, "service_id %s is not a service of merchant %s", serviceID, mchid)
-	case !m.HasAppID(appid):
-		return Permission{}, apierr.Newf(apierr.ParamError, "appid %s is not bound to merchant %s", appid, mchid)
+	if err := sandboxServiceID(m, serviceID); err != nil {
+		return Permission{}, err
+	}
+	if !m.HasAppID(appid) {
+		return Permission{}, apierr.Param(apierr.LocBody, "/appid", fmt.Sprintf("appid %s is not bound to merchant %s", appid, mchid),
+			"not one of the merchant's appids", appid)
 	}
 	if err := s.userRefusesAuthorization(mchid, openid, serviceID); err != nil {
 		return Permission{}, err
@@ -366,16 +390,24 @@ func (s *Service) findToAuthorize(tx store.ReadTxn, m *store.Merchant, serviceID
 func (s *Service) Revoke(mchid, openid, serviceID string) (Permission, error) {
 	tx := s.store.Write()
 	defer tx.Abort()
-	m, err := tx.Merchant(mchid)
+	m, err := sandboxMerchant(tx.ReadTxn, mchid)
 	if err != nil {
-		return Permission{}, apierr.Newf(apierr.NotFound, "merchant %s is not registered", mchid)
+		return Permission{}, err
 	}
 	if serviceID == "" {
 		serviceID = m.ServiceIDs[0]
 	}
+	if err := sandboxServiceID(m, serviceID); err != nil {
+		return Permission{}, err
+	}
 	p, err := tx.PermissionByOpenID(mchid, serviceID, openid)
-	if err != nil || p.State != store.PermissionAvailable {
-		return Permission{}, apierr.Newf(apierr.Conflict, "user %s has no AVAILABLE authorization of service %s with merchant %s", openid, serviceID, mchid)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Permission{}, apierr.Newf(apierr.NotFound, "user %s has no authorization of service %s with merchant %s", openid, serviceID, mchid)
+	case err != nil:
+		return Permission{}, fmt.Errorf("revoke: authorization of %s: %w", openid, err)
+	case p.State != store.PermissionAvailable:
+		return Permission{}, apierr.Newf(apierr.Conflict, "the authorization of user %s for service %s is %s: only an AVAILABLE one can be revoked", openid, serviceID, p.State)
 	}
 	u, err := s.closePermission(tx, p, s.clock.Now())
 	if err != nil {

@@ -31,7 +31,7 @@ func DecodeBody(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			ptr := typeErrorPointer(body, te)
+			ptr := apierr.TypeErrorPointer(body, te)
 			return apierr.Param(apierr.LocBody, ptr,
 				fmt.Sprintf("输入源“/body%s”映射到字段“%s”类型校验失败，应为%s", ptr, te.Field, jsonTypeName(te.Type.Kind().String())),
 				fmt.Sprintf("%s must be a JSON %s, not %s", ptr, jsonTypeName(te.Type.Kind().String()), te.Value), te.Value)
@@ -44,80 +44,6 @@ func DecodeBody(body []byte, v any) error {
 		return apierr.Param(apierr.LocBody, "", "请求体不是合法的JSON", issue, nil)
 	}
 	return nil
-}
-
-// typeErrorPointer turns encoding/json's dotted field path, which leaves out
-// array indexes, into the JSON Pointer of the offending value
-// (post_payments.amount → /post_payments/1/amount).
-func typeErrorPointer(body []byte, te *json.UnmarshalTypeError) string {
-	fields := strings.Split(te.Field, ".")
-	var root any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // keep number literals: "number 2.5" names the value
-	if dec.Decode(&root) == nil {
-		if ptr, ok := locate(root, fields, te.Value); ok {
-			return ptr
-		}
-	}
-	return "/" + strings.Join(fields, "/")
-}
-
-// locate finds the first value along fields, through any arrays, that
-// encoding/json's description value ("string", "number 2.5") fits, and
-// returns its pointer.
-func locate(v any, fields []string, value string) (string, bool) {
-	if len(fields) == 0 && fits(v, value) {
-		return "", true
-	}
-	if arr, ok := v.([]any); ok {
-		for i, el := range arr {
-			if p, ok := locate(el, fields, value); ok {
-				return fmt.Sprintf("/%d%s", i, p), true
-			}
-		}
-		return "", false
-	}
-	if len(fields) == 0 {
-		return "", false
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return "", false
-	}
-	child, ok := obj[fields[0]]
-	if !ok {
-		return "", false
-	}
-	if p, ok := locate(child, fields[1:], value); ok {
-		return "/" + fields[0] + p, true
-	}
-	return "", false
-}
-
-// fits reports whether a decoded value is the one described.
-func fits(v any, value string) bool {
-	kind, literal, _ := strings.Cut(value, " ")
-	if n, ok := v.(json.Number); ok && literal != "" {
-		return kind == "number" && n.String() == literal
-	}
-	return jsonKind(v) == kind
-}
-
-// jsonKind names a decoded JSON value's kind as encoding/json's type errors do.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case string:
-		return "string"
-	case json.Number:
-		return "number"
-	case bool:
-		return "bool"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return "null"
 }
 
 func jsonTypeName(kind string) string {

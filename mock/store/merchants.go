@@ -81,6 +81,15 @@ func (m *Merchant) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// Copy returns a copy to change and put back; the lists are cloned, so
+// that the stored row never changes.
+func (m *Merchant) Copy() *Merchant {
+	c := *m
+	c.AppIDs = slices.Clone(m.AppIDs)
+	c.ServiceIDs = slices.Clone(m.ServiceIDs)
+	return &c
+}
+
 // HasAppID reports whether appid is bound to the merchant.
 func (m *Merchant) HasAppID(appid string) bool { return slices.Contains(m.AppIDs, appid) }
 
@@ -115,6 +124,18 @@ func (tx WriteTxn) InsertMerchant(m *Merchant) error {
 	}
 	if err := tx.tx.Insert(tableMerchants, m); err != nil {
 		return fmt.Errorf("insert merchant %s: %w", m.MchID, err)
+	}
+	return nil
+}
+
+// UpdateMerchant replaces a registered merchant's row with m; ErrNotFound
+// if its mchid is not registered.
+func (tx WriteTxn) UpdateMerchant(m *Merchant) error {
+	if _, err := tx.Merchant(m.MchID); err != nil {
+		return err
+	}
+	if err := tx.tx.Insert(tableMerchants, m); err != nil {
+		return fmt.Errorf("update merchant %s: %w", m.MchID, err)
 	}
 	return nil
 }

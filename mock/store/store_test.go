@@ -122,6 +122,29 @@ func TestOrder_Copy(t *testing.T) {
 	assert.Equal(t, Event{}, orig.Events[:2][1], "an append to the copy never writes into the stored array")
 }
 
+func TestUpdateMerchant(t *testing.T) {
+	s := New()
+	tx := s.Write()
+	require.NoError(t, tx.InsertMerchant(&Merchant{MchID: "1", AppIDs: []string{"wx1"}, ServiceIDs: []string{"s1"}}))
+	tx.Commit()
+	stored, err := s.Read().Merchant("1")
+	require.NoError(t, err)
+
+	c := stored.Copy()
+	c.AppIDs[0], c.ServiceIDs[0], c.NotifyURL = "wx2", "s2", "https://example.com/n"
+	assert.Equal(t, []string{"wx1"}, stored.AppIDs, "the copy's lists are its own")
+	assert.Equal(t, []string{"s1"}, stored.ServiceIDs)
+	tx = s.Write()
+	require.NoError(t, tx.UpdateMerchant(c))
+	assert.ErrorIs(t, tx.UpdateMerchant(&Merchant{MchID: "2"}), ErrNotFound, "only a registered merchant is updated")
+	tx.Commit()
+	got, err := s.Read().Merchant("1")
+	require.NoError(t, err)
+	assert.Equal(t, c, got)
+	_, err = s.Read().Merchant("2")
+	assert.ErrorIs(t, err, ErrNotFound)
+}
+
 func TestPermissionByOpenID_PrefersAvailable(t *testing.T) {
 	s := New()
 	tx := s.Write()
