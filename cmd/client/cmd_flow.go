@@ -52,11 +52,22 @@ finish_ticket comes from a query) → the ride → complete with the fare → th
 PAYSCORE.USER_PAID → query (DONE / USER_PAID) → a refund and REFUND.SUCCESS. The first
 failure stops the flow, naming the step and the error.
 
-The flow starts its own callback listener on a free local port (--listen) and verifies and
+By default the flow starts its own callback listener on a free local port (--listen) and verifies and
 decrypts every callback with the merchant's client. Against the mock it registers a fresh
 merchant whose notify_url is that listener (legacy and authorization callbacks go to the
 registered address), plays the user through the sandbox, and on a virtual clock advances
 the clock instead of waiting; on a real clock it waits up to --timeout for each callback.
+
+With --notify-url (MOCKPAY_NOTIFY_URL) against the mock, the callbacks go to that receiver
+instead: 'listen' in another terminal, or the compose service merchant at
+http://merchant:9000/notify (the mock sends the callbacks, so the name only has to resolve
+where the mock runs). The flow then acts as the configured merchant (--mchid, default
+1230000109, the one 'listen' verifies and decrypts for), opens no listener, and follows each
+callback through the sandbox (GET /sandbox/notifications) until the receiver has answered
+it: a step fails if the receiver answered anything but 2xx, or if nothing was delivered
+(within --timeout on a real clock). With --legacy it first makes the URL the merchant's registered notify_url
+(PATCH /sandbox/merchants/{mchid}), where legacy callbacks go.
+
 Against the real WeChat Pay (no /sandbox/health) it uses the configured merchant, needs
 --openid and a --notify-url that reaches the listener (a tunnel), explains the steps only a
 real user can take, and waits for the real callbacks.`,
@@ -65,6 +76,8 @@ real user can take, and waits for the real callbacks.`,
 			"go run ./cmd/client flow ride --confirm",
 			"go run ./cmd/client flow ride --legacy --amount 3800",
 			"go run ./cmd/client flow ride --json | jq -c 'select(.ok == false)'",
+			"go run ./cmd/client flow ride --notify-url http://127.0.0.1:9000/notify   # to 'listen' in another terminal",
+			"go run ./cmd/client flow ride --legacy --notify-url http://merchant:9000/notify   # to the compose service merchant",
 			"go run ./cmd/client flow ride --url https://api.mch.weixin.qq.com --openid oReal… --notify-url https://tunnel.example/notify --listen 127.0.0.1:9000 --timeout 5m",
 		},
 		setFlags: func(fs *flag.FlagSet) {
@@ -74,7 +87,7 @@ real user can take, and waits for the real callbacks.`,
 			fs.Var(&o.amount, "amount", "the fare in `fen` (default 4200)")
 			fs.Var(&o.refund, "refund", "`fen` to refund at the end (default: the whole fare)")
 			fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for each callback on a real clock")
-			fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "`host:port` of the flow's callback listener")
+			fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "`host:port` of the flow's callback listener (none with --notify-url against the mock)")
 			fs.BoolVar(&o.ascii, "ascii", false, "mark steps with ok/FAIL instead of ✓/✗")
 		},
 		run: func(ctx context.Context, _ []string) error {
@@ -89,7 +102,7 @@ type ride struct {
 	o       rideOptions
 	p       *progress
 	c       *client.Client
-	rv      *receiver
+	rv      *receiver          // the flow's listener; nil when an external receiver gets the callbacks
 	sb      *sandboxapi.Client // nil against WeChat Pay
 	virtual bool               // the mock's clock is virtual
 
@@ -107,26 +120,53 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 	if o.timeout <= 0 {
 		return &usageError{msg: "--timeout must be positive"}
 	}
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return &usageError{msg: fmt.Sprintf("--listen %s: %v", o.listen, err)}
-	}
-	defer ln.Close()
 	f := &ride{a: a, o: o, fare: o.amount.orDefault(4200)}
 	f.refund = o.refund.orDefault(f.fare)
 	if f.fare <= 0 || f.refund <= 0 || f.refund > f.fare {
 		return &usageError{msg: "--amount must be positive and --refund between 1 and --amount"}
 	}
-	if err := f.setUp(ctx, callbackURL(ln, o.listen)); err != nil {
+	cfg, err := a.settings()
+	if err != nil {
 		return err
 	}
-	f.rv = newReceiver(f.c, 0)
-	serveCtx, stop := context.WithCancel(ctx)
-	done := serveCallbacks(serveCtx, ln, f.rv)
-	defer func() {
-		stop()
-		<-done
-	}()
+	mock, err := a.isMock(ctx)
+	if err != nil {
+		return err
+	}
+	// Against a mock, --notify-url names a receiver of the developer's
+	// (a 'listen' elsewhere, the compose service merchant): the flow sends
+	// its callbacks there and follows them through the sandbox, so it
+	// needs no listener of its own.
+	var ln net.Listener
+	var m *merchant
+	if mock && cfg.NotifyURL != "" {
+		m, err = f.setUpReceiver(ctx, cfg.NotifyURL)
+	} else {
+		if ln, err = net.Listen("tcp", o.listen); err != nil {
+			return &usageError{msg: fmt.Sprintf("--listen %s: %v", o.listen, err)}
+		}
+		defer ln.Close()
+		if mock {
+			m, err = f.setUpMock(ctx, callbackURL(ln, o.listen))
+		} else {
+			m, err = f.setUpWeChatPay(ctx, cfg, callbackURL(ln, o.listen))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := f.setUpClient(ctx, m); err != nil {
+		return err
+	}
+	if ln != nil {
+		f.rv = newReceiver(f.c, 0)
+		serveCtx, stop := context.WithCancel(ctx)
+		done := serveCallbacks(serveCtx, ln, f.rv)
+		defer func() {
+			stop()
+			<-done
+		}()
+	}
 
 	f.p = newProgress(a, o.ascii, f.steps())
 	started := time.Now()
@@ -147,64 +187,115 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 	return nil
 }
 
-// setUp picks the merchant and the user. Against the mock: a fresh
-// merchant whose registered notify_url is the listener. Against WeChat
-// Pay: the configured merchant and --notify-url.
-func (f *ride) setUp(ctx context.Context, listenerURL string) error {
-	a := f.a
-	mock, err := a.isMock(ctx)
+// setUpMock is the flow against the mock with its own listener: a fresh
+// merchant whose registered notify_url is the listener, so that every
+// callback of the flow, legacy ones included, reaches it.
+func (f *ride) setUpMock(ctx context.Context, listenerURL string) (*merchant, error) {
+	if err := f.readClock(ctx); err != nil {
+		return nil, err
+	}
+	rec, err := f.sb.CreateMerchant(ctx, sandboxapi.MerchantSpec{NotifyURL: listenerURL})
+	if err != nil {
+		return nil, fmt.Errorf("register the flow's merchant in the mock: %w", err)
+	}
+	m, err := fromRecord(rec, settings{})
+	if err != nil {
+		return nil, err
+	}
+	f.notifyURL = listenerURL
+	f.pickUser()
+	f.a.out.say("ride flow against the mock: merchant %s (fresh), user %s, callbacks to %s; %s", rec.MchID, f.openid, listenerURL, f.clockNote())
+	return m, nil
+}
+
+// setUpReceiver is the flow against the mock with its callbacks going to
+// an external receiver at notifyURL. It acts as the configured merchant
+// (default 1230000109, the one 'listen' verifies and decrypts for), so
+// that the receiver can read them, and since it does not receive them
+// itself, it follows each one through the sandbox (see await).
+func (f *ride) setUpReceiver(ctx context.Context, notifyURL string) (*merchant, error) {
+	if err := checkNotifyURL(notifyURL); err != nil {
+		return nil, err
+	}
+	if err := f.readClock(ctx); err != nil {
+		return nil, err
+	}
+	m, err := f.a.merchant(ctx, notifyURL)
+	if err != nil {
+		return nil, err
+	}
+	f.notifyURL = notifyURL
+	f.pickUser()
+	f.a.out.say("ride flow against the mock: merchant %s, user %s, callbacks to %s, followed through the sandbox; %s", m.cfg.MchID, f.openid, notifyURL, f.clockNote())
+	if f.o.legacy { // legacy callbacks go to the merchant's registered notify_url
+		was, changed, err := registerNotifyURL(ctx, f.sb, m.cfg.MchID, notifyURL)
+		if err != nil {
+			return nil, fmt.Errorf("legacy callbacks go to the merchant's registered notify_url: %w", err)
+		}
+		if changed {
+			f.a.out.say("merchant %s: registered notify_url set to %s (was %s), where legacy callbacks go", m.cfg.MchID, notifyURL, dash(was))
+		}
+	}
+	return m, nil
+}
+
+// setUpWeChatPay is the flow against the real WeChat Pay: the configured
+// merchant, a real user and a --notify-url that reaches the listener.
+func (f *ride) setUpWeChatPay(ctx context.Context, cfg settings, listenerURL string) (*merchant, error) {
+	m, err := f.a.merchant(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if f.o.openid == "" {
+		return nil, &usageError{msg: "against WeChat Pay the flow needs a real user: give --openid"}
+	}
+	if cfg.NotifyURL == "" {
+		return nil, &usageError{
+			msg:  "against WeChat Pay the callbacks must reach this machine: give --notify-url",
+			hint: fmt.Sprintf("expose the flow's listener %s (e.g. a tunnel; fix its port with --listen) and pass its public https URL", listenerURL),
+		}
+	}
+	f.openid, f.notifyURL = f.o.openid, cfg.NotifyURL
+	f.a.out.say("ride flow against %s: merchant %s, user %s, callbacks to %s (listener %s); waiting up to %s for each callback",
+		cfg.URL, m.cfg.MchID, f.openid, f.notifyURL, listenerURL, f.o.timeout)
+	return m, nil
+}
+
+// readClock connects to the mock's sandbox and learns whether its clock
+// is virtual, which the flow then advances instead of waiting.
+func (f *ride) readClock(ctx context.Context) error {
+	sb, err := f.a.sandboxAPI()
 	if err != nil {
 		return err
 	}
-	var m *merchant
-	if mock {
-		if f.sb, err = a.sandboxAPI(); err != nil {
-			return err
-		}
-		st, err := f.sb.GetClock(ctx)
-		if err != nil {
-			return fmt.Errorf("read the mock's clock: %w", err)
-		}
-		f.virtual = st.Virtual()
-		rec, err := f.sb.CreateMerchant(ctx, sandboxapi.MerchantSpec{NotifyURL: listenerURL})
-		if err != nil {
-			return fmt.Errorf("register the flow's merchant in the mock: %w", err)
-		}
-		if m, err = fromRecord(rec, settings{}); err != nil {
-			return err
-		}
-		f.notifyURL = listenerURL
-		f.openid = f.o.openid
-		if f.openid == "" {
-			f.openid = "oRide_" + randomHex(6)
-		}
-		clockNote := "real clock: waiting up to " + f.o.timeout.String() + " for each callback"
-		if f.virtual {
-			clockNote = "virtual clock: advanced instead of waiting"
-		}
-		a.out.say("ride flow against the mock: merchant %s (fresh), user %s, callbacks to %s; %s", rec.MchID, f.openid, listenerURL, clockNote)
-	} else {
-		if m, err = a.merchant(ctx, ""); err != nil {
-			return err
-		}
-		cfg, err := a.settings()
-		if err != nil {
-			return err
-		}
-		if f.o.openid == "" {
-			return &usageError{msg: "against WeChat Pay the flow needs a real user: give --openid"}
-		}
-		if cfg.NotifyURL == "" {
-			return &usageError{
-				msg:  "against WeChat Pay the callbacks must reach this machine: give --notify-url",
-				hint: fmt.Sprintf("expose the flow's listener %s (e.g. a tunnel; fix its port with --listen) and pass its public https URL", listenerURL),
-			}
-		}
-		f.openid, f.notifyURL = f.o.openid, cfg.NotifyURL
-		a.out.say("ride flow against %s: merchant %s, user %s, callbacks to %s (listener %s); waiting up to %s for each callback",
-			cfg.URL, m.cfg.MchID, f.openid, f.notifyURL, listenerURL, f.o.timeout)
+	st, err := sb.GetClock(ctx)
+	if err != nil {
+		return fmt.Errorf("read the mock's clock: %w", err)
 	}
-	if f.c, err = a.newClient(ctx, m); err != nil {
+	f.sb, f.virtual = sb, st.Virtual()
+	return nil
+}
+
+// pickUser is --openid, or against the mock a fresh user, who has not
+// authorised the service yet, so that the flow runs every step.
+func (f *ride) pickUser() {
+	f.openid = f.o.openid
+	if f.openid == "" {
+		f.openid = "oRide_" + randomHex(6)
+	}
+}
+
+func (f *ride) clockNote() string {
+	if f.virtual {
+		return "virtual clock: advanced instead of waiting"
+	}
+	return "real clock: waiting up to " + f.o.timeout.String() + " for each callback"
+}
+
+// setUpClient builds the merchant's client and the order's identifiers.
+func (f *ride) setUpClient(ctx context.Context, m *merchant) error {
+	var err error
+	if f.c, err = f.a.newClient(ctx, m); err != nil {
 		return err
 	}
 	if f.appID, f.serviceID, err = m.ids(); err != nil {

@@ -18,6 +18,7 @@ import (
 func (a *app) listenCmd() *command {
 	var addr string
 	var failFirst int
+	var register bool
 	return &command{
 		name:  "listen",
 		short: "receive, verify and decrypt callbacks on a local port",
@@ -33,12 +34,15 @@ stdout has one JSON object per callback (its decrypted resource included) and th
 
 Against the mock, orders and pre-authorizations send their callbacks to
 http://127.0.0.1:9000/notify unless --notify-url says otherwise, so 'listen' with no flags
-receives them. Legacy payafter callbacks go to the merchant's registered notify_url:
-'listen --sandbox' registers a fresh merchant whose notify_url is this listener.
+receives them. Legacy payafter callbacks, and authorizations without a pre-authorization, go
+to the merchant's registered notify_url: --register sets it to this listener (PATCH
+/sandbox/merchants/{mchid}), so that those come here too; 'listen --sandbox' registers a
+fresh merchant whose notify_url is this listener. 'flow ride --notify-url
+http://127.0.0.1:9000/notify' in another terminal sends a whole flow's callbacks here.
 
-The listener's address is what it advertises (prints, and registers with --sandbox), with
-127.0.0.1 or [::1] for an unspecified host such as --addr 0.0.0.0:9000. Where the sender
-reaches it by another name, as in docker compose (the mock posts to
+The listener's address is what it advertises (prints, and registers with --register or
+--sandbox), with 127.0.0.1 or [::1] for an unspecified host such as --addr 0.0.0.0:9000.
+Where the sender reaches it by another name, as in docker compose (the mock posts to
 http://merchant:9000/notify) or through a tunnel, give that URL as --notify-url: listen
 advertises it instead. The listener answers on every path, so the path of --notify-url is
 free (a proxy may keep its own).`,
@@ -46,12 +50,14 @@ free (a proxy may keep its own).`,
 			"go run ./cmd/client listen",
 			"go run ./cmd/client listen --addr 127.0.0.1:9100 --fail-first 2",
 			"go run ./cmd/client listen --json | jq -c '{event_type, resource}'",
+			"go run ./cmd/client listen --register  # the merchant's registered notify_url = this listener",
 			"go run ./cmd/client listen --sandbox   # a fresh merchant, notify_url = this listener",
-			"go run ./cmd/client listen --sandbox --addr 0.0.0.0:9000 --notify-url http://merchant:9000/notify   # in docker compose",
+			"go run ./cmd/client listen --register --addr 0.0.0.0:9000 --notify-url http://merchant:9000/notify   # in docker compose",
 		},
 		setFlags: func(fs *flag.FlagSet) {
 			fs.StringVar(&addr, "addr", defaultListenAddr, "`host:port` to listen on (port 0 picks a free one)")
 			fs.IntVar(&failFirst, "fail-first", 0, "answer the first `N` verified deliveries 500, to watch WeChat Pay retry")
+			fs.BoolVar(&register, "register", false, "against the mock, make this listener the merchant's registered notify_url")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			if failFirst < 0 {
@@ -86,11 +92,20 @@ free (a proxy may keep its own).`,
 			if err := warmVerifier(ctx, c); err != nil {
 				return err
 			}
+			registered := ""
+			if register {
+				if registered, err = a.registerListener(ctx, m.cfg.MchID, notifyURL); err != nil {
+					return err
+				}
+			}
 			rv := newReceiver(c, failFirst)
 			rv.onCallback = a.printCallback
 			rv.onReject = a.printRejection
 
 			info := fmt.Sprintf("listening on %s (%smerchant %s); Ctrl-C to stop", notifyURL, where, m.cfg.MchID)
+			if registered != "" {
+				info = registered + "\n" + info
+			}
 			if a.out.jsonMode() {
 				fmt.Fprintln(a.stderr, info) // stdout carries one JSON object per callback
 			} else {
@@ -105,6 +120,24 @@ free (a proxy may keep its own).`,
 			return nil
 		},
 	}
+}
+
+// registerListener is listen --register: against a mock, it makes the
+// listener's advertised URL the merchant's registered notify_url and
+// returns the line that says so.
+func (a *app) registerListener(ctx context.Context, mchid, notifyURL string) (string, error) {
+	sb, err := a.requireMock(ctx, "listen --register")
+	if err != nil {
+		return "", err
+	}
+	was, changed, err := registerNotifyURL(ctx, sb, mchid, notifyURL)
+	if err != nil {
+		return "", err
+	}
+	if !changed {
+		return fmt.Sprintf("merchant %s: registered notify_url is this listener already", mchid), nil
+	}
+	return fmt.Sprintf("merchant %s: registered notify_url set to %s (was %s): legacy payafter callbacks and authorizations without a pre-authorization come here too", mchid, notifyURL, dash(was)), nil
 }
 
 // checkNotifyURL checks a --notify-url that listen advertises: an absolute

@@ -218,8 +218,7 @@ func (a *app) sbNotificationsCmd() *command {
 		short: "callbacks with their plaintext and every delivery attempt (GET /sandbox/notifications)",
 		long: `Notifications lists the callbacks the mock made, oldest first: event type, state (pending,
 delivered, failed, dropped), where they went and every attempt with its HTTP status. --json
-adds the decrypted resource. 'sandbox redeliver <id>' (or 'notifications redeliver <id>')
-sends one again now.`,
+adds the decrypted resource. 'notifications redeliver <id>' sends one again now.`,
 		examples: []string{
 			"go run ./cmd/client sandbox notifications",
 			"go run ./cmd/client sandbox notifications --out-order-no RIDE-1 --json | jq '.[].attempts'",
@@ -269,10 +268,10 @@ func (a *app) sbRedeliverCmd() *command {
 		args:     "<id>",
 		short:    "send a callback again now (POST /sandbox/notifications/{id}/redeliver)",
 		long:     "Redeliver sends a callback again at once, with the same envelope id, and shows the new attempt: handy to replay an event into a handler you are fixing.",
-		examples: []string{"go run ./cmd/client sandbox redeliver 5f0c2a8e-…"},
+		examples: []string{"go run ./cmd/client sandbox notifications redeliver 5f0c2a8e-…"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			raw, err := a.sandboxCall(ctx, "sandbox redeliver", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/notifications/" + url.PathEscape(args[0]) + "/redeliver"})
+			raw, err := a.sandboxCall(ctx, "sandbox notifications redeliver", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/notifications/" + url.PathEscape(args[0]) + "/redeliver"})
 			if err != nil {
 				return err
 			}

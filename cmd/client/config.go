@@ -31,7 +31,7 @@ type settings struct {
 	APIv3Key     string `flag:"apiv3-key" env:"MOCKPAY_APIV3_KEY" yaml:"apiv3_key" help:"APIv3 key (32 characters): decrypts callbacks and certificates"`
 	AppID        string `flag:"appid" env:"MOCKPAY_APPID" yaml:"appid" help:"appid bound to the merchant (default: the mock merchant's first)"`
 	ServiceID    string `flag:"service-id" env:"MOCKPAY_SERVICE_ID" yaml:"service_id" help:"pay-score service id (default: the mock merchant's first)"`
-	NotifyURL    string `flag:"notify-url" env:"MOCKPAY_NOTIFY_URL" yaml:"notify_url" help:"callback URL sent with orders and pre-authorizations (mock default http://127.0.0.1:9000/notify, where 'listen' receives); listen advertises it as its own"`
+	NotifyURL    string `flag:"notify-url" env:"MOCKPAY_NOTIFY_URL" yaml:"notify_url" help:"callback URL sent with orders and pre-authorizations (mock default http://127.0.0.1:9000/notify, where 'listen' receives); listen advertises it as its own; against the mock, 'flow ride' sends its callbacks there rather than to a listener of its own"`
 	PlatformCert string `flag:"platform-cert" env:"MOCKPAY_PLATFORM_CERT" yaml:"platform_cert" help:"path to a platform certificate PEM that verifies answers and callbacks"`
 	PublicKey    string `flag:"public-key" env:"MOCKPAY_PUBLIC_KEY" yaml:"public_key" help:"path to the WeChat Pay public key (pub_key.pem); with --public-key-id"`
 	PublicKeyID  string `flag:"public-key-id" env:"MOCKPAY_PUBLIC_KEY_ID" yaml:"public_key_id" help:"id of that public key, PUB_KEY_ID_…"`

@@ -50,7 +50,7 @@ type userStep struct {
 }
 
 // byUser has the user take s and returns the callback.
-func (f *ride) byUser(ctx context.Context, s userStep) (*client.Notification, error) {
+func (f *ride) byUser(ctx context.Context, s userStep) (*callback, error) {
 	if f.sb != nil {
 		if err := s.sandbox(ctx, f.sb); err != nil {
 			return nil, fmt.Errorf("sandbox: %s: %w", s.what, err)
@@ -94,7 +94,7 @@ func (f *ride) userAuthorizes(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	return stepResult{fmt.Sprintf("%s received: user %s %s", n.EventType, ev.OpenID, ev.UserServiceStatus), ev}, nil
+	return stepResult{fmt.Sprintf("%s: user %s %s", n.seen, ev.OpenID, ev.UserServiceStatus), ev}, nil
 }
 
 func (f *ride) createOrder(ctx context.Context) (stepResult, error) {
@@ -156,7 +156,7 @@ func (f *ride) userConfirms(ctx context.Context) (stepResult, error) {
 		return stepResult{}, fmt.Errorf("%s says %s, want %s", n.EventType, ev.State, client.StateDoing)
 	}
 	f.openid = ev.OpenID
-	return stepResult{fmt.Sprintf("%s received: %s/%s, user %s", n.EventType, ev.State, ev.StateDescription, ev.OpenID), ev}, nil
+	return stepResult{fmt.Sprintf("%s: %s/%s, user %s", n.seen, ev.State, ev.StateDescription, ev.OpenID), ev}, nil
 }
 
 // isOrderEvent matches a service order's callback about the flow's order.
@@ -203,7 +203,7 @@ func (f *ride) awaitOrderPaid(ctx context.Context) (stepResult, error) {
 	if ev.State != client.StateDone || ev.Collection == nil || ev.Collection.State != client.CollectionUserPaid {
 		return stepResult{}, fmt.Errorf("%s says %s with collection %+v, want DONE/USER_PAID", n.EventType, ev.State, ev.Collection)
 	}
-	return stepResult{fmt.Sprintf("%s received: %s, collection %s, paid %s", n.EventType, ev.State, ev.Collection.State, yuan(ev.Collection.PaidAmount)), ev}, nil
+	return stepResult{fmt.Sprintf("%s: %s, collection %s, paid %s", n.seen, ev.State, ev.Collection.State, yuan(ev.Collection.PaidAmount)), ev}, nil
 }
 
 func (f *ride) queryOrderPaid(ctx context.Context) (stepResult, error) {
@@ -264,7 +264,7 @@ func (f *ride) userAccepts(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	return stepResult{fmt.Sprintf("%s received: %s, finish_ticket %s", n.EventType, ev.State, ev.FinishTicket), ev}, nil
+	return stepResult{fmt.Sprintf("%s: %s, finish_ticket %s", n.seen, ev.State, ev.FinishTicket), ev}, nil
 }
 
 func (f *ride) queryFinishTicket(ctx context.Context) (stepResult, error) {
@@ -309,7 +309,7 @@ func (f *ride) awaitPayAfterPaid(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	return stepResult{fmt.Sprintf("%s received: %s, pay_succ_time %s, finish_transaction_id %s", n.EventType, ev.State, ev.PaySuccTime, ev.FinishTransactionID), ev}, nil
+	return stepResult{fmt.Sprintf("%s: %s, pay_succ_time %s, finish_transaction_id %s", n.seen, ev.State, ev.PaySuccTime, ev.FinishTransactionID), ev}, nil
 }
 
 func (f *ride) queryPayAfterPaid(ctx context.Context) (stepResult, error) {
@@ -345,7 +345,7 @@ func (f *ride) refundFare(ctx context.Context) (stepResult, error) {
 		return stepResult{}, err
 	}
 	if ev.RefundStatus != client.RefundSuccess {
-		return stepResult{}, errors.New(n.EventType + " received: the refund ended " + string(ev.RefundStatus))
+		return stepResult{}, errors.New(n.seen + ": the refund ended " + string(ev.RefundStatus))
 	}
-	return stepResult{fmt.Sprintf("%s %s of %s (%s); %s received, to %s", outRefundNo, yuan(ev.Amount.Refund), yuan(ev.Amount.Total), r.Status, n.EventType, ev.UserReceivedAccount), ev}, nil
+	return stepResult{fmt.Sprintf("%s %s of %s (%s); %s, to %s", outRefundNo, yuan(ev.Amount.Refund), yuan(ev.Amount.Total), r.Status, n.seen, ev.UserReceivedAccount), ev}, nil
 }

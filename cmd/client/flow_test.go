@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -17,9 +19,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mockpay/mockpay/client"
+	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock"
 	"github.com/mockpay/mockpay/mock/clock"
 )
+
+// newFlowHarness is a harness for the flow with its own listener. The
+// harness's MOCKPAY_NOTIFY_URL (its sink, for the commands that send a
+// notify_url) is dropped, because against a mock a notify URL sends the
+// flow's callbacks to that receiver instead (see TestFlowRide_receiver).
+func newFlowHarness(t *testing.T, opts mock.Options) *harness {
+	t.Helper()
+	h := newHarness(t, opts)
+	delete(h.env, "MOCKPAY_NOTIFY_URL")
+	return h
+}
 
 // TestFlowRide runs every variant of the ride-hailing flow against the
 // in-process mock on a virtual clock and checks that every step is
@@ -41,7 +56,7 @@ func TestFlowRide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, mock.Options{})
+			h := newFlowHarness(t, mock.Options{})
 			out := h.ok(t, append([]string{"flow", "ride", "--amount", "3800"}, tt.args...)...)
 			mark := "✓"
 			if strings.Contains(strings.Join(tt.args, " "), "--ascii") {
@@ -73,7 +88,7 @@ func TestFlowRide(t *testing.T) {
 // TestFlowRide_json checks the one-object-per-step output.
 func TestFlowRide_json(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, mock.Options{})
+	h := newFlowHarness(t, mock.Options{})
 	out := h.ok(t, "flow", "ride", "--json")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 9)
@@ -100,7 +115,7 @@ func TestFlowRide_failures(t *testing.T) {
 
 	t.Run("the deduction fails and no callback comes", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t, mock.Options{})
+		h := newFlowHarness(t, mock.Options{})
 		require.NoError(t, h.srv.SetWallet("oBroke", mock.Wallet{Balance: new(int64)}))
 		r := h.run(t, "flow", "ride", "--openid", "oBroke")
 		assert.Equal(t, exitFailure, r.code)
@@ -111,7 +126,7 @@ func TestFlowRide_failures(t *testing.T) {
 	})
 	t.Run("WeChat Pay refuses the order", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t, mock.Options{})
+		h := newFlowHarness(t, mock.Options{})
 		r := h.run(t, "flow", "ride", "--amount", "500000") // over the merchant's risk cap
 		assert.Equal(t, exitFailure, r.code)
 		assert.Contains(t, r.stdout, "✗ 4/9 create order: ")
@@ -134,7 +149,7 @@ func TestFlowRide_failures(t *testing.T) {
 	})
 	t.Run("bad amounts", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t, mock.Options{})
+		h := newFlowHarness(t, mock.Options{})
 		assert.Contains(t, h.fails(t, exitUsage, "flow", "ride", "--amount", "100", "--refund", "200"), "--refund between 1 and --amount")
 	})
 }
@@ -202,4 +217,126 @@ func TestFlowRide_weChatPay(t *testing.T) {
 	assert.Contains(t, text, "✓ 3/9 user authorizes: PAYSCORE.USER_OPEN_SERVICE received: user oRealUser")
 	assert.Contains(t, text, "waiting up to 20s for PAYSCORE.USER_PAID")
 	assert.Contains(t, text, "✓ 9/9 refund: ")
+}
+
+// TestFlowRide_receiver runs the flow against the mock with its callbacks
+// going to an external receiver (--notify-url or MOCKPAY_NOTIFY_URL): the
+// flow acts as the configured merchant, follows each callback through the
+// sandbox and reports its delivery, or fails the step that awaited it.
+func TestFlowRide_receiver(t *testing.T) {
+	t.Parallel()
+
+	t.Run("listen verifies and decrypts every callback", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		l := startListen(t, h.env)
+		out := h.ok(t, "flow", "ride", "--notify-url", l.url) // the flag wins over the harness's MOCKPAY_NOTIFY_URL
+		assert.Contains(t, out, "ride flow against the mock: merchant "+defaultMchID+", user oRide_")
+		assert.Contains(t, out, "callbacks to "+l.url+", followed through the sandbox")
+		delivered := " delivered to " + l.url + " (answered 204)"
+		assert.Contains(t, out, "✓ 3/9 user authorizes: PAYSCORE.USER_OPEN_SERVICE"+delivered)
+		assert.Contains(t, out, "✓ 7/9 deduction: PAYSCORE.USER_PAID"+delivered+": DONE, collection USER_PAID")
+		assert.Contains(t, out, "; REFUND.SUCCESS"+delivered)
+		assert.NotContains(t, out, "merchant "+defaultMchID+": registered notify_url", "only legacy callbacks need the registered one")
+
+		m := regexp.MustCompile(`order (RIDE-\S+) paid`).FindStringSubmatch(out)
+		require.NotNil(t, m, out)
+		received := l.out.String()
+		for _, ev := range []string{"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_PAID", "REFUND.SUCCESS"} {
+			assert.Contains(t, received, ev)
+		}
+		assert.Contains(t, received, `"out_order_no": "`+m[1]+`"`, "listen decrypted the flow's order")
+		assert.NotContains(t, received, "→ 500")
+		assert.Empty(t, l.errOut.String(), "nothing rejected")
+	})
+
+	t.Run("legacy: the receiver becomes the registered notify_url", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		before, err := h.srv.Merchant(defaultMchID)
+		require.NoError(t, err)
+		l := startListen(t, h.env)
+		out := h.ok(t, "flow", "ride", "--legacy", "--confirm", "--notify-url", l.url)
+		assert.Contains(t, out, "merchant "+defaultMchID+": registered notify_url set to "+l.url+" (was "+before.NotifyURL+"), where legacy callbacks go")
+		delivered := " delivered to " + l.url + " (answered 204)"
+		assert.Contains(t, out, "✓ 5/11 user accepts: PAYSCORE.USER_ACCEPTED"+delivered+": USER_ACCEPTED, finish_ticket ")
+		assert.Contains(t, out, "✓ 9/11 deduction: PAYSCORE.USER_PAID"+delivered+": USER_PAID")
+		rec, err := h.srv.Merchant(defaultMchID)
+		require.NoError(t, err)
+		assert.Equal(t, l.url, rec.NotifyURL)
+		received := l.out.String()
+		assert.Contains(t, received, "PAYSCORE.USER_ACCEPTED")
+		assert.Contains(t, received, "PAYSCORE.USER_PAID")
+	})
+
+	t.Run("a receiver answering 500 fails the step", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		rec, err := h.srv.Merchant(defaultMchID)
+		require.NoError(t, err)
+		key, err := protocol.ParsePrivateKey([]byte(rec.PrivateKeyPEM))
+		require.NoError(t, err)
+		c, err := client.New(client.Config{MchID: rec.MchID, SerialNo: rec.SerialNo, PrivateKey: key, APIv3Key: rec.APIv3Key}, client.WithBaseURL(h.url))
+		require.NoError(t, err)
+		var mu sync.Mutex
+		var got []string
+		receiver := httptest.NewServer(c.NotificationHandler(func(_ context.Context, n *client.Notification) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, n.EventType)
+			if n.EventType == client.EventUserPaid {
+				return errors.New("the merchant's database is down")
+			}
+			return nil
+		}))
+		t.Cleanup(receiver.Close)
+		notifyURL := receiver.URL + "/notify"
+
+		env := maps.Clone(h.env)
+		env["MOCKPAY_NOTIFY_URL"] = notifyURL // the environment, as docker compose sets it
+		r := runWith(t, env, "flow", "ride")
+		assert.Equal(t, exitFailure, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "✓ 3/9 user authorizes: PAYSCORE.USER_OPEN_SERVICE delivered to "+notifyURL+" (answered 204)")
+		assert.Regexp(t, `✗ 7/9 deduction: PAYSCORE.USER_PAID \S+ was delivered to `+regexp.QuoteMeta(notifyURL)+` and the receiver answered 500\n`, r.stdout)
+		assert.NotContains(t, r.stdout, "8/9")
+		assert.Contains(t, r.stderr, "error: step 7/9 deduction: ")
+		assert.Contains(t, r.stderr, "the receiver answered 500")
+		assert.Contains(t, r.stderr, "hint: WeChat Pay retries it on its schedule; 'go run ./cmd/client sandbox notifications redeliver ")
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Equal(t, []string{client.EventUserOpenService, client.EventUserPaid}, got)
+	})
+
+	t.Run("nothing answers where the mock sends", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		gone := httptest.NewServer(http.NotFoundHandler())
+		gone.Close() // a port where nothing listens
+		r := h.run(t, "flow", "ride", "--notify-url", gone.URL+"/notify")
+		assert.Equal(t, exitFailure, r.code)
+		assert.Regexp(t, `✗ 3/9 user authorizes: PAYSCORE.USER_OPEN_SERVICE \S+ could not be delivered to `+regexp.QuoteMeta(gone.URL)+`/notify: .*connection refused`, r.stdout)
+		assert.Contains(t, r.stderr, "hint: the URL must reach the receiver from where the mock runs")
+	})
+
+	t.Run("a dropped callback fails the step", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{}) // MOCKPAY_NOTIFY_URL: the harness's sink
+		h.ok(t, "sandbox", "scenario", "load", "../../scenarios/dropped-notify.yaml", "--scope-openid", "oDropped")
+		r := h.run(t, "flow", "ride", "--openid", "oDropped")
+		assert.Equal(t, exitFailure, r.code)
+		assert.Regexp(t, `✗ 7/9 deduction: PAYSCORE.USER_PAID \S+ was never sent: dropped by `, r.stdout)
+	})
+
+	t.Run("nothing delivered within --timeout on a real clock", func(t *testing.T) {
+		t.Parallel()
+		realClock, err := clock.NewReal(1)
+		require.NoError(t, err)
+		h := newHarness(t, mock.Options{Clock: realClock, DeductionDelay: 10 * time.Millisecond, RefundDelay: 10 * time.Millisecond})
+		h.ok(t, "sandbox", "scenario", "load", "../../scenarios/delayed-notify.yaml", "--scope-openid", "oLate")
+		r := h.run(t, "flow", "ride", "--openid", "oLate", "--timeout", "1s")
+		assert.Equal(t, exitFailure, r.code)
+		assert.Contains(t, r.stdout, "real clock: waiting up to 1s for each callback")
+		assert.Contains(t, r.stdout, "✓ 3/9 user authorizes: PAYSCORE.USER_OPEN_SERVICE delivered to "+h.sink)
+		assert.Contains(t, r.stdout, "✗ 7/9 deduction: PAYSCORE.USER_PAID did not reach "+h.sink+" within 1s (--timeout)")
+	})
 }

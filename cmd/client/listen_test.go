@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -210,6 +211,42 @@ func TestListen(t *testing.T) {
 		h.settle()
 		assert.Contains(t, l.out.String(), "user oL6 USER_OPEN_SERVICE")
 		assert.Equal(t, []int{http.StatusNoContent}, attemptStatuses(t, h, "PAYSCORE.USER_OPEN_SERVICE"))
+	})
+	t.Run("register makes it the merchant's registered notify_url", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		before, err := h.srv.Merchant(defaultMchID)
+		require.NoError(t, err)
+		l := startListen(t, h.env, "--register")
+		assert.Contains(t, l.info, "merchant "+defaultMchID+": registered notify_url set to "+l.url+" (was "+before.NotifyURL+")")
+		rec, err := h.srv.Merchant(defaultMchID)
+		require.NoError(t, err)
+		assert.Equal(t, l.url, rec.NotifyURL)
+
+		h.ok(t, "sandbox", "authorize", "oL7") // no pre-authorization: the registered notify_url
+		h.settle()
+		assert.Contains(t, l.out.String(), "user oL7 USER_OPEN_SERVICE")
+
+		// A legacy flow to it finds it registered already and leaves it.
+		out := h.ok(t, "flow", "ride", "--legacy", "--notify-url", l.url)
+		assert.NotContains(t, out, "registered notify_url set to")
+		assert.Contains(t, out, "✓ 8/10 deduction: PAYSCORE.USER_PAID delivered to "+l.url+" (answered 204)")
+		assert.Contains(t, l.out.String(), "PAYSCORE.USER_ACCEPTED")
+
+		again := startListen(t, h.env, "--register", "--notify-url", l.url) // advertises l's URL, so nothing changes
+		assert.Contains(t, again.info, "merchant "+defaultMchID+": registered notify_url is this listener already")
+	})
+	t.Run("register fails for a merchant the mock does not know", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		env := explicitEnv(t, h) // complete credentials: nothing is read from the mock
+		env["MOCKPAY_MCHID"] = "1999999999"
+		env["MOCKPAY_PLATFORM_CERT"] = filepath.Join(certsDir, "platform_cert.pem")
+		r := runWith(t, env, "listen", "--addr", "127.0.0.1:0", "--register")
+		assert.Equal(t, exitFailure, r.code, r.stdout)
+		assert.Regexp(t, `^NOT_FOUND: merchant 1999999999 is not registered\n`, r.stderr)
+		assert.Contains(t, r.stderr, "while: read merchant 1999999999 from the mock")
+		assert.NotContains(t, r.stdout, "listening on")
 	})
 	t.Run("--notify-url must be an http(s) URL", func(t *testing.T) {
 		t.Parallel()

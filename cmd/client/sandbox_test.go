@@ -63,6 +63,39 @@ func TestSandbox_merchant(t *testing.T) {
 	assert.Regexp(t, `^CONFLICT: \S`, h.fails(t, exitFailure, "sandbox", "merchant", "new", "--new-mchid", "1230000109"))
 }
 
+func TestSandbox_merchantUpdate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, mock.Options{})
+	out := h.ok(t, "sandbox", "merchant", "update", "--notify-url", "http://127.0.0.1:9100/notify")
+	assert.Contains(t, out, "merchant 1230000109 updated: notify_url http://127.0.0.1:9100/notify, platform_mode certificate")
+	rec, err := h.srv.Merchant(defaultMchID)
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:9100/notify", rec.NotifyURL)
+
+	fresh := regexp.MustCompile(`merchant (\d+) registered`).FindStringSubmatch(h.ok(t, "sandbox", "merchant", "new"))
+	require.NotNil(t, fresh)
+	var m struct {
+		NotifyURL    string `json:"notify_url"`
+		PlatformMode string `json:"platform_mode"`
+	}
+	// The harness's MOCKPAY_NOTIFY_URL changes nothing: only flags do.
+	h.okJSON(t, &m, "sandbox", "merchant", "update", "--mchid", fresh[1], "--platform-mode", "public_key")
+	assert.Equal(t, "public_key", m.PlatformMode)
+	assert.Equal(t, h.sink, m.NotifyURL, "registered with the harness's notify URL, and kept")
+	assert.Contains(t, h.ok(t, "user-state", "--openid", "oX", "--mchid", fresh[1]), "UNAVAILABLE", "answers verify in the new mode")
+
+	t.Run("unknown merchant", func(t *testing.T) {
+		stderr := h.fails(t, exitFailure, "sandbox", "merchant", "update", "--mchid", "1999999999", "--notify-url", "http://127.0.0.1:9100/notify")
+		assert.Regexp(t, `^NOT_FOUND: merchant 1999999999 is not registered\n`, stderr)
+	})
+	t.Run("bad platform mode", func(t *testing.T) {
+		assert.Regexp(t, `^PARAM_ERROR: \S`, h.fails(t, exitFailure, "sandbox", "merchant", "update", "--platform-mode", "rsa"))
+	})
+	t.Run("nothing to change", func(t *testing.T) {
+		assert.Contains(t, h.fails(t, exitUsage, "sandbox", "merchant", "update"), "give what to change: --notify-url, --platform-mode or both")
+	})
+}
+
 func TestSandbox_user(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, mock.Options{})
@@ -122,13 +155,13 @@ func TestSandbox_clock(t *testing.T) {
 	assert.Contains(t, out, "scheduled:")
 	assert.Contains(t, out, "expire 1230000109/CL-1")
 	var st struct {
-		Now     string `json:"now"`
+		Now     time.Time `json:"now"` // the instant, whatever precision the sandbox writes it with
 		Pending []struct {
 			Label string `json:"label"`
 		} `json:"pending"`
 	}
 	h.okJSON(t, &st, "sandbox", "clock", "advance", "0s")
-	assert.Equal(t, "2026-12-02T10:00:00+08:00", st.Now)
+	assert.Equal(t, "2026-12-02T10:00:00+08:00", st.Now.Format(time.RFC3339))
 
 	assert.Regexp(t, `^PARAM_ERROR: \S`, h.fails(t, exitFailure, "sandbox", "clock", "--to", "2026-01-01T00:00:00+08:00"))
 
@@ -185,10 +218,10 @@ func TestSandbox_notificationsAndRequests(t *testing.T) {
 	require.NoError(t, json.Unmarshal(ns[0].Resource, &res))
 	assert.Equal(t, "NT-1", res.OutOrderNo, "the plaintext of the resource")
 
-	out = h.ok(t, "sandbox", "redeliver", ns[0].ID)
+	out = h.ok(t, "sandbox", "notifications", "redeliver", ns[0].ID)
 	assert.Contains(t, out, "PAYSCORE.USER_PAID "+ns[0].ID+" redelivered to "+h.sink+": HTTP 204")
-	assert.Contains(t, h.ok(t, "sandbox", "notifications", "redeliver", ns[0].ID), "redelivered", "also under notifications")
-	assert.Regexp(t, `^NOT_FOUND: \S`, h.fails(t, exitFailure, "sandbox", "redeliver", "nope"))
+	assert.Regexp(t, `^NOT_FOUND: \S`, h.fails(t, exitFailure, "sandbox", "notifications", "redeliver", "nope"))
+	assert.Contains(t, h.fails(t, exitUsage, "sandbox", "redeliver", ns[0].ID), `unknown command "redeliver" for client sandbox`, "one way to redeliver: under notifications")
 
 	// A request signed under the wrong serial: SIGN_ERROR, and the request
 	// log shows what the mock verified.

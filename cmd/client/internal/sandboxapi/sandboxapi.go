@@ -243,11 +243,17 @@ func (c Clock) Virtual() bool { return c.Mode == "virtual" }
 // Attempt is one delivery attempt of a callback.
 type Attempt struct {
 	At         string  `json:"at"`
-	Status     int     `json:"status"`
+	Status     int     `json:"status"` // 0 when no answer came back (see Error)
 	Error      string  `json:"error,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
-	Redelivery bool    `json:"redelivery,omitempty"`
+	// Kind is empty for an attempt of the retry schedule, else
+	// "redelivery", or a scenario's "duplicate" or "forged:<kind>" copy.
+	Kind string `json:"kind,omitempty"`
 }
+
+// Genuine reports whether the attempt delivered the callback itself, on
+// its schedule or redelivered, rather than a scenario's extra copy of it.
+func (a Attempt) Genuine() bool { return a.Kind == "" || a.Kind == "redelivery" }
 
 // Notification is a callback as GET /sandbox/notifications shows it.
 type Notification struct {
@@ -259,8 +265,28 @@ type Notification struct {
 	NotifyURL  string          `json:"notify_url"`
 	CreateTime string          `json:"create_time"`
 	Resource   json.RawMessage `json:"resource"`
-	State      string          `json:"state"`
+	State      string          `json:"state"`          // pending, delivered, failed or dropped
+	Note       string          `json:"note,omitempty"` // why it was dropped or delayed
 	Attempts   []Attempt       `json:"attempts"`
+}
+
+// NotificationFilter selects callbacks (GET /sandbox/notifications); empty
+// fields match all.
+type NotificationFilter struct {
+	MchID, OutOrderNo, EventType string
+}
+
+// Notifications lists the callbacks the mock made, oldest first.
+func (c *Client) Notifications(ctx context.Context, f NotificationFilter) ([]Notification, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"mchid": f.MchID, "out_order_no": f.OutOrderNo, "event_type": f.EventType} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var ns []Notification
+	err := c.call(ctx, Request{Method: http.MethodGet, Path: "/sandbox/notifications", Query: q}, &ns)
+	return ns, err
 }
 
 // TimelineEntry is one thing that happened to an order.
@@ -341,6 +367,20 @@ func (c *Client) Merchant(ctx context.Context, mchid string) (Merchant, error) {
 func (c *Client) CreateMerchant(ctx context.Context, spec MerchantSpec) (Merchant, error) {
 	var m Merchant
 	err := c.call(ctx, Request{Method: http.MethodPost, Path: "/sandbox/merchants", Body: spec}, &m)
+	return m, err
+}
+
+// MerchantPatch is the body of PATCH /sandbox/merchants/{mchid}, a JSON
+// merge patch: the fields given replace the merchant's, the others stay.
+type MerchantPatch struct {
+	NotifyURL    string `json:"notify_url,omitempty"`
+	PlatformMode string `json:"platform_mode,omitempty"` // certificate or public_key
+}
+
+// UpdateMerchant changes a registered merchant and returns its record.
+func (c *Client) UpdateMerchant(ctx context.Context, mchid string, patch MerchantPatch) (Merchant, error) {
+	var m Merchant
+	err := c.call(ctx, Request{Method: http.MethodPatch, Path: "/sandbox/merchants/" + url.PathEscape(mchid), Body: patch}, &m)
 	return m, err
 }
 

@@ -90,3 +90,48 @@ func TestDo(t *testing.T) {
 	require.True(t, errors.As(err, &se))
 	assert.Equal(t, "HTTP 502 Bad Gateway: <html>bad gateway</html>", se.Error())
 }
+
+// TestTypedCalls checks the method, path, query and body of the typed
+// calls the CLI builds on, and that they decode the answer.
+func TestTypedCalls(t *testing.T) {
+	t.Parallel()
+	var method, target, body string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		method, target, body = r.Method, r.URL.RequestURI(), string(raw)
+		switch r.URL.Path {
+		case "/sandbox/notifications":
+			_, _ = io.WriteString(w, `[{"id":"n1","state":"delivered","attempts":[{"status":500},{"status":204,"kind":"redelivery"},{"status":0,"kind":"forged:probe"}]}]`)
+		case "/sandbox/merchants/1230000109":
+			_, _ = io.WriteString(w, `{"mchid":"1230000109","notify_url":"http://merchant:9000/notify","platform_mode":"certificate"}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"code":"NOT_FOUND","message":"merchant 1999999999 is not registered"}`)
+		}
+	}))
+	defer ts.Close()
+	c := New(ts.URL, "", nil)
+	ctx := context.Background()
+
+	ns, err := c.Notifications(ctx, NotificationFilter{MchID: "1230000109", OutOrderNo: "RIDE 1"})
+	require.NoError(t, err)
+	assert.Equal(t, "/sandbox/notifications?mchid=1230000109&out_order_no=RIDE+1", target, "empty filters left out")
+	require.Len(t, ns, 1)
+	var genuine []bool
+	for _, a := range ns[0].Attempts {
+		genuine = append(genuine, a.Genuine())
+	}
+	assert.Equal(t, []bool{true, true, false}, genuine, "a forged copy is not a delivery of the callback")
+
+	m, err := c.UpdateMerchant(ctx, "1230000109", MerchantPatch{NotifyURL: "http://merchant:9000/notify"})
+	require.NoError(t, err)
+	assert.Equal(t, http.MethodPatch, method)
+	assert.JSONEq(t, `{"notify_url":"http://merchant:9000/notify"}`, body, "a merge patch of what changes only")
+	assert.Equal(t, "http://merchant:9000/notify", m.NotifyURL)
+
+	_, err = c.UpdateMerchant(ctx, "1999999999", MerchantPatch{PlatformMode: "public_key"})
+	assert.JSONEq(t, `{"platform_mode":"public_key"}`, body)
+	var se *Error
+	require.True(t, errors.As(err, &se))
+	assert.Equal(t, "NOT_FOUND: merchant 1999999999 is not registered", se.Error())
+}
