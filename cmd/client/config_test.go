@@ -182,12 +182,26 @@ func TestCredentials(t *testing.T) {
 }
 
 // TestSandboxToken checks that the bearer token reaches every /sandbox
-// call, the credential look-up included.
+// call, the credential look-up included, and that every sandbox command
+// fails with the mock's code and message without it.
 func TestSandboxToken(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, mock.Options{SandboxToken: "s3cret"})
-	stderr := h.fails(t, exitFailure, "sandbox", "orders")
-	assert.Contains(t, stderr, "UNAUTHORIZED: ")
+	for _, args := range [][]string{
+		{"sandbox", "orders"},
+		{"sandbox", "order", "RIDE-1"},
+		{"sandbox", "merchant", "list"},
+		{"sandbox", "merchant", "delete", "1230000109"},
+		{"sandbox", "notifications"},
+		{"sandbox", "requests"},
+		{"sandbox", "reset"},
+		{"sandbox", "scenario", "list"},
+		{"sandbox", "user", "oUser1"},
+		{"sandbox", "clock"},
+	} {
+		stderr := h.fails(t, exitFailure, args...)
+		assert.Regexp(t, `^UNAUTHORIZED: the sandbox API needs Authorization: Bearer`, stderr, "%v", args)
+	}
 
 	h.env["MOCKPAY_SANDBOX_TOKEN"] = "s3cret"
 	h.ok(t, "sandbox", "orders")

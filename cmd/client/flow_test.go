@@ -198,7 +198,10 @@ func TestFlowRide_weChatPay(t *testing.T) {
 	out := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(context.Background(), []string{"flow", "ride", "--openid", "oRealUser", "--timeout", "20s"}, env, out, &syncBuffer{})
+		args := []string{"flow", "ride", "--openid", "oRealUser", "--timeout", "20s"}
+		code := run(context.Background(), args, env, out, &syncBuffer{})
+		record(args, code)
+		done <- code
 	}()
 	m := regexp.MustCompile(`\(listener (http://[^)]+)\)`).FindStringSubmatch(out.waitFor(t, "(listener "))
 	require.NotNil(t, m)

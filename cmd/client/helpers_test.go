@@ -60,6 +60,7 @@ func runWith(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb syncBuffer
 	code := run(context.Background(), args, env, &out, &errb)
+	record(args, code)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 

@@ -45,7 +45,10 @@ func startListen(t *testing.T, env map[string]string, args ...string) *listener 
 	l := &listener{out: &syncBuffer{}, errOut: &syncBuffer{}}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"listen", "--addr", "127.0.0.1:0"}, args...), env, l.out, l.errOut)
+		args := append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)
+		code := run(ctx, args, env, l.out, l.errOut)
+		record(args, code)
+		done <- code
 	}()
 	var code *int
 	l.stop = func() int {

@@ -91,6 +91,7 @@ func TestPayAfter(t *testing.T) {
 	h.ok(t, "payafter", "create", "--out-order-no", "PA-F")
 	checkRefusals(t, h, []refusal{
 		{name: "unknown order", code: "ORDER_NOT_EXIST", args: []string{"payafter", "query", "--out-order-no", "NOPE"}},
+		{name: "cancel an unknown order", code: "ORDER_NOT_EXIST", args: []string{"payafter", "cancel", "--out-order-no", "NOPE", "--reason", "用户取消"}},
 		{name: "complete before acceptance", code: "INVALID_ORDER_STATE", args: []string{"payafter", "complete", "--out-order-no", "PA-F", "--amount", "100", "--finish-ticket", "bogus"}},
 		{name: "sync before completion", code: "INVALID_ORDER_STATE", args: []string{"payafter", "sync", "--out-order-no", "PA-F"}},
 		{name: "免确认 without authorization", code: "INVALID_REQUEST", args: []string{"payafter", "create", "--openid", "oStranger"}},

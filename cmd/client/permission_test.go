@@ -76,6 +76,15 @@ func TestPermission(t *testing.T) {
 		stderr := h.fails(t, exitFailure, "permission", "terminate", "--code", "AUTH-U1")
 		assert.Regexp(t, `^INVALID_REQUEST: \S`, stderr)
 	})
+	t.Run("an authorization code is used once", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		h.ok(t, "permission", "create", "--code", "AUTH-D1")
+		h.ok(t, "sandbox", "authorize", "oD1", "--code", "AUTH-D1")
+		stderr := h.fails(t, exitFailure, "permission", "create", "--code", "AUTH-D1")
+		assert.Regexp(t, `^INVALID_REQUEST: 授权协议号已被使用`, stderr)
+		assert.Contains(t, stderr, "/authorization_code")
+	})
 	t.Run("legacy needs openid", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, mock.Options{})
