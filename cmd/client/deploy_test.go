@@ -25,17 +25,12 @@ func clientEnvNames() map[string]bool {
 	return names
 }
 
-// installedAt is where the Dockerfile installs the named program: the
-// destination of the COPY --from=build that takes it from /out.
+// installedAt is where the Dockerfile puts the named program.
 func installedAt(t *testing.T, df *deploy.Dockerfile, name string) string {
 	t.Helper()
-	for _, c := range df.Copies {
-		if c.From == "build" && slices.Contains(c.Sources, "/out/"+name) {
-			return strings.TrimSuffix(c.Dest, "/") + "/" + name
-		}
-	}
-	t.Fatalf("the Dockerfile does not install %s", name)
-	return ""
+	bin := df.Installed(name)
+	require.NotEmpty(t, bin, "the Dockerfile does not install %s", name)
+	return bin
 }
 
 // parsedCommand is a compose command line as the CLI reads it.

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -109,13 +108,9 @@ func TestDockerfile(t *testing.T) {
 // installed is where the Dockerfile puts the named program.
 func installed(t *testing.T, df *deploy.Dockerfile, name string) string {
 	t.Helper()
-	for _, c := range df.Copies {
-		if c.From == "build" && slices.Contains(c.Sources, "/out/"+name) {
-			return strings.TrimSuffix(c.Dest, "/") + "/" + name
-		}
-	}
-	t.Fatalf("the Dockerfile does not install %s", name)
-	return ""
+	bin := df.Installed(name)
+	require.NotEmpty(t, bin, "the Dockerfile does not install %s", name)
+	return bin
 }
 
 func TestCompose_MockpayServices(t *testing.T) {

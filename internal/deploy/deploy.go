@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -133,6 +134,17 @@ type Dockerfile struct {
 	Expose      []string
 	Healthcheck []string // the exec form of HEALTHCHECK CMD
 	Entrypoint  []string
+}
+
+// Installed is where the final stage puts the program the build stage
+// wrote to /out/<name>, or "" if it does not.
+func (d *Dockerfile) Installed(name string) string {
+	for _, c := range d.Copies {
+		if c.From == "build" && slices.Contains(c.Sources, "/out/"+name) {
+			return strings.TrimSuffix(c.Dest, "/") + "/" + name
+		}
+	}
+	return ""
 }
 
 // Copy is a COPY instruction; From is its --from stage, if any.
