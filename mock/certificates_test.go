@@ -3,6 +3,7 @@ package mock_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,4 +136,41 @@ func TestResponseSigning_AllStatuses(t *testing.T) {
 	resp, body := send(t, req)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	verifyResponse(t, srv.Platform(), resp, body)
+}
+
+// A path outside /v3 and /sandbox gets WeChat Pay's signed 404, and a path
+// that only lacks the /v3 prefix is named in the answer.
+func TestUnknownPaths(t *testing.T) {
+	srv, ts := mock.NewTestServer(t, mock.Options{})
+	me := defaultMerchant(t)
+	tests := []struct {
+		method, uri string
+		status      int
+		issue       string
+	}{
+		{"POST", "/payscore/serviceorder/direct-complete", http.StatusNotFound, "WeChat Pay's API paths start with /v3: POST /v3/payscore/serviceorder/direct-complete"},
+		{"GET", "/payscore/user-service-state", http.StatusNotFound, "WeChat Pay's API paths start with /v3: GET /v3/payscore/user-service-state"},
+		{"GET", "/nowhere", http.StatusNotFound, "GET /nowhere is not an API that mockpay serves"},
+		{"GET", "/v3/nowhere", http.StatusNotFound, "GET /v3/nowhere is not an API that mockpay serves"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.uri, func(t *testing.T) {
+			resp, body := me.call(t, ts, tt.method, tt.uri, nil)
+			require.Equal(t, tt.status, resp.StatusCode)
+			verifyResponse(t, srv.Platform(), resp, body)
+			var e struct {
+				Code   string `json:"code"`
+				Detail struct {
+					Field, Issue string
+				} `json:"detail"`
+			}
+			require.NoError(t, json.Unmarshal(body, &e))
+			assert.Equal(t, "NOT_FOUND", e.Code)
+			assert.Equal(t, "url", e.Detail.Field)
+			assert.Contains(t, e.Detail.Issue, tt.issue)
+			if !strings.Contains(tt.issue, "start with /v3") {
+				assert.NotContains(t, e.Detail.Issue, "start with /v3")
+			}
+		})
+	}
 }

@@ -97,27 +97,48 @@ func (s *Server) routes() *mux.Router {
 	return r
 }
 
-// fallback answers unknown paths and methods: in WeChat Pay's signed error
-// shape under /v3, in the sandbox's shape elsewhere.
+// fallback answers unknown paths and methods: in the sandbox's shape under
+// /sandbox, and everywhere else in WeChat Pay's signed error shape, since a
+// merchant's client that missed /v3 (a path copied from an older document)
+// must get the answer WeChat Pay would give, with a hint at the fix.
 func (s *Server) fallback(status int) http.Handler {
 	code, message := apierr.NotFound, "请求的资源不存在"
 	if status == http.StatusMethodNotAllowed {
 		code, message = apierr.MethodNotAllowed, "请求方法不被允许"
 	}
 	api := s.unauthenticated(func(c *call) reply {
+		issue := c.r.Method + " " + c.r.URL.Path + " is not an API that mockpay serves"
+		if hint := s.v3Hint(c.r); hint != "" {
+			issue += "; " + hint
+		}
 		return fail(apierr.New(code, message).WithDetail(apierr.Detail{
-			Field: "url", Value: c.r.URL.Path, Location: apierr.LocPath,
-			Issue: c.r.Method + " " + c.r.URL.Path + " is not an API that mockpay serves",
+			Field: "url", Value: c.r.URL.Path, Location: apierr.LocPath, Issue: issue,
 		}))
 	})
 	sb := s.sandbox(func(r *http.Request) reply {
 		return fail(apierr.Newf(code, "%s %s is not a sandbox endpoint", r.Method, r.URL.Path))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/v3/") {
-			api.ServeHTTP(w, r)
+		if r.URL.Path == "/sandbox" || strings.HasPrefix(r.URL.Path, "/sandbox/") {
+			sb.ServeHTTP(w, r)
 			return
 		}
-		sb.ServeHTTP(w, r)
+		api.ServeHTTP(w, r)
 	})
+}
+
+// v3Hint names the v3 path a request without the /v3 prefix probably
+// meant, or returns "".
+func (s *Server) v3Hint(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/v3/") {
+		return ""
+	}
+	probe := r.Clone(r.Context())
+	probe.URL.Path = "/v3" + r.URL.Path
+	probe.URL.RawPath = ""
+	var m mux.RouteMatch
+	if !s.router.Match(probe, &m) || m.MatchErr != nil {
+		return ""
+	}
+	return "WeChat Pay's API paths start with /v3: " + r.Method + " " + probe.URL.Path
 }
