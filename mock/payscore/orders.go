@@ -219,6 +219,13 @@ func (s *Service) setState(o *store.Order, now time.Time, state, desc, why strin
 // CancelOrder cancels an order (POST .../{out_order_no}/cancel). An
 // identical retry of a successful cancel succeeds again.
 func (s *Service) CancelOrder(m *store.Merchant, outOrderNo string, req *CancelRequest) (OrderIDs, error) {
+	return s.cancel(m, store.KindServiceOrder, outOrderNo, req)
+}
+
+// cancel revokes an order of either API; the state machine decides from
+// which states. An identical retry of a successful cancel succeeds again
+// (原参重入).
+func (s *Service) cancel(m *store.Merchant, kind, outOrderNo string, req *CancelRequest) (OrderIDs, error) {
 	c := newCheck(apierr.LocBody)
 	c.reqStr("/appid", req.AppID, 32)
 	c.reqStr("/service_id", req.ServiceID, 32)
@@ -227,7 +234,7 @@ func (s *Service) CancelOrder(m *store.Merchant, outOrderNo string, req *CancelR
 	if err := c.result(); err != nil {
 		return OrderIDs{}, err
 	}
-	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpCancel, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+	o, err := s.change(m.MchID, kind, outOrderNo, OpCancel, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		c := newCheck(apierr.LocBody)
 		sameOrderRef(o, req.AppID, req.ServiceID, c)
 		if err := c.result(); err != nil {
@@ -239,7 +246,7 @@ func (s *Service) CancelOrder(m *store.Merchant, outOrderNo string, req *CancelR
 	})
 	if err != nil {
 		if o != nil && o.State == StateRevoked && o.CancelReason == req.Reason && o.AppID == req.AppID && o.ServiceID == req.ServiceID {
-			return IDs(o), nil // 原参重入
+			return IDs(o), nil
 		}
 		return OrderIDs{}, err
 	}
@@ -536,18 +543,8 @@ func (s *Service) PayOrder(m *store.Merchant, outOrderNo string, req *PayRequest
 // SyncOrder records that the user paid through the merchant's own channel
 // (POST .../{out_order_no}/sync, type Order_Paid).
 func (s *Service) SyncOrder(m *store.Merchant, outOrderNo string, req *SyncRequest) (Order, error) {
-	c := newCheck(apierr.LocBody)
-	c.reqStr("/appid", req.AppID, 32)
-	c.reqStr("/service_id", req.ServiceID, 32)
-	if c.required("/type", req.Type != "") {
-		c.enum("/type", req.Type, "Order_Paid")
-	}
-	var paid serviceTime
-	if c.required("/detail", req.Detail != nil) && c.required("/detail/paid_time", req.Detail.PaidTime != "") {
-		paid, _ = c.parseTime("/detail/paid_time", req.Detail.PaidTime, false)
-	}
-	checkMerchant(m, req.AppID, req.ServiceID, c)
-	if err := c.result(); err != nil {
+	paid, err := checkSync(m, req)
+	if err != nil {
 		return Order{}, err
 	}
 	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpSync, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
@@ -573,6 +570,23 @@ func (s *Service) SyncOrder(m *store.Merchant, outOrderNo string, req *SyncReque
 		return Order{}, err
 	}
 	return View(o), nil
+}
+
+// checkSync checks a sync body of either API and returns its paid_time;
+// the rules that compare it with the order's times are each API's own.
+func checkSync(m *store.Merchant, req *SyncRequest) (serviceTime, error) {
+	c := newCheck(apierr.LocBody)
+	c.reqStr("/appid", req.AppID, 32)
+	c.reqStr("/service_id", req.ServiceID, 32)
+	if c.required("/type", req.Type != "") {
+		c.enum("/type", req.Type, "Order_Paid")
+	}
+	var paid serviceTime
+	if c.required("/detail", req.Detail != nil) && c.required("/detail/paid_time", req.Detail.PaidTime != "") {
+		paid, _ = c.parseTime("/detail/paid_time", req.Detail.PaidTime, false)
+	}
+	checkMerchant(m, req.AppID, req.ServiceID, c)
+	return paid, c.result()
 }
 
 // DirectCompleteOrder creates and completes an order in one call (POST

@@ -432,31 +432,7 @@ func (s *Service) ConfirmPayAfter(mchid, outOrderNo, openid string) error {
 
 // CancelPayAfter revokes a payafter order the user has not been charged for.
 func (s *Service) CancelPayAfter(m *store.Merchant, outOrderNo string, req *CancelRequest) (OrderIDs, error) {
-	c := newCheck(apierr.LocBody)
-	c.reqStr("/appid", req.AppID, 32)
-	c.reqStr("/service_id", req.ServiceID, 32)
-	c.reqStr("/reason", req.Reason, 50)
-	checkMerchant(m, req.AppID, req.ServiceID, c)
-	if err := c.result(); err != nil {
-		return OrderIDs{}, err
-	}
-	o, err := s.change(m.MchID, store.KindPayAfter, outOrderNo, OpCancel, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		c := newCheck(apierr.LocBody)
-		sameOrderRef(o, req.AppID, req.ServiceID, c)
-		if err := c.result(); err != nil {
-			return err
-		}
-		o.CancelReason = req.Reason
-		s.setState(o, now, StateRevoked, "", "cancelled by the merchant: "+req.Reason)
-		return nil
-	})
-	if err != nil {
-		if o != nil && o.State == StateRevoked && o.CancelReason == req.Reason && o.AppID == req.AppID && o.ServiceID == req.ServiceID {
-			return IDs(o), nil
-		}
-		return OrderIDs{}, err
-	}
-	return IDs(o), nil
+	return s.cancel(m, store.KindPayAfter, outOrderNo, req)
 }
 
 // CompletePayAfter finishes a USER_ACCEPTED order with a finish_ticket it
@@ -578,18 +554,8 @@ func (s *Service) payAfterPaid(tx store.WriteTxn, o *store.Order, now time.Time,
 
 // SyncPayAfter records that the user paid through the merchant's channel.
 func (s *Service) SyncPayAfter(m *store.Merchant, outOrderNo string, req *SyncRequest) (PayAfterSyncResponse, error) {
-	c := newCheck(apierr.LocBody)
-	c.reqStr("/appid", req.AppID, 32)
-	c.reqStr("/service_id", req.ServiceID, 32)
-	if c.required("/type", req.Type != "") {
-		c.enum("/type", req.Type, "Order_Paid")
-	}
-	var paid serviceTime
-	if c.required("/detail", req.Detail != nil) && c.required("/detail/paid_time", req.Detail.PaidTime != "") {
-		paid, _ = c.parseTime("/detail/paid_time", req.Detail.PaidTime, false)
-	}
-	checkMerchant(m, req.AppID, req.ServiceID, c)
-	if err := c.result(); err != nil {
+	paid, err := checkSync(m, req)
+	if err != nil {
 		return PayAfterSyncResponse{}, err
 	}
 	o, err := s.change(m.MchID, store.KindPayAfter, outOrderNo, OpSync, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
