@@ -15,9 +15,9 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
-	"github.com/mockpay/mockpay/mock/store"
 )
 
 // maxBody bounds a request body; Pay Score bodies are a few KiB at most.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
-	"github.com/mockpay/mockpay/mock/payscore"
+	"github.com/mockpay/mockpay/mock/internal/payscore"
 )
 
 // BenchmarkOrderMemory measures the resident heap per stored service order

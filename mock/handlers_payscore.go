@@ -2,10 +2,10 @@ package mock
 
 import (
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
-	"github.com/mockpay/mockpay/mock/payscore"
-	"github.com/mockpay/mockpay/mock/refund"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/refund"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // The Pay Score v3 handlers (protocol.md §2–4): decode, call the domain,

@@ -14,9 +14,9 @@ import (
 	"strings"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/identity"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // DefaultRiskFundCap is a merchant's per-order risk fund cap (fen) unless set.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/identity"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // platform is WeChat Pay's signing side: the platform certificate and the

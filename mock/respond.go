@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
 )
 
 // reply is what a handler returns. Handlers never write: one writer encodes

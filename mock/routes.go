@@ -6,7 +6,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
 )
 
 // route is one entry of the route table.

@@ -15,8 +15,8 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/clock"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
 )
 
 // The sandbox control API (architecture.md): plain JSON, unsigned, errors as

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
-	"github.com/mockpay/mockpay/mock/notify"
-	"github.com/mockpay/mockpay/mock/payscore"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/notify"
+	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // The sandbox's user side: what WeChat users do (authorize, confirm, pay),

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
 	"github.com/mockpay/mockpay/mock/scenario"
 )
 

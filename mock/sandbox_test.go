@@ -19,9 +19,9 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock"
-	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/identity"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
 )
 
 // sandboxCall sends a sandbox request with an optional bearer token.

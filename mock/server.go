@@ -15,11 +15,11 @@ import (
 
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/identity"
-	"github.com/mockpay/mockpay/mock/notify"
-	"github.com/mockpay/mockpay/mock/payscore"
-	"github.com/mockpay/mockpay/mock/refund"
+	"github.com/mockpay/mockpay/mock/internal/notify"
+	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/refund"
+	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
-	"github.com/mockpay/mockpay/mock/store"
 )
 
 // Version is reported by /sandbox/health.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/mock/clock"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // StateVersion is the layout of a saved state: the version SaveState

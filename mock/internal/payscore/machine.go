@@ -3,8 +3,8 @@ package payscore
 import (
 	"fmt"
 
-	"github.com/mockpay/mockpay/mock/apierr"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // Service-order states and descriptions (protocol.md §4.11).

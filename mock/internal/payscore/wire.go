@@ -2,7 +2,7 @@ package payscore
 
 import (
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // The JSON of the service-order API (protocol.md §4), as the mock reads and

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
 )
 
 // Field rules of the v3 API. Lengths count characters, Chinese or not;

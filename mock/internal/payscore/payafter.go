@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/clock"
-	"github.com/mockpay/mockpay/mock/notify"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/notify"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // The legacy 先享后付 API, /v3/payscore/payafter-orders (protocol.md §5):

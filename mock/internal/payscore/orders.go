@@ -6,11 +6,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/clock"
-	"github.com/mockpay/mockpay/mock/notify"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/notify"
+	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
-	"github.com/mockpay/mockpay/mock/store"
 )
 
 // Timeline event types.

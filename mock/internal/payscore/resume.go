@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mockpay/mockpay/mock/clock"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // expiryJob is the timer that expires a CREATED order: ExpiryAfter (a

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
-	"github.com/mockpay/mockpay/mock/notify"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/notify"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // The authorization ("permissions") API of 免确认模式 (protocol.md §2, §3).

@@ -25,8 +25,8 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
+	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
-	"github.com/mockpay/mockpay/mock/store"
 )
 
 // Retry schedules (protocol.md §6.5): the waits between attempts.

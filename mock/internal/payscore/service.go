@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/apierr"
 	"github.com/mockpay/mockpay/mock/clock"
-	"github.com/mockpay/mockpay/mock/ids"
-	"github.com/mockpay/mockpay/mock/notify"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/ids"
+	"github.com/mockpay/mockpay/mock/internal/notify"
+	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
-	"github.com/mockpay/mockpay/mock/store"
 )
 
 // Defaults of the domain's timing.

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mockpay/mockpay/mock/apierr"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
-	"github.com/mockpay/mockpay/mock/store"
 )
 
 // What the sandbox's WeChat user does when a scenario says so: confirm an

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/store"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // Field rules shared by the service-order endpoints (protocol.md §4.1).
