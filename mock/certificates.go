@@ -31,26 +31,26 @@ const certificateAD = "certificate"
 // getCertificates serves GET /v3/certificates: the platform certificate,
 // encrypted with the caller's APIv3 key (protocol.md §1.7). A public-key
 // merchant has none and gets WeChat Pay's 404.
-func (s *Server) getCertificates(c *call) reply {
+func (s *Server) getCertificates(c *call) (certificatesResponse, error) {
 	switch alg := c.r.URL.Query().Get("algorithm_type"); alg {
 	case "", "RSA", "ALL":
 	case "SM2":
 		// mockpay has no SM2 platform certificate.
-		return ok(certificatesResponse{Data: []platformCertificate{}})
+		return certificatesResponse{Data: []platformCertificate{}}, nil
 	default:
-		return fail(apierr.Param(apierr.LocQuery, "algorithm_type", "algorithm_type取值错误",
-			"algorithm_type must be RSA, SM2 or ALL", alg))
+		return certificatesResponse{}, apierr.Param(apierr.LocQuery, "algorithm_type", "algorithm_type取值错误",
+			"algorithm_type must be RSA, SM2 or ALL", alg)
 	}
 	if c.merchant.PlatformMode == store.PlatformModePublicKey {
-		return fail(apierr.New(apierr.ResourceNotExists, "无可用的平台证书,请在商户平台-API安全申请使用微信支付公钥"))
+		return certificatesResponse{}, apierr.New(apierr.ResourceNotExists, "无可用的平台证书,请在商户平台-API安全申请使用微信支付公钥")
 	}
 	p := s.platform
 	nonce := protocol.NewNonce(protocol.NonceSize)
 	ct, err := protocol.Encrypt([]byte(c.merchant.APIv3Key), nonce, certificateAD, []byte(p.certPEM))
 	if err != nil {
-		return fail(err)
+		return certificatesResponse{}, err
 	}
-	return ok(certificatesResponse{Data: []platformCertificate{{
+	return certificatesResponse{Data: []platformCertificate{{
 		SerialNo:      p.certSerial,
 		EffectiveTime: protocol.FormatRFC3339(p.x509Cert.NotBefore),
 		ExpireTime:    protocol.FormatRFC3339(p.x509Cert.NotAfter),
@@ -60,5 +60,5 @@ func (s *Server) getCertificates(c *call) reply {
 			AssociatedData: certificateAD,
 			Ciphertext:     ct,
 		},
-	}}})
+	}}}, nil
 }

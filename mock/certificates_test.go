@@ -139,7 +139,8 @@ func TestResponseSigning_AllStatuses(t *testing.T) {
 }
 
 // A path outside /v3 and /sandbox gets WeChat Pay's signed 404, and a path
-// that only lacks the /v3 prefix is named in the answer.
+// that only lacks the /v3 prefix is named in the answer (Pay Score's own
+// paths are served without it: see TestEndpoints_Aliases).
 func TestUnknownPaths(t *testing.T) {
 	srv, ts := mock.NewTestServer(t, mock.Options{})
 	me := defaultMerchant(t)
@@ -148,8 +149,8 @@ func TestUnknownPaths(t *testing.T) {
 		status      int
 		issue       string
 	}{
-		{"POST", "/payscore/serviceorder/direct-complete", http.StatusNotFound, "WeChat Pay's API paths start with /v3: POST /v3/payscore/serviceorder/direct-complete"},
-		{"GET", "/payscore/user-service-state", http.StatusNotFound, "WeChat Pay's API paths start with /v3: GET /v3/payscore/user-service-state"},
+		{"GET", "/refund/domestic/refunds/R1", http.StatusNotFound, "WeChat Pay's API paths start with /v3: GET /v3/refund/domestic/refunds/R1"},
+		{"GET", "/certificates", http.StatusNotFound, "WeChat Pay's API paths start with /v3: GET /v3/certificates"},
 		{"GET", "/nowhere", http.StatusNotFound, "GET /nowhere is not an API that mockpay serves"},
 		{"GET", "/v3/nowhere", http.StatusNotFound, "GET /v3/nowhere is not an API that mockpay serves"},
 	}

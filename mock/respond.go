@@ -65,6 +65,9 @@ func writeSigned(w http.ResponseWriter, sg signer, requestID string, status int,
 	hdr.Set(protocol.HeaderNonce, h.Nonce)
 	hdr.Set(protocol.HeaderSerial, h.Serial)
 	hdr.Set(protocol.HeaderSignature, h.Signature)
+	hdr.Set(protocol.HeaderSignatureType, protocol.Schema)
+	// WeChat Pay answers in Chinese and says so; some SDKs log the header.
+	hdr.Set("Content-Language", "zh-CN")
 	writeBody(w, status, body)
 	return nil
 }
@@ -76,4 +79,12 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// answer turns a result into a reply.
+func answer[T any](v T, err error) reply {
+	if err != nil {
+		return fail(err)
+	}
+	return ok(v)
 }

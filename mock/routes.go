@@ -15,42 +15,6 @@ type route struct {
 	handler      http.Handler
 }
 
-// apiRoute is a v3 API call: its name (which scenarios match on, see
-// scenario.Endpoints), method, path and handler.
-type apiRoute struct {
-	name, method, path string
-	h                  handlerFunc
-}
-
-// apiRoutes are the v3 API, in the order of protocol.md.
-func (s *Server) apiRoutes() []apiRoute {
-	return []apiRoute{
-		{"certificates", "GET", "/v3/certificates", s.getCertificates},
-		{"user_service_state", "GET", "/v3/payscore/user-service-state", s.userServiceState},
-		{"permissions.create", "POST", "/v3/payscore/permissions", s.preAuthorize},
-		{"permissions.query_by_code", "GET", "/v3/payscore/permissions/authorization-code/{authorization_code}", s.permissionByCode},
-		{"permissions.terminate_by_code", "POST", "/v3/payscore/permissions/authorization-code/{authorization_code}/terminate", s.terminateByCode},
-		{"permissions.query_by_openid", "GET", "/v3/payscore/permissions/openid/{openid}", s.permissionByOpenID},
-		{"permissions.terminate_by_openid", "POST", "/v3/payscore/permissions/openid/{openid}/terminate", s.terminateByOpenID},
-		{"permissions.terminate_user_service", "POST", "/v3/payscore/users/{openid}/permissions/{service_id}/terminate", s.terminateUserService},
-		{"serviceorder.create", "POST", "/v3/payscore/serviceorder", s.createServiceOrder},
-		{"serviceorder.query", "GET", "/v3/payscore/serviceorder", s.queryServiceOrder},
-		{"serviceorder.direct_complete", "POST", "/v3/payscore/serviceorder/direct-complete", s.directCompleteServiceOrder},
-		{"serviceorder.cancel", "POST", "/v3/payscore/serviceorder/{out_order_no}/cancel", s.cancelServiceOrder},
-		{"serviceorder.modify", "POST", "/v3/payscore/serviceorder/{out_order_no}/modify", s.modifyServiceOrder},
-		{"serviceorder.complete", "POST", "/v3/payscore/serviceorder/{out_order_no}/complete", s.completeServiceOrder},
-		{"serviceorder.pay", "POST", "/v3/payscore/serviceorder/{out_order_no}/pay", s.payServiceOrder},
-		{"serviceorder.sync", "POST", "/v3/payscore/serviceorder/{out_order_no}/sync", s.syncServiceOrder},
-		{"payafter.create", "POST", "/v3/payscore/payafter-orders", s.createPayAfter},
-		{"payafter.query", "GET", "/v3/payscore/payafter-orders", s.queryPayAfter},
-		{"payafter.cancel", "POST", "/v3/payscore/payafter-orders/{out_order_no}/cancel", s.cancelPayAfter},
-		{"payafter.complete", "POST", "/v3/payscore/payafter-orders/{out_order_no}/complete", s.completePayAfter},
-		{"payafter.sync", "POST", "/v3/payscore/payafter-orders/{out_order_no}/sync", s.syncPayAfter},
-		{"refund.create", "POST", "/v3/refund/domestic/refunds", s.createRefund},
-		{"refund.query", "GET", "/v3/refund/domestic/refunds/{out_refund_no}", s.queryRefund},
-	}
-}
-
 // sandboxRoutes are the control API of architecture.md.
 func (s *Server) sandboxRoutes() []route {
 	return []route{
@@ -86,8 +50,11 @@ func (s *Server) routes() *mux.Router {
 	// Match on the escaped path: an out_order_no may hold "|" or "*", sent
 	// percent-encoded; pathVars unescapes the variables in one place.
 	r := mux.NewRouter().UseEncodedPath()
-	for _, rt := range s.apiRoutes() {
-		r.Handle(rt.path, s.api(rt.name, rt.h)).Methods(rt.method)
+	for i := range endpoints {
+		e := &endpoints[i]
+		for _, path := range append([]string{e.Path}, e.aliases()...) {
+			r.Handle(path, s.api(e)).Methods(e.Method)
+		}
 	}
 	for _, rt := range s.sandboxRoutes() {
 		r.Handle(rt.path, rt.handler).Methods(rt.method)

@@ -28,6 +28,14 @@ func (s *Server) LoadScenarios(file string, data []byte, scope scenario.Scope) (
 	return infos, nil
 }
 
+// CheckScenarios checks the scenarios of a YAML (or JSON) text against the
+// endpoints and callbacks this server has, without loading them; the error
+// is a *scenario.Error that says where and why.
+func (s *Server) CheckScenarios(file string, data []byte) error {
+	_, err := s.scenarios.Decode(file, data)
+	return err
+}
+
 var reIndex = regexp.MustCompile(`\[(\d+)\]`)
 
 // scenarioPointer turns a scenario error's dotted path (match.openid,

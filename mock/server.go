@@ -135,7 +135,7 @@ func New(opts Options) (*Server, error) {
 		size = 1000
 	}
 	s.requests = newRequestLog(size)
-	s.scenarios = &scenario.Engine{}
+	s.scenarios = scenario.NewEngine(scenarioVocabulary())
 	if opts.Scenarios != nil {
 		if _, err := s.scenarios.LoadFS(opts.Scenarios); err != nil {
 			return nil, fmt.Errorf("mock: scenarios: %w", err)

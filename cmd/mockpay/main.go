@@ -143,7 +143,7 @@ func loadScenarios(srv *mock.Server, list string) error {
 		if err != nil {
 			return &configError{"MOCKPAY_SCENARIOS", err.Error()}
 		}
-		if _, err := scenario.Decode(f, data); err != nil {
+		if err := srv.CheckScenarios(f, data); err != nil {
 			return &configError{"MOCKPAY_SCENARIOS", err.Error()}
 		}
 		staged[f] = data

@@ -32,8 +32,9 @@ func (e *Error) Error() string {
 const maxSize = 1 << 20
 
 // Decode reads every scenario of a YAML (or JSON) text; file names it in
-// errors. Nothing is returned unless everything is valid.
-func Decode(file string, data []byte) ([]*Scenario, error) {
+// errors. Nothing is returned unless everything is valid, endpoints and
+// event types included.
+func (v Vocabulary) Decode(file string, data []byte) ([]*Scenario, error) {
 	if len(data) > maxSize {
 		return nil, &Error{File: file, Line: 1, Issue: fmt.Sprintf("the file is larger than %d bytes", maxSize)}
 	}
@@ -61,7 +62,7 @@ func Decode(file string, data []byte) ([]*Scenario, error) {
 		if err := root.Decode(&s); err != nil {
 			return nil, &Error{File: file, Line: root.Line, Issue: err.Error()}
 		}
-		if err := s.validate(root); err != nil {
+		if err := s.validate(root, v); err != nil {
 			err.File = file
 			return nil, err
 		}
@@ -198,11 +199,17 @@ func lineOf(root *yaml.Node, field string) int {
 
 // validate checks what the types cannot: required keys, ranges, and
 // combinations that would make no sense.
-func (s *Scenario) validate(root *yaml.Node) *Error {
+func (s *Scenario) validate(root *yaml.Node, v Vocabulary) *Error {
 	fail := func(field, issue string) *Error {
 		return &Error{Line: lineOf(root, field), Field: field, Issue: issue}
 	}
 	m := s.Match
+	if m.Endpoint != "" && !slices.Contains(v.Endpoints, string(m.Endpoint)) {
+		return fail("match.endpoint", unknown(string(m.Endpoint), v.Endpoints, "endpoint"))
+	}
+	if m.EventType != "" && !slices.Contains(v.EventTypes, string(m.EventType)) {
+		return fail("match.event_type", unknown(string(m.EventType), v.EventTypes, "event type"))
+	}
 	switch {
 	case s.Name == "":
 		return fail("name", "is required")
@@ -252,8 +259,8 @@ func (s *Scenario) validate(root *yaml.Node) *Error {
 			return fail("user.never_confirm", "cannot go with confirm_after")
 		case u.RiskRejected && s.API != nil:
 			return fail("user.risk_rejected", "is an answer to creates: it cannot go with api")
-		case u.RiskRejected && m.Endpoint != "" && !slices.Contains(createEndpoints, string(m.Endpoint)):
-			return fail("match.endpoint", "risk_rejected refuses creates: "+strings.Join(createEndpoints, ", "))
+		case u.RiskRejected && m.Endpoint != "" && !slices.Contains(v.Creates, string(m.Endpoint)):
+			return fail("match.endpoint", "risk_rejected refuses creates: "+strings.Join(v.Creates, ", "))
 		}
 	}
 	if d := s.Deduction; d != nil {

@@ -13,9 +13,25 @@ import (
 // which of them applies. Its methods are safe for concurrent use and work on
 // a nil *Engine (no scenarios).
 type Engine struct {
+	vocab  Vocabulary
 	mu     sync.Mutex
 	seq    int
 	loaded []*loaded
+}
+
+// NewEngine returns an engine for scenarios in the vocabulary v.
+func NewEngine(v Vocabulary) *Engine { return &Engine{vocab: v} }
+
+// Decode checks a file's scenarios without loading them.
+func (e *Engine) Decode(file string, data []byte) ([]*Scenario, error) {
+	return e.vocabulary().Decode(file, data)
+}
+
+func (e *Engine) vocabulary() Vocabulary {
+	if e == nil {
+		return Vocabulary{}
+	}
+	return e.vocab
 }
 
 // kind is an effect kind; each scenario counts its occurrences per kind.
@@ -66,7 +82,7 @@ type Subject struct {
 
 // Load decodes a file's scenarios and adds them all, or none.
 func (e *Engine) Load(file string, data []byte, scope Scope) ([]Info, error) {
-	ss, err := Decode(file, data)
+	ss, err := e.Decode(file, data)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +127,7 @@ func (e *Engine) LoadFS(fsys fs.FS) ([]Info, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := Decode(name, data); err != nil {
+		if _, err := e.Decode(name, data); err != nil {
 			return nil, err // before anything is added
 		}
 		files[i] = data
@@ -236,7 +252,7 @@ func (m Match) holds(k kind, sub Subject) bool {
 // a fault of the create endpoints: 400 INVALID_REQUEST 综合评估未通过.
 func (e *Engine) API(sub Subject) (*API, Applied) {
 	l := e.pick(kindAPI, sub, func(s *Scenario) bool {
-		return s.API != nil || s.User != nil && s.User.RiskRejected && slices.Contains(createEndpoints, sub.Endpoint)
+		return s.API != nil || s.User != nil && s.User.RiskRejected && slices.Contains(e.vocab.Creates, sub.Endpoint)
 	})
 	if l == nil {
 		return nil, Applied{}

@@ -11,6 +11,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -99,25 +100,14 @@ const (
 	ForgeStaleTimestamp = "stale_timestamp" // Wechatpay-Timestamp is 10 minutes old
 )
 
-// Endpoints are the names of the API calls a scenario can match.
-var Endpoints = []string{
-	"certificates", "user_service_state",
-	"permissions.create", "permissions.query_by_code", "permissions.terminate_by_code",
-	"permissions.query_by_openid", "permissions.terminate_by_openid", "permissions.terminate_user_service",
-	"serviceorder.create", "serviceorder.query", "serviceorder.direct_complete", "serviceorder.cancel",
-	"serviceorder.modify", "serviceorder.complete", "serviceorder.pay", "serviceorder.sync",
-	"payafter.create", "payafter.query", "payafter.cancel", "payafter.complete", "payafter.sync",
-	"refund.create", "refund.query",
+// Vocabulary is what scenarios can name. The mock declares it (its
+// endpoint table and its callbacks), so that a scenario can name every
+// endpoint the mock serves and nothing else.
+type Vocabulary struct {
+	Endpoints  []string // API calls (match.endpoint)
+	Creates    []string // the endpoints that create an order, which user.risk_rejected refuses
+	EventTypes []string // callbacks (match.event_type)
 }
-
-// EventTypes are the callbacks a scenario can match.
-var EventTypes = []string{
-	"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_CLOSE_SERVICE", "PAYSCORE.USER_CONFIRM", "PAYSCORE.USER_PAID",
-	"PAYSCORE.USER_ACCEPTED", "REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED",
-}
-
-// createEndpoints are refused when the user fails the risk check.
-var createEndpoints = []string{"serviceorder.create", "serviceorder.direct_complete", "payafter.create"}
 
 // Duration is a Go duration ("30s", "10m", "2h") of domain time.
 type Duration time.Duration
@@ -126,10 +116,10 @@ type Duration time.Duration
 // starting RIDE-.
 type Glob string
 
-// Endpoint names an API call (Endpoints).
+// Endpoint names an API call (Vocabulary.Endpoints).
 type Endpoint string
 
-// EventType names a callback (EventTypes).
+// EventType names a callback (Vocabulary.EventTypes).
 type EventType string
 
 // Forge is a forged-copy kind.
@@ -153,10 +143,6 @@ func (*Glob) check(s string) error {
 	return nil
 }
 
-func (*Endpoint) check(s string) error { return oneOf(s, Endpoints, "endpoint") }
-
-func (*EventType) check(s string) error { return oneOf(s, EventTypes, "event type") }
-
 func (*Forge) check(s string) error {
 	return oneOf(s, []string{ForgeProbe, ForgeTampered, ForgeWrongSerial, ForgeStaleTimestamp}, "forgery")
 }
@@ -165,7 +151,11 @@ func oneOf(s string, allowed []string, what string) error {
 	if slices.Contains(allowed, s) {
 		return nil
 	}
-	return fmt.Errorf("%q is not a known %s (one of: %s)", s, what, strings.Join(allowed, ", "))
+	return errors.New(unknown(s, allowed, what))
+}
+
+func unknown(s string, allowed []string, what string) string {
+	return fmt.Sprintf("%q is not a known %s (one of: %s)", s, what, strings.Join(allowed, ", "))
 }
 
 // UnmarshalYAML decodes a checked duration.

@@ -29,7 +29,7 @@ callback:
 ---
 {"name": "json-too", "description": "JSON is YAML", "api": {"status": 429}}
 `
-	ss, err := scenario.Decode("x.yaml", []byte(src))
+	ss, err := vocab.Decode("x.yaml", []byte(src))
 	require.NoError(t, err)
 	require.Len(t, ss, 2)
 	s := ss[0]
@@ -86,7 +86,7 @@ func TestDecode_Malformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ss, err := scenario.Decode("scenarios/bad.yaml", []byte(tt.src))
+			ss, err := vocab.Decode("scenarios/bad.yaml", []byte(tt.src))
 			require.Error(t, err)
 			assert.Nil(t, ss, "nothing half-loads")
 			var se *scenario.Error
@@ -108,7 +108,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add("- [ :")
 	f.Add("name: &x y\ndescription: *x\n")
 	f.Fuzz(func(t *testing.T, src string) {
-		ss, err := scenario.Decode("fuzz.yaml", []byte(src))
+		ss, err := vocab.Decode("fuzz.yaml", []byte(src))
 		if err != nil {
 			var se *scenario.Error
 			if !errors.As(err, &se) {
@@ -135,14 +135,14 @@ func load(t *testing.T, e *scenario.Engine, src string, scope scenario.Scope) []
 }
 
 func TestEngine_Matching(t *testing.T) {
-	var e scenario.Engine
+	e := scenario.NewEngine(vocab)
 	assert.True(t, e.Empty())
 	api, _ := e.API(scenario.Subject{Endpoint: "serviceorder.create"})
 	assert.Nil(t, api)
 
-	load(t, &e, "name: second-create\ndescription: d\nmatch: {endpoint: serviceorder.create, nth: 2}\napi: {status: 500}\n", scenario.Scope{MchID: "1"})
-	load(t, &e, "name: paid-late\ndescription: d\nmatch: {event_type: PAYSCORE.USER_PAID, out_order_no: \"R-*\"}\ncallback: {delay: 1m}\n", scenario.Scope{})
-	load(t, &e, "name: twice\ndescription: d\nmatch: {times: 2}\ndeduction: {fail: true}\n", scenario.Scope{OpenID: "o1"})
+	load(t, e, "name: second-create\ndescription: d\nmatch: {endpoint: serviceorder.create, nth: 2}\napi: {status: 500}\n", scenario.Scope{MchID: "1"})
+	load(t, e, "name: paid-late\ndescription: d\nmatch: {event_type: PAYSCORE.USER_PAID, out_order_no: \"R-*\"}\ncallback: {delay: 1m}\n", scenario.Scope{})
+	load(t, e, "name: twice\ndescription: d\nmatch: {times: 2}\ndeduction: {fail: true}\n", scenario.Scope{OpenID: "o1"})
 	assert.False(t, e.Empty())
 
 	create := scenario.Subject{MchID: "1", Endpoint: "serviceorder.create"}
@@ -155,8 +155,8 @@ func TestEngine_Matching(t *testing.T) {
 	fx, _ := e.API(scenario.Subject{MchID: "2", Endpoint: "serviceorder.create"})
 	assert.Nil(t, fx, "scoped to merchant 1")
 	fx, applied := func() (*scenario.API, scenario.Applied) {
-		var e2 scenario.Engine
-		load(t, &e2, "name: any\ndescription: d\napi: {status: 503}\n", scenario.Scope{})
+		e2 := scenario.NewEngine(vocab)
+		load(t, e2, "name: any\ndescription: d\napi: {status: 503}\n", scenario.Scope{})
 		return e2.API(scenario.Subject{Endpoint: "refund.query"})
 	}()
 	require.NotNil(t, fx)
@@ -195,8 +195,8 @@ func TestEngine_Matching(t *testing.T) {
 // A probability with a seed decides the same way on every run.
 func TestEngine_ProbabilityIsDeterministic(t *testing.T) {
 	draw := func() []bool {
-		var e scenario.Engine
-		load(t, &e, "name: coin\ndescription: d\nmatch: {probability: 0.5, seed: 7}\nrefund: {outcome: CLOSED}\n", scenario.Scope{})
+		e := scenario.NewEngine(vocab)
+		load(t, e, "name: coin\ndescription: d\nmatch: {probability: 0.5, seed: 7}\nrefund: {outcome: CLOSED}\n", scenario.Scope{})
 		var out []bool
 		for range 40 {
 			r, _ := e.Refund(scenario.Subject{})
@@ -216,8 +216,8 @@ func TestEngine_ProbabilityIsDeterministic(t *testing.T) {
 }
 
 func TestEngine_RiskRejectedRefusesCreates(t *testing.T) {
-	var e scenario.Engine
-	load(t, &e, "name: risk\ndescription: d\nuser: {risk_rejected: true}\n", scenario.Scope{})
+	e := scenario.NewEngine(vocab)
+	load(t, e, "name: risk\ndescription: d\nuser: {risk_rejected: true}\n", scenario.Scope{})
 	fx, _ := e.API(scenario.Subject{Endpoint: "payafter.create"})
 	require.NotNil(t, fx)
 	assert.Equal(t, "INVALID_REQUEST", fx.Code)
@@ -229,7 +229,7 @@ func TestEngine_RiskRejectedRefusesCreates(t *testing.T) {
 }
 
 func TestEngine_LoadFSAllOrNothing(t *testing.T) {
-	var e scenario.Engine
+	e := scenario.NewEngine(vocab)
 	_, err := e.LoadFS(fstest.MapFS{
 		"a.yaml": {Data: []byte("name: a\ndescription: d\ncallback: {drop: true}\n")},
 		"b.yaml": {Data: []byte("name: b\ndescription: d\ncallback: {drop: maybe}\n")},
@@ -241,4 +241,12 @@ func TestEngine_LoadFSAllOrNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, infos, 1)
 	assert.Equal(t, "a.yaml", infos[0].File)
+}
+
+// vocab is a vocabulary like the mock's: the tests name its endpoints and
+// callbacks, and the mock's own is tested against its endpoint table.
+var vocab = scenario.Vocabulary{
+	Endpoints:  []string{"certificates", "serviceorder.create", "serviceorder.direct_complete", "serviceorder.complete", "payafter.create", "refund.query"},
+	Creates:    []string{"serviceorder.create", "serviceorder.direct_complete", "payafter.create"},
+	EventTypes: []string{"PAYSCORE.USER_CONFIRM", "PAYSCORE.USER_PAID", "REFUND.SUCCESS"},
 }

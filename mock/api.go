@@ -1,0 +1,296 @@
+package mock
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/store"
+	"github.com/mockpay/mockpay/mock/scenario"
+)
+
+// call is one v3 request as a handler sees it.
+type call struct {
+	r        *http.Request
+	ep       *endpoint // nil for an unknown path or method
+	merchant *store.Merchant
+	body     []byte
+	vars     map[string]string // path variables, unescaped
+	req      any               // the decoded body, a *Req of the endpoint's request type
+	q        url.Values
+}
+
+// query returns a query parameter.
+func (c *call) query(name string) string {
+	if c.q == nil {
+		c.q = c.r.URL.Query()
+	}
+	return c.q.Get(name)
+}
+
+// param returns a request's value for name, wherever the endpoint takes it:
+// the path, the query or the body. Scenarios and order links read ids this
+// way, so they match whatever shape the endpoint has.
+func (c *call) param(name string) string {
+	if v := c.vars[name]; v != "" {
+		return v
+	}
+	if v := c.query(name); v != "" {
+		return v
+	}
+	return bodyString(c.req, name)
+}
+
+// api wraps the v3 endpoint e: authenticate, decode, apply scenarios,
+// serve, sign, write, log.
+func (s *Server) api(e *endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveAPI(w, r, e, nil) })
+}
+
+// unauthenticated wraps a v3 answer that needs no caller: unknown paths and methods.
+func (s *Server) unauthenticated(answer func(c *call) reply) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveAPI(w, r, nil, answer) })
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, e *endpoint, answer func(c *call) reply) {
+	start, now := time.Now(), s.clock.Now()
+	rec := RequestRecord{
+		Seq:       s.store.NextSeq(),
+		RequestID: s.newRequestID(),
+		Time:      formatMilli(now),
+		at:        now,
+		Method:    r.Method,
+		URL:       r.URL.RequestURI(),
+		Signature: VerdictUnchecked,
+	}
+	var rep reply
+	c := &call{r: r, ep: e}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	switch {
+	case err != nil:
+		rep = fail(apierr.New(apierr.InvalidRequest, "读取请求体失败"))
+	case len(body) > maxBody:
+		rep = fail(apierr.New(apierr.InvalidRequest, "请求体过大").WithDetail(apierr.Detail{Location: apierr.LocBody, Issue: fmt.Sprintf("body exceeds %d bytes", maxBody)}))
+	case e == nil:
+		c.body = body
+		rep = answer(c)
+	default:
+		c.body = body
+		if err = s.authenticate(c, &rec); err == nil {
+			c.vars, err = pathVars(r)
+		}
+		if err != nil {
+			rep = fail(err)
+			break
+		}
+		// The input is read once, before scenarios match, so that they
+		// match on the ids of the typed request; a bad input is answered
+		// only if no scenario answers first, as WeChat Pay's faults come
+		// before its checks.
+		bad := c.decode()
+		fx := s.apiScenario(c, &rec)
+		switch {
+		case fx != nil && fx.DropConnection:
+			s.requests.add(rec)
+			panic(http.ErrAbortHandler) // close the connection without an answer
+		case fx != nil && fx.Status != 0:
+			rep = fail(&apierr.Error{Code: apierr.Code(fx.Code), Message: fx.Message, StatusOverride: fx.Status})
+		case bad != nil:
+			rep = fail(bad)
+		default:
+			rep = e.serve(s, c)
+		}
+		rec.OrderKind, rec.OutOrderNo = s.orderOf(c)
+		if fx != nil && fx.LoseResponse {
+			status, _ := s.encode(rep)
+			rec.Status = status
+			rec.Injected = strings.TrimPrefix(rec.Injected+fmt.Sprintf("; the call ran (status %d) and its answer was dropped", status), "; ")
+			s.requests.add(rec)
+			panic(http.ErrAbortHandler)
+		}
+	}
+
+	status, out := s.encode(rep)
+	sg := s.platform.signerFor(c.merchant, r.Header.Get(protocol.HeaderSerial))
+	if err := writeSigned(w, sg, rec.RequestID, status, out); err != nil {
+		s.log.Error("sign response", "err", err)
+		http.Error(w, "", http.StatusInternalServerError)
+	}
+
+	rec.Status = status
+	if status >= 400 {
+		var ae *apierr.Error
+		if errors.As(rep.err, &ae) {
+			rec.Code = string(ae.Code)
+		} else {
+			rec.Code = string(apierr.SystemError)
+		}
+	}
+	rec.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	s.requests.add(rec)
+	s.log.Debug("api", "method", r.Method, "url", rec.URL, "mchid", rec.MchID, "status", status, "code", rec.Code, "request_id", rec.RequestID)
+}
+
+// decode checks the path's ids and decodes the body into the endpoint's
+// request type, once. It returns the PARAM_ERROR to answer, if any.
+func (c *call) decode() error {
+	if no, ok := c.vars["out_order_no"]; ok && !validOrderNo(no) {
+		return apierr.Param(apierr.LocPath, "out_order_no", "输入源“/path/out_order_no”映射到字段“out_order_no”格式规则校验失败",
+			"out_order_no must be 1 to 32 of [0-9A-Za-z_-|*]", no)
+	}
+	if c.ep.request == nil {
+		return nil
+	}
+	req := reflect.New(c.ep.request).Interface()
+	if err := payscore.DecodeBody(c.body, req); err != nil {
+		return err
+	}
+	c.req = req
+	return nil
+}
+
+func validOrderNo(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_', r == '-', r == '|', r == '*':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// orderOf names the order a call is about, for its timeline: by
+// out_order_no for order calls, through the charged transaction for refunds.
+func (s *Server) orderOf(c *call) (kind, outOrderNo string) {
+	if c.merchant == nil {
+		return "", ""
+	}
+	switch c.ep.Order {
+	case noOrder:
+		return "", ""
+	case refundOrder:
+		tx := s.store.Read()
+		txID := c.param("transaction_id")
+		if r, err := tx.Refund(c.merchant.MchID, c.param("out_refund_no")); err == nil {
+			txID = r.TransactionID
+		}
+		t, err := tx.Transaction(c.merchant.MchID, txID)
+		if err != nil {
+			t, err = tx.TransactionByOutTradeNo(c.merchant.MchID, c.param("out_trade_no"))
+		}
+		if err != nil {
+			return "", ""
+		}
+		return t.OrderKind, t.OutOrderNo
+	}
+	return c.ep.Order.kind(), c.param("out_order_no")
+}
+
+// apiScenario applies a scenario's API effect to an authenticated call: it
+// waits out the latency and returns the fault to apply, noting it in the
+// request record.
+func (s *Server) apiScenario(c *call, rec *RequestRecord) *scenario.API {
+	if s.scenarios.Empty() {
+		return nil
+	}
+	fx, applied := s.scenarios.API(scenario.Subject{
+		MchID:      c.merchant.MchID,
+		Endpoint:   c.ep.Name,
+		OutOrderNo: c.param("out_order_no"),
+		OpenID:     c.param("openid"),
+		ServiceID:  c.param("service_id"),
+	})
+	if fx == nil {
+		return nil
+	}
+	rec.Scenario = applied.String()
+	var did []string
+	if fx.Latency > 0 {
+		s.sleep(c.r.Context(), fx.Latency.D())
+		did = append(did, "latency "+fx.Latency.D().String())
+	}
+	switch {
+	case fx.DropConnection:
+		did = append(did, "connection dropped without an answer")
+	case fx.Status != 0:
+		did = append(did, fmt.Sprintf("answered %d %s", fx.Status, fx.Code))
+	}
+	rec.Injected = strings.Join(did, "; ")
+	return fx
+}
+
+// pathVars unescapes the path variables in one place (the router matches
+// the escaped path, so an out_order_no may carry %7C for "|").
+func pathVars(r *http.Request) (map[string]string, error) {
+	vars := mux.Vars(r)
+	for k, v := range vars {
+		u, err := url.PathUnescape(v)
+		if err != nil {
+			return nil, apierr.Param(apierr.LocPath, k, "参数错误", "path segment is not validly percent-encoded", v)
+		}
+		vars[k] = u
+	}
+	return vars, nil
+}
+
+// bodyString returns the top-level string field of a decoded request whose
+// JSON name is name, or "".
+func bodyString(req any, name string) string {
+	v := reflect.ValueOf(req)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	i, ok := stringFields(v.Elem().Type())[name]
+	if !ok {
+		return ""
+	}
+	return v.Elem().Field(i).String()
+}
+
+// stringFieldCache maps a request type to its top-level string fields' indexes by JSON name.
+var stringFieldCache sync.Map // reflect.Type → map[string]int
+
+func stringFields(t reflect.Type) map[string]int {
+	if m, ok := stringFieldCache.Load(t); ok {
+		return m.(map[string]int)
+	}
+	m := map[string]int{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && f.Type.Kind() == reflect.String && name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	stringFieldCache.Store(t, m)
+	return m
+}
+
+// newRequestID makes a Request-ID. WeChat Pay's are 40 upper-case hex
+// digits and a dash-separated counter ("08F78BB5…F89845-0"); tests that
+// inject Options.NewID get theirs, for byte-stable transcripts.
+func (s *Server) newRequestID() string {
+	if s.opts.NewID != nil {
+		return s.opts.NewID()
+	}
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:])) + "-0"
+}
