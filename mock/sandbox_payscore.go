@@ -27,12 +27,33 @@ type AuthorizeRequest struct {
 	AuthorizationCode string `json:"authorization_code,omitempty"`
 }
 
+// Authorization is a user's authorization of a merchant's service, as the
+// v3 authorization queries answer it.
+type Authorization struct {
+	ServiceID          string `json:"service_id"`
+	AppID              string `json:"appid"`
+	MchID              string `json:"mchid"`
+	OpenID             string `json:"openid,omitempty"`
+	AuthorizationCode  string `json:"authorization_code,omitempty"`
+	AuthorizationState string `json:"authorization_state"` // AVAILABLE, UNAVAILABLE or UNBINDUSER
+	NotifyURL          string `json:"notify_url,omitempty"`
+	// Times in RFC 3339, Beijing time, to the millisecond.
+	CancelAuthorizationTime  string `json:"cancel_authorization_time,omitempty"`
+	AuthorizationSuccessTime string `json:"authorization_success_time,omitempty"`
+}
+
+// authorization converts the API's view; a field added to one and not the
+// other stops the build here.
+func authorization(p payscore.Permission, err error) (Authorization, error) {
+	return Authorization(p), err
+}
+
 // AuthorizeUser is the user opening the merchant's service (PAYSCORE.USER_OPEN_SERVICE).
-func (s *Server) AuthorizeUser(openid string, req AuthorizeRequest) (payscore.Permission, error) {
+func (s *Server) AuthorizeUser(openid string, req AuthorizeRequest) (Authorization, error) {
 	if req.MchID == "" {
-		return payscore.Permission{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
+		return Authorization{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
 	}
-	return s.payscore.Authorize(req.MchID, openid, req.ServiceID, req.AppID, req.AuthorizationCode)
+	return authorization(s.payscore.Authorize(req.MchID, openid, req.ServiceID, req.AppID, req.AuthorizationCode))
 }
 
 // RevokeRequest is the body of POST /sandbox/users/{openid}/revoke.
@@ -42,11 +63,11 @@ type RevokeRequest struct {
 }
 
 // RevokeUser is the user closing the service in WeChat (PAYSCORE.USER_CLOSE_SERVICE).
-func (s *Server) RevokeUser(openid string, req RevokeRequest) (payscore.Permission, error) {
+func (s *Server) RevokeUser(openid string, req RevokeRequest) (Authorization, error) {
 	if req.MchID == "" {
-		return payscore.Permission{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
+		return Authorization{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
 	}
-	return s.payscore.Revoke(req.MchID, openid, req.ServiceID)
+	return authorization(s.payscore.Revoke(req.MchID, openid, req.ServiceID))
 }
 
 // Wallet is a user's wallet.
@@ -67,7 +88,7 @@ func (s *Server) SetWallet(openid string, w Wallet) error {
 type User struct {
 	OpenID         string                `json:"openid"`
 	Wallet         Wallet                `json:"wallet"`
-	Authorizations []payscore.Permission `json:"authorizations"`
+	Authorizations []Authorization `json:"authorizations"`
 }
 
 // User returns a user (GET /sandbox/users/{openid}).
@@ -81,9 +102,9 @@ func (s *Server) User(openid string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance, RefundOutcome: u.RefundOutcome}, Authorizations: []payscore.Permission{}}
+	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance, RefundOutcome: u.RefundOutcome}, Authorizations: []Authorization{}}
 	for _, p := range ps {
-		out.Authorizations = append(out.Authorizations, payscore.PermissionView(p))
+		out.Authorizations = append(out.Authorizations, Authorization(payscore.PermissionView(p)))
 	}
 	return out, nil
 }
@@ -107,19 +128,15 @@ type SandboxOrder struct {
 	CreatedAt string          `json:"created_at"`
 	UpdatedAt string          `json:"updated_at"`
 	Timeline  []TimelineEntry `json:"timeline,omitempty"`
-	// View is the order as its query API returns it: a payscore.Order or a
-	// payscore.PayAfterOrder.
-	View any `json:"-"`
+	// View is the order as its query API answers it, in JSON: the service
+	// order query's or the payafter order query's body.
+	View json.RawMessage `json:"-"`
 }
 
 // MarshalJSON writes the view's fields and the sandbox's in one object.
 func (o SandboxOrder) MarshalJSON() ([]byte, error) {
-	raw, err := protocol.MarshalJSON(o.View)
-	if err != nil {
-		return nil, err
-	}
 	fields := map[string]json.RawMessage{}
-	if err := json.Unmarshal(raw, &fields); err != nil {
+	if err := json.Unmarshal(o.View, &fields); err != nil {
 		return nil, err
 	}
 	type plain SandboxOrder // without this method
@@ -151,22 +168,30 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 		if f.OpenID != "" && o.OpenID != f.OpenID || f.State != "" && o.State != f.State || f.Kind != "" && o.Kind != f.Kind {
 			continue
 		}
-		out = append(out, s.sandboxOrder(o))
+		so, err := s.sandboxOrder(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, so)
 	}
 	slices.SortStableFunc(out, func(a, b SandboxOrder) int { return cmp.Compare(b.CreatedAt, a.CreatedAt) })
 	return out, nil
 }
 
-func (s *Server) sandboxOrder(o *store.Order) SandboxOrder {
-	so := SandboxOrder{
+func (s *Server) sandboxOrder(o *store.Order) (SandboxOrder, error) {
+	var view any = payscore.View(o)
+	if o.Kind == store.KindPayAfter {
+		view = payscore.PayAfterView(o, s.clock.Now())
+	}
+	raw, err := protocol.MarshalJSON(view)
+	if err != nil {
+		return SandboxOrder{}, fmt.Errorf("order %s: %w", o.OutOrderNo, err)
+	}
+	return SandboxOrder{
 		Kind: o.Kind, OutOrderNo: o.OutOrderNo, State: o.State, OpenID: o.OpenID, QueryID: o.QueryID(),
 		CreatedAt: protocol.FormatRFC3339(o.CreatedAt), UpdatedAt: protocol.FormatRFC3339(o.UpdatedAt),
-		View: payscore.View(o),
-	}
-	if o.Kind == store.KindPayAfter {
-		so.View = payscore.PayAfterView(o, s.clock.Now())
-	}
-	return so
+		View: raw,
+	}, nil
 }
 
 // findOrder finds a merchant's order by out_order_no: a service order, or
@@ -237,7 +262,10 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
-	so := s.sandboxOrder(o)
+	so, err := s.sandboxOrder(o)
+	if err != nil {
+		return SandboxOrder{}, err
+	}
 	for _, e := range es {
 		so.Timeline = append(so.Timeline, e.e)
 	}
