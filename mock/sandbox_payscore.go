@@ -86,8 +86,8 @@ func (s *Server) SetWallet(openid string, w Wallet) error {
 
 // User is a sandbox user: wallet and authorizations.
 type User struct {
-	OpenID         string                `json:"openid"`
-	Wallet         Wallet                `json:"wallet"`
+	OpenID         string          `json:"openid"`
+	Wallet         Wallet          `json:"wallet"`
 	Authorizations []Authorization `json:"authorizations"`
 }
 
