@@ -143,7 +143,7 @@ func TestClient_APIError(t *testing.T) {
 		var ae *client.APIError
 		require.True(t, errors.As(err, &ae), "%v", err)
 		assert.Equal(t, http.StatusNotFound, ae.StatusCode)
-		assert.Equal(t, "NOT_FOUND", ae.Code)
+		assert.Equal(t, client.ErrorCode("NOT_FOUND"), ae.Code, "the mock's code for a path it does not serve")
 		assert.NotEmpty(t, ae.Message)
 		assert.NotEmpty(t, ae.RequestID)
 		assert.NotEmpty(t, ae.Body)

@@ -45,7 +45,7 @@ func TestPermissions_APIErrors(t *testing.T) {
 		name   string
 		call   func() error
 		status int
-		code   string
+		code   client.ErrorCode
 	}{
 		{"unknown authorization code", func() error {
 			_, err := e.c.PermissionByCode(ctx, "AUTH_unknown", e.serviceID)
