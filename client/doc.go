@@ -64,10 +64,13 @@
 //		return nil
 //	}))
 //
-// The Pay Score API has one method per endpoint: UserServiceState and the
-// authorization calls (CreatePermission, PermissionByCode,
-// PermissionByOpenID, TerminatePermissionByCode, TerminatePermissionByOpenID,
-// TerminateUserService), and the service-order calls (CreateServiceOrder,
+// The Pay Score API has one method per endpoint, each taking one request
+// struct named after it (CreateServiceOrder takes a
+// CreateServiceOrderRequest, and so on): UserServiceState and the
+// authorization calls (CreatePermission, QueryPermissionByCode,
+// QueryPermissionByOpenID, TerminatePermissionByCode,
+// TerminatePermissionByOpenID, TerminateUserService), and the service-order
+// calls (CreateServiceOrder,
 // QueryServiceOrder, CancelServiceOrder, CompleteServiceOrder,
 // ModifyServiceOrder, PayServiceOrder, SyncServiceOrder,
 // DirectCompleteServiceOrder). The legacy 先享后付 API has its own calls
