@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mockpay/mockpay/client/internal/httpapi"
 	"github.com/mockpay/mockpay/client/protocol"
 )
 
@@ -82,16 +83,8 @@ func newAPIError(resp *response) *APIError {
 		Header:     resp.Header,
 		Body:       resp.Body,
 	}
-	var wire struct {
-		Code    ErrorCode       `json:"code"`
-		Message string          `json:"message"`
-		Detail  json.RawMessage `json:"detail"`
-	}
-	if json.Unmarshal(resp.Body, &wire) == nil {
-		e.Code, e.Message = wire.Code, wire.Message
-		if len(wire.Detail) > 0 && string(wire.Detail) != "null" {
-			e.Detail = wire.Detail
-		}
+	if body, ok := httpapi.ParseErrorBody(resp.Body); ok {
+		e.Code, e.Message, e.Detail = ErrorCode(body.Code), body.Message, body.Detail
 	}
 	return e
 }
