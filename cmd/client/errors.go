@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mockpay/mockpay/client"
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 // report prints err to stderr and returns the exit status. A WeChat Pay
@@ -23,7 +23,7 @@ func (a *app) report(err error) int {
 		ue *usageError
 		ve *client.ValidationError
 		ae *client.APIError
-		se *sandboxapi.Error
+		se *sandbox.Error
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -53,7 +53,7 @@ func (a *app) report(err error) int {
 		writeHint(a, err)
 		return exitFailure
 	case errors.As(err, &se):
-		writeCoded(a, err, se, client.ErrorCode(se.Code), se.Message, se.Status, se.Detail)
+		writeCoded(a, err, se, se.Code, se.Message, se.StatusCode, se.Detail)
 		writeHint(a, err)
 		return exitFailure
 	case errors.Is(err, context.Canceled):
