@@ -65,7 +65,7 @@ func TestNew_Validation(t *testing.T) {
 
 func TestClient_RequestSigning(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	now := time.Now()
 	rec := &recorder{}
 	c := newClient(t, f.defaultConfig(),
@@ -133,7 +133,7 @@ func assertSigned(t *testing.T, f fixtures, req recordedRequest, now time.Time) 
 
 func TestClient_APIError(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	c := newClient(t, f.defaultConfig(), client.WithBaseURL(sb.url),
 		client.WithVerifier(client.NewCertificateVerifier(f.platformCert)))
 
