@@ -59,42 +59,18 @@ func ExampleNew() {
 	// oUser1: UNAVAILABLE
 }
 
-// The client talks to the in-process mock exactly as it would to WeChat Pay;
-// only the base URL differs.
+// Certificates downloads and decrypts the platform certificates now; the
+// default verifier does the same on first use.
 func ExampleClient_Certificates() {
-	srv, err := mock.New(mock.Options{})
-	if err != nil {
-		panic(err)
-	}
-	defer srv.Close()
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	e := newExampleEnv() // a fresh merchant of the mock, in platform-certificate mode
+	defer e.Close()
 
-	// A fresh merchant in platform-certificate mode, with a generated key.
-	m, err := srv.CreateMerchant(mock.MerchantSpec{})
-	if err != nil {
-		panic(err)
-	}
-	key, err := protocol.ParsePrivateKey([]byte(m.PrivateKeyPEM))
-	if err != nil {
-		panic(err)
-	}
-	c, err := client.New(client.Config{
-		MchID:      m.MchID,
-		SerialNo:   m.SerialNo,
-		PrivateKey: key,
-		APIv3Key:   m.APIv3Key,
-	}, client.WithBaseURL(ts.URL))
-	if err != nil {
-		panic(err)
-	}
-
-	certs, err := c.Certificates(context.Background())
+	certs, err := e.c.Certificates(context.Background())
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println("platform certificates:", len(certs))
-	fmt.Println("serial matches the mock:", certs[0].SerialNo == srv.Platform().SerialNo)
+	fmt.Println("serial matches the mock:", certs[0].SerialNo == e.srv.Platform().SerialNo)
 	// Output:
 	// platform certificates: 1
 	// serial matches the mock: true

@@ -98,6 +98,31 @@ type request struct {
 	// contentType.
 	body        any
 	contentType string
+	// invalid says why the request cannot be sent; do reports it without
+	// sending anything.
+	invalid error
+}
+
+// endpoint is the request of the call named name: method, and a path whose
+// %s verbs take the path parameters, given as name, value, name, value, …
+// and escaped. An empty parameter makes the request invalid rather than
+// sent: it would name another endpoint (GET /sandbox/merchants/ is not a
+// merchant).
+func endpoint(name, method, format string, params ...string) request {
+	vals := make([]any, 0, len(params)/2)
+	for i := 0; i+1 < len(params); i += 2 {
+		if params[i+1] == "" {
+			return request{method: method, path: format, invalid: fmt.Errorf("sandbox: %s: %s is required", name, params[i])}
+		}
+		vals = append(vals, url.PathEscape(params[i+1]))
+	}
+	return request{method: method, path: fmt.Sprintf(format, vals...)}
+}
+
+// with returns r with a query and a JSON body (either may be nil).
+func (r request) with(query url.Values, body any) request {
+	r.query, r.body = query, body
+	return r
 }
 
 func (r request) String() string { return r.method + " " + r.path }
@@ -109,6 +134,9 @@ var errBadAnswer = errors.New("unexpected answer")
 // is an *Error; a transport failure is returned as the HTTP client reports
 // it (a *url.Error, which names the method and URL).
 func (c *Client) do(ctx context.Context, req request) ([]byte, error) {
+	if req.invalid != nil {
+		return nil, req.invalid
+	}
 	target := c.base + req.path
 	if len(req.query) > 0 {
 		target += "?" + req.query.Encode()
@@ -217,19 +245,4 @@ func query(kv ...string) url.Values {
 		}
 	}
 	return q
-}
-
-// path fills the %s verbs of format with path parameters, given as name,
-// value, name, value, …, each escaped. An empty one is refused rather than
-// sent: it would name another endpoint (GET /sandbox/merchants/ is not a
-// merchant).
-func path(call, format string, params ...string) (string, error) {
-	vals := make([]any, 0, len(params)/2)
-	for i := 0; i+1 < len(params); i += 2 {
-		if params[i+1] == "" {
-			return "", fmt.Errorf("sandbox: %s: %s is required", call, params[i])
-		}
-		vals = append(vals, url.PathEscape(params[i+1]))
-	}
-	return fmt.Sprintf(format, vals...), nil
 }

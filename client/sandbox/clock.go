@@ -39,7 +39,7 @@ type Clock struct {
 // GetClock returns the mock's domain time, its mode and the work
 // scheduled: GET /sandbox/clock.
 func (c *Client) GetClock(ctx context.Context) (*Clock, error) {
-	return call[Clock](ctx, c, request{method: http.MethodGet, path: "/sandbox/clock"})
+	return call[Clock](ctx, c, endpoint("GetClock", http.MethodGet, "/sandbox/clock"))
 }
 
 // AdvanceClockRequest is POST /sandbox/clock/advance: by Duration, or to
@@ -64,5 +64,5 @@ func (c *Client) AdvanceClock(ctx context.Context, req AdvanceClockRequest) (*Cl
 	case !req.To.IsZero():
 		body = map[string]string{"to": req.To.Format(time.RFC3339Nano)}
 	}
-	return call[Clock](ctx, c, request{method: http.MethodPost, path: "/sandbox/clock/advance", body: body})
+	return call[Clock](ctx, c, endpoint("AdvanceClock", http.MethodPost, "/sandbox/clock/advance").with(nil, body))
 }

@@ -30,6 +30,17 @@ func startMock(opts mock.Options) (string, func()) {
 	}
 }
 
+// startSandbox is startMock with a client of its sandbox, for the
+// examples that are not about making one.
+func startSandbox() (*sandbox.Client, func()) {
+	base, stop := startMock(mock.Options{})
+	sb, err := sandbox.New(base)
+	if err != nil {
+		panic(err)
+	}
+	return sb, stop
+}
+
 // A test of a merchant's integration registers a merchant of its own, so
 // that it shares the mock with other tests without seeing their orders,
 // and plays the WeChat user through the sandbox.
@@ -81,13 +92,9 @@ func Example() {
 // On a virtual clock, time moves when the test says so; the call returns
 // once everything that fell due has run.
 func ExampleClient_AdvanceClock() {
-	base, stop := startMock(mock.Options{})
+	sb, stop := startSandbox()
 	defer stop()
 	ctx := context.Background()
-	sb, err := sandbox.New(base)
-	if err != nil {
-		panic(err)
-	}
 
 	st, err := sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{Duration: 30 * time.Minute})
 	if err != nil {
@@ -107,13 +114,9 @@ func ExampleClient_AdvanceClock() {
 // The sandbox shows every callback it made with its plaintext, which
 // decodes as the merchant's handler decodes it.
 func ExampleClient_ListNotifications() {
-	base, stop := startMock(mock.Options{})
+	sb, stop := startSandbox()
 	defer stop()
 	ctx := context.Background()
-	sb, err := sandbox.New(base)
-	if err != nil {
-		panic(err)
-	}
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer site.Close()
 	m, err := sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{NotifyURL: site.URL + "/notify"})
@@ -149,14 +152,10 @@ func ExampleClient_ListNotifications() {
 
 // A refusal carries the sandbox's code, its message and the HTTP status.
 func ExampleIsCode() {
-	base, stop := startMock(mock.Options{})
+	sb, stop := startSandbox()
 	defer stop()
-	sb, err := sandbox.New(base)
-	if err != nil {
-		panic(err)
-	}
 
-	_, err = sb.GetMerchant(context.Background(), sandbox.GetMerchantRequest{MchID: "1999999999"})
+	_, err := sb.GetMerchant(context.Background(), sandbox.GetMerchantRequest{MchID: "1999999999"})
 	fmt.Println(sandbox.IsCode(err, sandbox.CodeNotFound))
 	fmt.Println(err)
 	// Output:

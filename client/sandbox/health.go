@@ -20,7 +20,7 @@ type Health struct {
 // is an error wrapping ErrNotMock; a target that does not answer is the
 // transport error.
 func (c *Client) GetHealth(ctx context.Context) (*Health, error) {
-	h, err := call[Health](ctx, c, request{method: http.MethodGet, path: "/sandbox/health"})
+	h, err := call[Health](ctx, c, endpoint("GetHealth", http.MethodGet, "/sandbox/health"))
 	var se *Error
 	switch {
 	case errors.As(err, &se), errors.Is(err, errBadAnswer):
@@ -46,7 +46,7 @@ type Platform struct {
 
 // GetPlatform returns what verifies the mock: GET /sandbox/platform.
 func (c *Client) GetPlatform(ctx context.Context) (*Platform, error) {
-	return call[Platform](ctx, c, request{method: http.MethodGet, path: "/sandbox/platform"})
+	return call[Platform](ctx, c, endpoint("GetPlatform", http.MethodGet, "/sandbox/platform"))
 }
 
 // Reset drops every order, user, callback, scenario and the request log;
@@ -54,5 +54,5 @@ func (c *Client) GetPlatform(ctx context.Context) (*Platform, error) {
 // for everyone using the mock; a test that shares a mock uses a merchant
 // of its own instead.
 func (c *Client) Reset(ctx context.Context) error {
-	return c.exec(ctx, request{method: http.MethodPost, path: "/sandbox/reset"})
+	return c.exec(ctx, endpoint("Reset", http.MethodPost, "/sandbox/reset"))
 }

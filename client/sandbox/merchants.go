@@ -62,12 +62,12 @@ type CreateMerchantRequest struct {
 // has the generated private key, so that a test can act as a merchant of
 // its own, isolated from every other test's.
 func (c *Client) CreateMerchant(ctx context.Context, req CreateMerchantRequest) (*Merchant, error) {
-	return call[Merchant](ctx, c, request{method: http.MethodPost, path: "/sandbox/merchants", body: req})
+	return call[Merchant](ctx, c, endpoint("CreateMerchant", http.MethodPost, "/sandbox/merchants").with(nil, req))
 }
 
 // ListMerchants lists every merchant: GET /sandbox/merchants.
 func (c *Client) ListMerchants(ctx context.Context) ([]Merchant, error) {
-	return callList[Merchant](ctx, c, request{method: http.MethodGet, path: "/sandbox/merchants"})
+	return callList[Merchant](ctx, c, endpoint("ListMerchants", http.MethodGet, "/sandbox/merchants"))
 }
 
 // GetMerchantRequest names a merchant for GetMerchant.
@@ -78,11 +78,7 @@ type GetMerchantRequest struct {
 // GetMerchant returns one merchant's record, credentials included: GET
 // /sandbox/merchants/{mchid}.
 func (c *Client) GetMerchant(ctx context.Context, req GetMerchantRequest) (*Merchant, error) {
-	p, err := path("GetMerchant", "/sandbox/merchants/%s", "MchID", req.MchID)
-	if err != nil {
-		return nil, err
-	}
-	return call[Merchant](ctx, c, request{method: http.MethodGet, path: p})
+	return call[Merchant](ctx, c, endpoint("GetMerchant", http.MethodGet, "/sandbox/merchants/%s", "MchID", req.MchID))
 }
 
 // UpdateMerchantRequest is PATCH /sandbox/merchants/{mchid}, a JSON merge
@@ -100,11 +96,7 @@ type UpdateMerchantRequest struct {
 // UpdateMerchant changes a merchant as the merchant platform would and
 // returns its record: PATCH /sandbox/merchants/{mchid}.
 func (c *Client) UpdateMerchant(ctx context.Context, req UpdateMerchantRequest) (*Merchant, error) {
-	p, err := path("UpdateMerchant", "/sandbox/merchants/%s", "MchID", req.MchID)
-	if err != nil {
-		return nil, err
-	}
-	return call[Merchant](ctx, c, request{method: http.MethodPatch, path: p, body: req})
+	return call[Merchant](ctx, c, endpoint("UpdateMerchant", http.MethodPatch, "/sandbox/merchants/%s", "MchID", req.MchID).with(nil, req))
 }
 
 // DeleteMerchantRequest names a merchant for DeleteMerchant.
@@ -115,9 +107,5 @@ type DeleteMerchantRequest struct {
 // DeleteMerchant removes a merchant with all its data (orders,
 // authorizations, callbacks): DELETE /sandbox/merchants/{mchid}.
 func (c *Client) DeleteMerchant(ctx context.Context, req DeleteMerchantRequest) error {
-	p, err := path("DeleteMerchant", "/sandbox/merchants/%s", "MchID", req.MchID)
-	if err != nil {
-		return err
-	}
-	return c.exec(ctx, request{method: http.MethodDelete, path: p})
+	return c.exec(ctx, endpoint("DeleteMerchant", http.MethodDelete, "/sandbox/merchants/%s", "MchID", req.MchID))
 }

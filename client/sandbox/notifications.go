@@ -82,7 +82,7 @@ type ListNotificationsRequest struct {
 // /sandbox/notifications.
 func (c *Client) ListNotifications(ctx context.Context, req ListNotificationsRequest) ([]Notification, error) {
 	q := query("mchid", req.MchID, "out_order_no", req.OutOrderNo, "event_type", req.EventType, "state", string(req.State))
-	return callList[Notification](ctx, c, request{method: http.MethodGet, path: "/sandbox/notifications", query: q})
+	return callList[Notification](ctx, c, endpoint("ListNotifications", http.MethodGet, "/sandbox/notifications").with(q, nil))
 }
 
 // RedeliverNotificationRequest names the callback for RedeliverNotification.
@@ -94,9 +94,5 @@ type RedeliverNotificationRequest struct {
 // envelope id, and returns it with the new attempt: POST
 // /sandbox/notifications/{id}/redeliver.
 func (c *Client) RedeliverNotification(ctx context.Context, req RedeliverNotificationRequest) (*Notification, error) {
-	p, err := path("RedeliverNotification", "/sandbox/notifications/%s/redeliver", "ID", req.ID)
-	if err != nil {
-		return nil, err
-	}
-	return call[Notification](ctx, c, request{method: http.MethodPost, path: p})
+	return call[Notification](ctx, c, endpoint("RedeliverNotification", http.MethodPost, "/sandbox/notifications/%s/redeliver", "ID", req.ID))
 }

@@ -81,7 +81,7 @@ type ListOrdersRequest struct {
 // Their timelines are left out.
 func (c *Client) ListOrders(ctx context.Context, req ListOrdersRequest) ([]Order, error) {
 	q := query("mchid", req.MchID, "openid", req.OpenID, "state", req.State, "kind", string(req.Kind))
-	return callList[Order](ctx, c, request{method: http.MethodGet, path: "/sandbox/orders", query: q})
+	return callList[Order](ctx, c, endpoint("ListOrders", http.MethodGet, "/sandbox/orders").with(q, nil))
 }
 
 // GetOrderRequest names an order for GetOrder. A service order is found
@@ -94,11 +94,7 @@ type GetOrderRequest struct {
 // GetOrder returns one order with its timeline: GET
 // /sandbox/orders/{mchid}/{out_order_no}.
 func (c *Client) GetOrder(ctx context.Context, req GetOrderRequest) (*Order, error) {
-	p, err := orderPath("GetOrder", req.MchID, req.OutOrderNo, "")
-	if err != nil {
-		return nil, err
-	}
-	return call[Order](ctx, c, request{method: http.MethodGet, path: p})
+	return call[Order](ctx, c, orderEndpoint("GetOrder", http.MethodGet, req.MchID, req.OutOrderNo, ""))
 }
 
 // ConfirmOrderRequest is POST /sandbox/orders/{mchid}/{out_order_no}/confirm.
@@ -115,11 +111,7 @@ type ConfirmOrderRequest struct {
 // finish_ticket, PAYSCORE.USER_ACCEPTED to the merchant's notify_url), and
 // returns the order with its timeline.
 func (c *Client) ConfirmOrder(ctx context.Context, req ConfirmOrderRequest) (*Order, error) {
-	p, err := orderPath("ConfirmOrder", req.MchID, req.OutOrderNo, "/confirm")
-	if err != nil {
-		return nil, err
-	}
-	return call[Order](ctx, c, request{method: http.MethodPost, path: p, body: req})
+	return call[Order](ctx, c, orderEndpoint("ConfirmOrder", http.MethodPost, req.MchID, req.OutOrderNo, "/confirm").with(nil, req))
 }
 
 // PayOrderRequest names the order for PayOrder.
@@ -133,14 +125,11 @@ type PayOrderRequest struct {
 // (PAYSCORE.USER_PAID), and returns the order with its timeline: POST
 // /sandbox/orders/{mchid}/{out_order_no}/pay.
 func (c *Client) PayOrder(ctx context.Context, req PayOrderRequest) (*Order, error) {
-	p, err := orderPath("PayOrder", req.MchID, req.OutOrderNo, "/pay")
-	if err != nil {
-		return nil, err
-	}
-	return call[Order](ctx, c, request{method: http.MethodPost, path: p})
+	return call[Order](ctx, c, orderEndpoint("PayOrder", http.MethodPost, req.MchID, req.OutOrderNo, "/pay"))
 }
 
-// orderPath is the path of one order, followed by action ("" or "/pay").
-func orderPath(call, mchid, outOrderNo, action string) (string, error) {
-	return path(call, "/sandbox/orders/%s/%s"+action, "MchID", mchid, "OutOrderNo", outOrderNo)
+// orderEndpoint is a request about one order, followed by action ("" or
+// "/pay").
+func orderEndpoint(name, method, mchid, outOrderNo, action string) request {
+	return endpoint(name, method, "/sandbox/orders/%s/%s"+action, "MchID", mchid, "OutOrderNo", outOrderNo)
 }

@@ -58,5 +58,5 @@ func (c *Client) ListRequests(ctx context.Context, req ListRequestsRequest) ([]R
 		limit = strconv.Itoa(req.Limit)
 	}
 	q := query("mchid", req.MchID, "limit", limit)
-	return callList[RequestRecord](ctx, c, request{method: http.MethodGet, path: "/sandbox/requests", query: q})
+	return callList[RequestRecord](ctx, c, endpoint("ListRequests", http.MethodGet, "/sandbox/requests").with(q, nil))
 }

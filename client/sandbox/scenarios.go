@@ -51,16 +51,15 @@ type LoadScenariosRequest struct {
 // client.CodeParamError naming the line.
 func (c *Client) LoadScenarios(ctx context.Context, req LoadScenariosRequest) ([]Scenario, error) {
 	q := query("file", req.File, "mchid", req.MchID, "openid", req.OpenID, "out_order_no", req.OutOrderNo, "service_id", req.ServiceID)
-	return callList[Scenario](ctx, c, request{
-		method: http.MethodPost, path: "/sandbox/scenarios", query: q,
-		body: req.Data, contentType: "application/yaml",
-	})
+	r := endpoint("LoadScenarios", http.MethodPost, "/sandbox/scenarios").with(q, req.Data)
+	r.contentType = "application/yaml"
+	return callList[Scenario](ctx, c, r)
 }
 
 // ListScenarios lists the loaded scenarios and how often each applied:
 // GET /sandbox/scenarios.
 func (c *Client) ListScenarios(ctx context.Context) ([]Scenario, error) {
-	return callList[Scenario](ctx, c, request{method: http.MethodGet, path: "/sandbox/scenarios"})
+	return callList[Scenario](ctx, c, endpoint("ListScenarios", http.MethodGet, "/sandbox/scenarios"))
 }
 
 // UnloadScenarioRequest names the scenario for UnloadScenario.
@@ -70,9 +69,5 @@ type UnloadScenarioRequest struct {
 
 // UnloadScenario removes a loaded scenario: DELETE /sandbox/scenarios/{id}.
 func (c *Client) UnloadScenario(ctx context.Context, req UnloadScenarioRequest) error {
-	p, err := path("UnloadScenario", "/sandbox/scenarios/%s", "ID", req.ID)
-	if err != nil {
-		return err
-	}
-	return c.exec(ctx, request{method: http.MethodDelete, path: p})
+	return c.exec(ctx, endpoint("UnloadScenario", http.MethodDelete, "/sandbox/scenarios/%s", "ID", req.ID))
 }

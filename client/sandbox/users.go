@@ -30,11 +30,7 @@ type AuthorizeUserRequest struct {
 // becomes AVAILABLE and PAYSCORE.USER_OPEN_SERVICE goes to the
 // pre-authorization's notify_url, else to the merchant's registered one.
 func (c *Client) AuthorizeUser(ctx context.Context, req AuthorizeUserRequest) (*Authorization, error) {
-	p, err := path("AuthorizeUser", "/sandbox/users/%s/authorize", "OpenID", req.OpenID)
-	if err != nil {
-		return nil, err
-	}
-	return call[Authorization](ctx, c, request{method: http.MethodPost, path: p, body: req})
+	return call[Authorization](ctx, c, endpoint("AuthorizeUser", http.MethodPost, "/sandbox/users/%s/authorize", "OpenID", req.OpenID).with(nil, req))
 }
 
 // RevokeUserRequest is POST /sandbox/users/{openid}/revoke: the user
@@ -48,11 +44,7 @@ type RevokeUserRequest struct {
 // RevokeUser plays the user who closes the service: the authorization
 // becomes UNAVAILABLE and PAYSCORE.USER_CLOSE_SERVICE is sent.
 func (c *Client) RevokeUser(ctx context.Context, req RevokeUserRequest) (*Authorization, error) {
-	p, err := path("RevokeUser", "/sandbox/users/%s/revoke", "OpenID", req.OpenID)
-	if err != nil {
-		return nil, err
-	}
-	return call[Authorization](ctx, c, request{method: http.MethodPost, path: p, body: req})
+	return call[Authorization](ctx, c, endpoint("RevokeUser", http.MethodPost, "/sandbox/users/%s/revoke", "OpenID", req.OpenID).with(nil, req))
 }
 
 // Wallet is what a user's deductions may take and how their refunds end.
@@ -83,11 +75,7 @@ type SetWalletRequest struct {
 // SetWallet sets what the user's deductions may take and how their refunds
 // end, and returns the user: PUT /sandbox/users/{openid}/wallet.
 func (c *Client) SetWallet(ctx context.Context, req SetWalletRequest) (*User, error) {
-	p, err := path("SetWallet", "/sandbox/users/%s/wallet", "OpenID", req.OpenID)
-	if err != nil {
-		return nil, err
-	}
-	return call[User](ctx, c, request{method: http.MethodPut, path: p, body: req.Wallet})
+	return call[User](ctx, c, endpoint("SetWallet", http.MethodPut, "/sandbox/users/%s/wallet", "OpenID", req.OpenID).with(nil, req.Wallet))
 }
 
 // GetUserRequest names a user for GetUser.
@@ -98,9 +86,5 @@ type GetUserRequest struct {
 // GetUser returns a user's wallet and authorizations: GET
 // /sandbox/users/{openid}.
 func (c *Client) GetUser(ctx context.Context, req GetUserRequest) (*User, error) {
-	p, err := path("GetUser", "/sandbox/users/%s", "OpenID", req.OpenID)
-	if err != nil {
-		return nil, err
-	}
-	return call[User](ctx, c, request{method: http.MethodGet, path: p})
+	return call[User](ctx, c, endpoint("GetUser", http.MethodGet, "/sandbox/users/%s", "OpenID", req.OpenID))
 }
