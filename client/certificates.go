@@ -26,11 +26,6 @@ type PlatformCertificate struct {
 // certificatesPath is the download API (protocol.md §1.7).
 const certificatesPath = "/v3/certificates"
 
-// certificateAssociatedData is what WeChat Pay seals certificates with. The
-// client decrypts with the associated_data the answer names; this is only
-// used in error hints.
-const certificateAssociatedData = "certificate"
-
 // Certificates downloads and decrypts the platform certificates
 // (GET /v3/certificates). The answer is verified with the client's verifier
 // if it knows the serial, otherwise with the certificates it contains (the

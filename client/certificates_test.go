@@ -18,7 +18,7 @@ import (
 
 func TestClient_Certificates(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	platform := sb.srv.Platform()
 	generated, err := sb.srv.CreateMerchant(mock.MerchantSpec{})
 	require.NoError(t, err)
@@ -51,7 +51,7 @@ func TestClient_Certificates(t *testing.T) {
 
 func TestClient_Certificates_PublicKeyMode(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	platform := sb.srv.Platform()
 	pub, err := protocol.ParsePublicKey([]byte(platform.PublicKeyPEM))
 	require.NoError(t, err)
@@ -126,7 +126,7 @@ func TestClient_Certificates_PublicKeyMode(t *testing.T) {
 
 func TestClient_Certificates_WrongAPIv3Key(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	cfg := f.defaultConfig()
 	cfg.APIv3Key = "0123456789abcdefghijklmnopqrstuv"
 	for _, tc := range []struct {
@@ -149,7 +149,7 @@ func TestClient_Certificates_WrongAPIv3Key(t *testing.T) {
 
 func TestCertificateSource(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	platformSerial := sb.srv.Platform().SerialNo
 
 	t.Run("downloads on first use, then serves from cache", func(t *testing.T) {

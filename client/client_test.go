@@ -65,7 +65,7 @@ func TestNew_Validation(t *testing.T) {
 
 func TestClient_RequestSigning(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	now := time.Now()
 	rec := &recorder{}
 	c := newClient(t, f.defaultConfig(),
@@ -133,7 +133,7 @@ func assertSigned(t *testing.T, f fixtures, req recordedRequest, now time.Time) 
 
 func TestClient_APIError(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	c := newClient(t, f.defaultConfig(), client.WithBaseURL(sb.url),
 		client.WithVerifier(client.NewCertificateVerifier(f.platformCert)))
 
@@ -143,7 +143,7 @@ func TestClient_APIError(t *testing.T) {
 		var ae *client.APIError
 		require.True(t, errors.As(err, &ae), "%v", err)
 		assert.Equal(t, http.StatusNotFound, ae.StatusCode)
-		assert.Equal(t, "NOT_FOUND", ae.Code)
+		assert.Equal(t, client.ErrorCode("NOT_FOUND"), ae.Code, "the mock's code for a path it does not serve")
 		assert.NotEmpty(t, ae.Message)
 		assert.NotEmpty(t, ae.RequestID)
 		assert.NotEmpty(t, ae.Body)

@@ -20,7 +20,9 @@
 //   - NewCertificateVerifier for certificates managed elsewhere.
 //
 // Nothing is global: the host, HTTP client, clock, verifier and retry policy
-// are options, so tests run against the in-process mock without patching.
+// are options, so tests run against the mockpay sandbox, in-process or in
+// another process, without patching. Package client/sandbox drives the
+// sandbox's side (the WeChat user, the clock, what happened) from Go.
 //
 // Usage:
 //
@@ -62,31 +64,38 @@
 //			return markOrder(ctx, n.ID, ev.OutOrderNo, ev.State) // must be idempotent
 //		}
 //		return nil
-//	}))
+//	}, client.WithRejectHook(func(r *http.Request, err *client.NotificationError) {
+//		log.Printf("rejected a callback from %s: %v", r.RemoteAddr, err) // answered 401
+//	})))
 //
-// The Pay Score API has one method per endpoint: UserServiceState and the
-// authorization calls (CreatePermission, PermissionByCode,
-// PermissionByOpenID, TerminatePermissionByCode, TerminatePermissionByOpenID,
-// TerminateUserService), and the service-order calls (CreateServiceOrder,
+// The Pay Score API has one method per endpoint, each taking one request
+// struct named after it (CreateServiceOrder takes a
+// CreateServiceOrderRequest, and so on); only Certificates, which has no
+// parameters, takes none. They are UserServiceState; the authorization
+// calls CreatePermission, QueryPermissionByCode, QueryPermissionByOpenID,
+// TerminatePermissionByCode, TerminatePermissionByOpenID and
+// TerminateUserService; the service-order calls CreateServiceOrder,
 // QueryServiceOrder, CancelServiceOrder, CompleteServiceOrder,
-// ModifyServiceOrder, PayServiceOrder, SyncServiceOrder,
-// DirectCompleteServiceOrder). The legacy 先享后付 API has its own calls
+// ModifyServiceOrder, PayServiceOrder, SyncServiceOrder and
+// DirectCompleteServiceOrder. The legacy 先享后付 API has its own calls
 // (CreatePayAfterOrder, QueryPayAfterOrder, CancelPayAfterOrder,
 // CompletePayAfterOrder with the order's finish_ticket, SyncPayAfterOrder);
 // its sensitive user fields are encrypted with the key of
 // WithEncryptionKey. Charges are refunded by their transaction id with
-// CreateRefund and QueryRefund. Callbacks decode into ServiceOrderEvent,
-// PermissionEvent, PayAfterEvent and RefundEvent
+// CreateRefund and QueryRefund. States are typed (State, PayAfterState,
+// AuthorizationState, RefundStatus, …). Callbacks decode into
+// ServiceOrderEvent, PermissionEvent, PayAfterEvent and RefundEvent
 // (Notification.ServiceOrderEvent, Notification.PermissionEvent,
 // Notification.PayAfterEvent, Notification.RefundEvent).
 //
 // Errors: a request that can be seen to be wrong locally (a missing field,
 // a text too long, amounts that do not add up) is a *ValidationError and is
-// not sent; an answer with a non-2xx status is an *APIError (use IsCode,
-// e.g. IsCode(err, client.CodeOrderNotExist)); a 2xx answer that fails
-// verification is a *VerificationError; a rejected callback is a
-// *NotificationError. The last two wrap sentinel errors such as
-// ErrStaleTimestamp and ErrSignatureProbe for errors.Is.
+// not sent; an answer with a non-2xx status is an *APIError, whose Code is
+// an ErrorCode (test it with IsCode, e.g. IsCode(err,
+// client.CodeOrderNotExist)); a 2xx answer that fails verification is a
+// *VerificationError; a rejected callback is a *NotificationError. The last
+// two wrap sentinel errors such as ErrStaleTimestamp and ErrSignatureProbe
+// for errors.Is.
 //
 // Protocol reference: https://pay.weixin.qq.com/docs/merchant/development/interface-rules/introduction.html
 package client

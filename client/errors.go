@@ -7,26 +7,32 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mockpay/mockpay/client/internal/httpapi"
 	"github.com/mockpay/mockpay/client/protocol"
 )
 
-// Error codes WeChat Pay returns in the "code" field of an error body
-// (protocol.md §8). They are plain strings because WeChat Pay adds codes
-// without notice; compare them with IsCode.
+// ErrorCode is the machine code in the "code" field of a WeChat Pay error
+// body (protocol.md §8), e.g. ORDER_NOT_EXIST. WeChat Pay adds codes without
+// notice, so a code this package does not name is still a valid ErrorCode;
+// compare codes with IsCode.
+type ErrorCode string
+
+// Error codes of the v3 API, with the HTTP status WeChat Pay sends them with.
 const (
-	CodeParamError         = "PARAM_ERROR"         // 400: a parameter is missing or malformed
-	CodeInvalidRequest     = "INVALID_REQUEST"     // 400: well-formed, but against a protocol or business rule
-	CodeSignError          = "SIGN_ERROR"          // 401: the request signature did not verify
-	CodeNoAuth             = "NO_AUTH"             // 403: the merchant lacks the permission
-	CodeOrderNotExist      = "ORDER_NOT_EXIST"     // 404: no such pay-score order
-	CodeResourceNotExists  = "RESOURCE_NOT_EXISTS" // 404: no such resource (refund, platform certificates)
-	CodeInvalidOrderState  = "INVALID_ORDER_STATE" // 400: not allowed in the order's current state
-	CodeOrderCanceled      = "ORDER_CANCELED"      // 400: the order was cancelled
-	CodeOrderDone          = "ORDER_DONE"          // 400: the order is already done
-	CodeFrequencyLimited   = "FREQUENCY_LIMITED"   // 429: rate limited (pay-score APIs)
-	CodeRateLimitExceeded  = "RATELIMIT_EXCEEDED"  // 429: rate limited (generic v3 APIs)
-	CodeSystemError        = "SYSTEM_ERROR"        // 500: retry with identical parameters
-	CodeServiceUnavailable = "SERVICE_UNAVAILABLE" // 502/503: retry later
+	CodeParamError         ErrorCode = "PARAM_ERROR"         // 400: a parameter is missing or malformed
+	CodeInvalidRequest     ErrorCode = "INVALID_REQUEST"     // 400: well-formed, but against a protocol or business rule
+	CodeSignError          ErrorCode = "SIGN_ERROR"          // 401: the request signature did not verify
+	CodeNoAuth             ErrorCode = "NO_AUTH"             // 403: the merchant lacks the permission
+	CodeNotEnough          ErrorCode = "NOT_ENOUGH"          // 403 (status unconfirmed): the merchant's balance cannot fund a refund
+	CodeOrderNotExist      ErrorCode = "ORDER_NOT_EXIST"     // 404: no such pay-score order
+	CodeResourceNotExists  ErrorCode = "RESOURCE_NOT_EXISTS" // 404: no such resource (refund, platform certificates)
+	CodeInvalidOrderState  ErrorCode = "INVALID_ORDER_STATE" // 400: not allowed in the order's current state
+	CodeOrderCanceled      ErrorCode = "ORDER_CANCELED"      // 400: the order was cancelled
+	CodeOrderDone          ErrorCode = "ORDER_DONE"          // 400: the order is already done
+	CodeFrequencyLimited   ErrorCode = "FREQUENCY_LIMITED"   // 429: rate limited (pay-score APIs)
+	CodeRateLimitExceeded  ErrorCode = "RATELIMIT_EXCEEDED"  // 429: rate limited (generic v3 APIs)
+	CodeSystemError        ErrorCode = "SYSTEM_ERROR"        // 500: retry with identical parameters
+	CodeServiceUnavailable ErrorCode = "SERVICE_UNAVAILABLE" // 502/503: retry later
 )
 
 // APIError is a non-2xx answer of the v3 API. Its fields come from the
@@ -34,7 +40,7 @@ const (
 // so the client does not verify them (as wechatpay-go does not).
 type APIError struct {
 	StatusCode int             // HTTP status
-	Code       string          // machine code, e.g. ORDER_NOT_EXIST; empty if the body was not JSON
+	Code       ErrorCode       // machine code, e.g. CodeOrderNotExist; empty if the body was not JSON
 	Message    string          // human text, usually Chinese; the same code can carry different messages
 	Detail     json.RawMessage // optional "detail" object, kept raw because its shape varies by code
 	RequestID  string          // Request-Id header: quote it to WeChat Pay support
@@ -62,7 +68,7 @@ func (e *APIError) Error() string {
 }
 
 // IsCode reports whether err is, or wraps, an *APIError with the given code.
-func IsCode(err error, code string) bool {
+func IsCode(err error, code ErrorCode) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.Code == code
 }
@@ -77,16 +83,8 @@ func newAPIError(resp *response) *APIError {
 		Header:     resp.Header,
 		Body:       resp.Body,
 	}
-	var wire struct {
-		Code    string          `json:"code"`
-		Message string          `json:"message"`
-		Detail  json.RawMessage `json:"detail"`
-	}
-	if json.Unmarshal(resp.Body, &wire) == nil {
-		e.Code, e.Message = wire.Code, wire.Message
-		if len(wire.Detail) > 0 && string(wire.Detail) != "null" {
-			e.Detail = wire.Detail
-		}
+	if body, ok := httpapi.ParseErrorBody(resp.Body); ok {
+		e.Code, e.Message, e.Detail = ErrorCode(body.Code), body.Message, body.Detail
 	}
 	return e
 }

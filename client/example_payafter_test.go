@@ -130,7 +130,7 @@ func ExampleClient_CreateRefund() {
 	default:
 		fmt.Println("no callback")
 	}
-	refund, err = e.c.QueryRefund(ctx, "RF-20261201-0001")
+	refund, err = e.c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: "RF-20261201-0001"})
 	if err != nil {
 		panic(err)
 	}

@@ -234,7 +234,7 @@ func TestPayScore_RideHailing(t *testing.T) {
 		})
 		require.NoError(t, err)
 		assert.NotEmpty(t, token.ApplyPermissionsToken)
-		before, err := e.c.PermissionByCode(ctx, code, e.serviceID)
+		before, err := e.c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: code, ServiceID: e.serviceID})
 		require.NoError(t, err)
 		assert.Equal(t, client.AuthorizationUnbindUser, before.AuthorizationState)
 		assert.Empty(t, before.OpenID)
@@ -256,8 +256,12 @@ func TestPayScore_RideHailing(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, client.UseServiceAvailable, st.UseServiceState)
 		for name, lookup := range map[string]func() (*client.Permission, error){
-			"by code":   func() (*client.Permission, error) { return e.c.PermissionByCode(ctx, code, e.serviceID) },
-			"by openid": func() (*client.Permission, error) { return e.c.PermissionByOpenID(ctx, openid, e.serviceID, e.appID) },
+			"by code": func() (*client.Permission, error) {
+				return e.c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: code, ServiceID: e.serviceID})
+			},
+			"by openid": func() (*client.Permission, error) {
+				return e.c.QueryPermissionByOpenID(ctx, client.QueryPermissionByOpenIDRequest{OpenID: openid, ServiceID: e.serviceID, AppID: e.appID})
+			},
 		} {
 			p, err := lookup()
 			require.NoError(t, err, name)
@@ -351,13 +355,13 @@ func TestPayScore_TerminateAuthorization(t *testing.T) {
 		terminate func(e *payscoreEnv, openid, code string) error
 	}{
 		{"by authorization code", func(e *payscoreEnv, _, code string) error {
-			return e.c.TerminatePermissionByCode(ctx, code, client.TerminatePermissionRequest{ServiceID: e.serviceID, Reason: "用户注销"})
+			return e.c.TerminatePermissionByCode(ctx, client.TerminatePermissionByCodeRequest{AuthorizationCode: code, ServiceID: e.serviceID, Reason: "用户注销"})
 		}},
 		{"by openid", func(e *payscoreEnv, openid, _ string) error {
-			return e.c.TerminatePermissionByOpenID(ctx, openid, client.TerminatePermissionRequest{ServiceID: e.serviceID, AppID: e.appID, Reason: "用户注销"})
+			return e.c.TerminatePermissionByOpenID(ctx, client.TerminatePermissionByOpenIDRequest{OpenID: openid, ServiceID: e.serviceID, AppID: e.appID, Reason: "用户注销"})
 		}},
 		{"users openid permissions service_id", func(e *payscoreEnv, openid, _ string) error {
-			return e.c.TerminateUserService(ctx, openid, e.serviceID, client.TerminateUserServiceRequest{AppID: e.appID, Reason: "用户注销"})
+			return e.c.TerminateUserService(ctx, client.TerminateUserServiceRequest{OpenID: openid, ServiceID: e.serviceID, AppID: e.appID, Reason: "用户注销"})
 		}},
 	}
 	for _, tc := range tests {
@@ -379,7 +383,7 @@ func TestPayScore_TerminateAuthorization(t *testing.T) {
 			st, err := e.c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: e.serviceID, AppID: e.appID, OpenID: openid})
 			require.NoError(t, err)
 			assert.Equal(t, client.UseServiceUnavailable, st.UseServiceState)
-			p, err := e.c.PermissionByCode(ctx, code, e.serviceID)
+			p, err := e.c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: code, ServiceID: e.serviceID})
 			require.NoError(t, err)
 			assert.Equal(t, client.AuthorizationUnavailable, p.AuthorizationState)
 			assert.NotEmpty(t, p.CancelAuthorizationTime)

@@ -82,13 +82,13 @@ func (f fixtures) defaultConfig() client.Config {
 	}
 }
 
-// sandbox is an in-process mock behind a real HTTP listener.
-type sandbox struct {
+// mockServer is an in-process mock behind a real HTTP listener.
+type mockServer struct {
 	srv *mock.Server
 	url string
 }
 
-func newSandbox(t testing.TB) sandbox {
+func newMockServer(t testing.TB) mockServer {
 	t.Helper()
 	srv, err := mock.New(mock.Options{})
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func newSandbox(t testing.TB) sandbox {
 		ts.Close()
 		_ = srv.Close()
 	})
-	return sandbox{srv: srv, url: ts.URL}
+	return mockServer{srv: srv, url: ts.URL}
 }
 
 // merchantConfig turns a generated mock merchant into a client config.

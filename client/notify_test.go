@@ -342,11 +342,15 @@ func TestClient_NotificationHandler(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got *client.Notification
+			var rejected *client.NotificationError
 			h := c.NotificationHandler(func(ctx context.Context, n *client.Notification) error {
 				require.NotNil(t, ctx)
 				got = n
 				return tc.handlerErr
-			})
+			}, client.WithRejectHook(func(r *http.Request, err *client.NotificationError) {
+				require.NotNil(t, r)
+				rejected = err
+			}))
 			r := buildCallback(t, f, tc.cb)
 			if tc.method != "" {
 				r.Method = tc.method
@@ -356,6 +360,12 @@ func TestClient_NotificationHandler(t *testing.T) {
 
 			assert.Equal(t, tc.wantStatus, w.Code)
 			assert.Equal(t, tc.wantCalled, got != nil)
+			if tc.wantStatus == http.StatusUnauthorized {
+				require.NotNil(t, rejected, "the reject hook hears of every 401")
+				assert.Contains(t, rejected.Reason, tc.wantMessage)
+			} else {
+				assert.Nil(t, rejected, "only callbacks that fail verification are rejections")
+			}
 			if tc.wantMessage == "" {
 				assert.Empty(t, w.Body.Bytes())
 				return

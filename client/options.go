@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mockpay/mockpay/client/internal/httpapi"
 )
 
 // Option configures a Client. An option validates its argument and New
@@ -43,20 +44,11 @@ func defaultOptions() options {
 // ignored.
 func WithBaseURL(base string) Option {
 	return func(o *options) error {
-		u, err := url.Parse(base)
+		u, err := httpapi.BaseURL(base)
 		if err != nil {
 			return fmt.Errorf("WithBaseURL: %w", err)
 		}
-		if u.Scheme != "https" && u.Scheme != "http" {
-			return fmt.Errorf("WithBaseURL: %q: scheme must be https or http", base)
-		}
-		if u.Host == "" {
-			return fmt.Errorf("WithBaseURL: %q has no host", base)
-		}
-		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return fmt.Errorf("WithBaseURL: %q must not have a query, fragment or user info", base)
-		}
-		o.baseURL = strings.TrimRight(base, "/")
+		o.baseURL = u
 		return nil
 	}
 }

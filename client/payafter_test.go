@@ -329,7 +329,7 @@ func TestPayAfter_APIErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		call   func() error
-		code   string
+		code   client.ErrorCode
 		status int
 	}{
 		{"complete a CREATED order", func() error {

@@ -246,21 +246,21 @@ func TestWireFormat(t *testing.T) {
 		}, "POST", "/v3/payscore/permissions",
 			`{"service_id":"500001","appid":"wxd678efh567hg6787","authorization_code":"AUTH_1","notify_url":"https://m.example/notify"}`},
 		{"permission by code", func() error {
-			_, err := c.PermissionByCode(ctx, "AUTH_1", svc)
+			_, err := c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: "AUTH_1", ServiceID: svc})
 			return err
 		}, "GET", "/v3/payscore/permissions/authorization-code/AUTH_1?service_id=500001", ""},
 		{"permission by openid", func() error {
-			_, err := c.PermissionByOpenID(ctx, "oUser", svc, app)
+			_, err := c.QueryPermissionByOpenID(ctx, client.QueryPermissionByOpenIDRequest{OpenID: "oUser", ServiceID: svc, AppID: app})
 			return err
 		}, "GET", "/v3/payscore/permissions/openid/oUser?appid=wxd678efh567hg6787&service_id=500001", ""},
-		{"terminate by code sends no appid", func() error {
-			return c.TerminatePermissionByCode(ctx, "AUTH_1", client.TerminatePermissionRequest{ServiceID: svc, AppID: app, Reason: "注销"})
+		{"terminate by code", func() error {
+			return c.TerminatePermissionByCode(ctx, client.TerminatePermissionByCodeRequest{AuthorizationCode: "AUTH_1", ServiceID: svc, Reason: "注销"})
 		}, "POST", "/v3/payscore/permissions/authorization-code/AUTH_1/terminate", `{"service_id":"500001","reason":"注销"}`},
 		{"terminate by openid", func() error {
-			return c.TerminatePermissionByOpenID(ctx, "oUser", client.TerminatePermissionRequest{ServiceID: svc, AppID: app, Reason: "注销"})
+			return c.TerminatePermissionByOpenID(ctx, client.TerminatePermissionByOpenIDRequest{OpenID: "oUser", ServiceID: svc, AppID: app, Reason: "注销"})
 		}, "POST", "/v3/payscore/permissions/openid/oUser/terminate", `{"service_id":"500001","appid":"wxd678efh567hg6787","reason":"注销"}`},
 		{"terminate user service", func() error {
-			return c.TerminateUserService(ctx, "oUser", svc, client.TerminateUserServiceRequest{AppID: app, Reason: "注销"})
+			return c.TerminateUserService(ctx, client.TerminateUserServiceRequest{OpenID: "oUser", ServiceID: svc, AppID: app, Reason: "注销"})
 		}, "POST", "/v3/payscore/users/oUser/permissions/500001/terminate", `{"appid":"wxd678efh567hg6787","reason":"注销"}`},
 		{"create service order", func() error {
 			_, err := c.CreateServiceOrder(ctx, client.CreateServiceOrderRequest{

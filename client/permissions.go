@@ -1,7 +1,6 @@
 package client
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -94,95 +93,128 @@ func permissionByOpenIDPath(openid string) string {
 	return "/v3/payscore/permissions/openid/" + url.PathEscape(openid)
 }
 
-// PermissionByCode returns the authorization record of a pre-authorization
-// (查询用户授权记录（授权协议号）): GET
+// QueryPermissionByCodeRequest selects an authorization record by the
+// merchant's authorization code (查询用户授权记录（授权协议号）, protocol.md
+// §3.2).
+type QueryPermissionByCodeRequest struct {
+	AuthorizationCode string // in the path: the code given to CreatePermission
+	ServiceID         string // the service authorised
+}
+
+func (r QueryPermissionByCodeRequest) validate() error {
+	var v validator
+	v.required("authorization_code", r.AuthorizationCode, 32)
+	v.required("service_id", r.ServiceID, 32)
+	return v.err()
+}
+
+// QueryPermissionByCode returns the authorization record of a
+// pre-authorization: GET
 // /v3/payscore/permissions/authorization-code/{authorization_code}. Its
 // state is UNBINDUSER until the user authorises.
-func (c *Client) PermissionByCode(ctx context.Context, code, serviceID string) (*Permission, error) {
-	var v validator
-	v.required("authorization_code", code, 32)
-	v.required("service_id", serviceID, 32)
-	q := url.Values{"service_id": {serviceID}}
-	return send[Permission](ctx, c, http.MethodGet, permissionByCodePath(code), q, v.err(), nil)
+func (c *Client) QueryPermissionByCode(ctx context.Context, req QueryPermissionByCodeRequest) (*Permission, error) {
+	q := url.Values{"service_id": {req.ServiceID}}
+	return send[Permission](ctx, c, http.MethodGet, permissionByCodePath(req.AuthorizationCode), q, req.validate(), nil)
 }
 
-// PermissionByOpenID returns a user's authorization record
-// (查询用户授权记录（openid）): GET /v3/payscore/permissions/openid/{openid}.
-func (c *Client) PermissionByOpenID(ctx context.Context, openid, serviceID, appID string) (*Permission, error) {
-	var v validator
-	v.required("openid", openid, 128)
-	v.required("service_id", serviceID, 32)
-	v.required("appid", appID, 32)
-	q := url.Values{"service_id": {serviceID}, "appid": {appID}}
-	return send[Permission](ctx, c, http.MethodGet, permissionByOpenIDPath(openid), q, v.err(), nil)
+// QueryPermissionByOpenIDRequest selects a user's authorization record
+// (查询用户授权记录（openid）, protocol.md §3.4).
+type QueryPermissionByOpenIDRequest struct {
+	OpenID    string // in the path: the user's openid under AppID
+	ServiceID string // the service authorised
+	AppID     string // the appid OpenID belongs to
 }
 
-// TerminatePermissionRequest says which service an authorization is ended
-// for and why (protocol.md §3.3, §3.5).
-type TerminatePermissionRequest struct {
-	ServiceID string `json:"service_id"` // the service whose authorization ends
-	// AppID is required by TerminatePermissionByOpenID and not sent by
-	// TerminatePermissionByCode, whose body has no appid.
-	AppID string `json:"appid,omitempty"`
+func (r QueryPermissionByOpenIDRequest) validate() error {
+	var v validator
+	v.required("openid", r.OpenID, 128)
+	v.required("service_id", r.ServiceID, 32)
+	v.required("appid", r.AppID, 32)
+	return v.err()
+}
+
+// QueryPermissionByOpenID returns a user's authorization record: GET
+// /v3/payscore/permissions/openid/{openid}.
+func (c *Client) QueryPermissionByOpenID(ctx context.Context, req QueryPermissionByOpenIDRequest) (*Permission, error) {
+	q := url.Values{"service_id": {req.ServiceID}, "appid": {req.AppID}}
+	return send[Permission](ctx, c, http.MethodGet, permissionByOpenIDPath(req.OpenID), q, req.validate(), nil)
+}
+
+// TerminatePermissionByCodeRequest ends an authorization found by the
+// merchant's authorization code (解除授权（授权协议号）, protocol.md §3.3).
+type TerminatePermissionByCodeRequest struct {
+	AuthorizationCode string `json:"-"`          // in the path: the code given to CreatePermission
+	ServiceID         string `json:"service_id"` // the service whose authorization ends
 	// Reason is required; WeChat Pay does not document its length limit.
 	Reason string `json:"reason"`
 }
 
-// validate checks the fields both endpoints send; AppID is checked by
-// TerminatePermissionByOpenID, the one that sends it.
-func (r TerminatePermissionRequest) validate() error {
+func (r TerminatePermissionByCodeRequest) validate() error {
 	var v validator
+	v.required("authorization_code", r.AuthorizationCode, 32)
 	v.required("/service_id", r.ServiceID, 32)
 	v.required("/reason", r.Reason, 0)
 	return v.err()
 }
 
 // TerminatePermissionByCode ends a user's authorization, found by the
-// merchant's authorization code (解除授权（授权协议号）): POST
+// merchant's authorization code: POST
 // /v3/payscore/permissions/authorization-code/{authorization_code}/terminate,
 // answered 204. The record becomes UNAVAILABLE.
-func (c *Client) TerminatePermissionByCode(ctx context.Context, code string, req TerminatePermissionRequest) error {
-	req.AppID = "" // not part of this endpoint's body
-	var v validator
-	v.required("authorization_code", code, 32)
-	invalid := cmp.Or(v.err(), req.validate()) // path parameters first
-	return exec(ctx, c, http.MethodPost, permissionByCodePath(code)+"/terminate", invalid, req)
+func (c *Client) TerminatePermissionByCode(ctx context.Context, req TerminatePermissionByCodeRequest) error {
+	return exec(ctx, c, http.MethodPost, permissionByCodePath(req.AuthorizationCode)+"/terminate", req.validate(), req)
 }
 
-// TerminatePermissionByOpenID ends a user's authorization, found by openid
-// (解除授权（openid）): POST /v3/payscore/permissions/openid/{openid}/terminate,
-// answered 204. The record becomes UNAVAILABLE.
-func (c *Client) TerminatePermissionByOpenID(ctx context.Context, openid string, req TerminatePermissionRequest) error {
-	var v validator
-	v.required("openid", openid, 128)
-	v.required("/appid", req.AppID, 32)
-	invalid := cmp.Or(v.err(), req.validate()) // path parameters first
-	return exec(ctx, c, http.MethodPost, permissionByOpenIDPath(openid)+"/terminate", invalid, req)
+// TerminatePermissionByOpenIDRequest ends an authorization found by the
+// user's openid (解除授权（openid）, protocol.md §3.5).
+type TerminatePermissionByOpenIDRequest struct {
+	OpenID    string `json:"-"`          // in the path: the user's openid under AppID
+	ServiceID string `json:"service_id"` // the service whose authorization ends
+	AppID     string `json:"appid"`      // the appid OpenID belongs to
+	// Reason is required; WeChat Pay does not document its length limit.
+	Reason string `json:"reason"`
 }
 
-// TerminateUserServiceRequest is the body of the older termination
-// endpoint (protocol.md §3.6), whose service id is in the path.
+func (r TerminatePermissionByOpenIDRequest) validate() error {
+	var v validator
+	v.required("openid", r.OpenID, 128)
+	v.required("/service_id", r.ServiceID, 32)
+	v.required("/appid", r.AppID, 32)
+	v.required("/reason", r.Reason, 0)
+	return v.err()
+}
+
+// TerminatePermissionByOpenID ends a user's authorization, found by openid:
+// POST /v3/payscore/permissions/openid/{openid}/terminate, answered 204.
+// The record becomes UNAVAILABLE.
+func (c *Client) TerminatePermissionByOpenID(ctx context.Context, req TerminatePermissionByOpenIDRequest) error {
+	return exec(ctx, c, http.MethodPost, permissionByOpenIDPath(req.OpenID)+"/terminate", req.validate(), req)
+}
+
+// TerminateUserServiceRequest ends an authorization through the older
+// 普通授权 API (商户解除用户授权关系, protocol.md §3.6), whose openid and
+// service id are in the path.
 type TerminateUserServiceRequest struct {
-	AppID  string `json:"appid"`  // the appid the user's openid belongs to
-	Reason string `json:"reason"` // required
+	OpenID    string `json:"-"`      // in the path: the user's openid under AppID
+	ServiceID string `json:"-"`      // in the path: the service whose authorization ends
+	AppID     string `json:"appid"`  // the appid OpenID belongs to
+	Reason    string `json:"reason"` // required
 }
 
 func (r TerminateUserServiceRequest) validate() error {
 	var v validator
+	v.required("openid", r.OpenID, 128)
+	v.required("service_id", r.ServiceID, 32)
 	v.required("/appid", r.AppID, 32)
 	v.required("/reason", r.Reason, 0)
 	return v.err()
 }
 
 // TerminateUserService ends a user's authorization through the older
-// 普通授权 API (商户解除用户授权关系): POST
+// 普通授权 API: POST
 // /v3/payscore/users/{openid}/permissions/{service_id}/terminate, answered
 // 204.
-func (c *Client) TerminateUserService(ctx context.Context, openid, serviceID string, req TerminateUserServiceRequest) error {
-	var v validator
-	v.required("openid", openid, 128)
-	v.required("service_id", serviceID, 32)
-	invalid := cmp.Or(v.err(), req.validate()) // path parameters first
-	path := "/v3/payscore/users/" + url.PathEscape(openid) + "/permissions/" + url.PathEscape(serviceID) + "/terminate"
-	return exec(ctx, c, http.MethodPost, path, invalid, req)
+func (c *Client) TerminateUserService(ctx context.Context, req TerminateUserServiceRequest) error {
+	path := "/v3/payscore/users/" + url.PathEscape(req.OpenID) + "/permissions/" + url.PathEscape(req.ServiceID) + "/terminate"
+	return exec(ctx, c, http.MethodPost, path, req.validate(), req)
 }

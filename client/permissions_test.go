@@ -23,7 +23,7 @@ func TestPermissions_PreAuthorizationBeforeTheUser(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, resp.ApplyPermissionsToken)
 
-	p, err := e.c.PermissionByCode(ctx, code, e.serviceID)
+	p, err := e.c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: code, ServiceID: e.serviceID})
 	require.NoError(t, err)
 	assert.Equal(t, client.AuthorizationUnbindUser, p.AuthorizationState)
 	assert.Equal(t, code, p.AuthorizationCode)
@@ -45,18 +45,18 @@ func TestPermissions_APIErrors(t *testing.T) {
 		name   string
 		call   func() error
 		status int
-		code   string
+		code   client.ErrorCode
 	}{
 		{"unknown authorization code", func() error {
-			_, err := e.c.PermissionByCode(ctx, "AUTH_unknown", e.serviceID)
+			_, err := e.c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: "AUTH_unknown", ServiceID: e.serviceID})
 			return err
 		}, http.StatusNotFound, ""},
 		{"user who never authorised", func() error {
-			_, err := e.c.PermissionByOpenID(ctx, "oStranger", e.serviceID, e.appID)
+			_, err := e.c.QueryPermissionByOpenID(ctx, client.QueryPermissionByOpenIDRequest{OpenID: "oStranger", ServiceID: e.serviceID, AppID: e.appID})
 			return err
 		}, http.StatusNotFound, ""},
 		{"terminate an unknown authorization code", func() error {
-			return e.c.TerminatePermissionByCode(ctx, "AUTH_unknown", client.TerminatePermissionRequest{ServiceID: e.serviceID, Reason: "注销"})
+			return e.c.TerminatePermissionByCode(ctx, client.TerminatePermissionByCodeRequest{AuthorizationCode: "AUTH_unknown", ServiceID: e.serviceID, Reason: "注销"})
 		}, http.StatusNotFound, ""},
 		{"service of another merchant", func() error {
 			_, err := e.c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: "000040000000000000000000", AppID: e.appID, OpenID: "oUser"})
@@ -85,7 +85,7 @@ func TestPermissions_APIErrors(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "oRevoker", closed.OpenID)
 
-		p, err := e.c.PermissionByOpenID(ctx, "oRevoker", e.serviceID, e.appID)
+		p, err := e.c.QueryPermissionByOpenID(ctx, client.QueryPermissionByOpenIDRequest{OpenID: "oRevoker", ServiceID: e.serviceID, AppID: e.appID})
 		require.NoError(t, err)
 		assert.Equal(t, client.AuthorizationUnavailable, p.AuthorizationState)
 		_, err = e.c.CreateServiceOrder(ctx, e.createRequest("AFTER-REVOKE", "oRevoker"))
@@ -99,7 +99,6 @@ func TestPermissions_Validation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newPayscoreEnv(t)
-	terminate := client.TerminatePermissionRequest{ServiceID: e.serviceID, AppID: e.appID, Reason: "注销"}
 	tests := []struct {
 		name  string
 		call  func() error
@@ -123,31 +122,30 @@ func TestPermissions_Validation(t *testing.T) {
 			return err
 		}, "/notify_url", "fragment"},
 		{"by code: code missing", func() error {
-			_, err := e.c.PermissionByCode(ctx, "", e.serviceID)
+			_, err := e.c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: "", ServiceID: e.serviceID})
 			return err
 		}, "authorization_code", "is required"},
 		{"by openid: appid missing", func() error {
-			_, err := e.c.PermissionByOpenID(ctx, "o1", e.serviceID, "")
+			_, err := e.c.QueryPermissionByOpenID(ctx, client.QueryPermissionByOpenIDRequest{OpenID: "o1", ServiceID: e.serviceID, AppID: ""})
 			return err
 		}, "appid", "is required"},
 		{"terminate by code: reason missing", func() error {
-			req := terminate
-			req.Reason = ""
-			return e.c.TerminatePermissionByCode(ctx, "A1", req)
+			return e.c.TerminatePermissionByCode(ctx, client.TerminatePermissionByCodeRequest{AuthorizationCode: "A1", ServiceID: e.serviceID})
 		}, "/reason", "is required"},
+		{"terminate by code: code missing", func() error {
+			return e.c.TerminatePermissionByCode(ctx, client.TerminatePermissionByCodeRequest{ServiceID: e.serviceID, Reason: "注销"})
+		}, "authorization_code", "is required"},
 		{"terminate by openid: appid missing", func() error {
-			req := terminate
-			req.AppID = ""
-			return e.c.TerminatePermissionByOpenID(ctx, "o1", req)
+			return e.c.TerminatePermissionByOpenID(ctx, client.TerminatePermissionByOpenIDRequest{OpenID: "o1", ServiceID: e.serviceID, Reason: "注销"})
 		}, "/appid", "is required"},
 		{"terminate by openid: openid missing", func() error {
-			return e.c.TerminatePermissionByOpenID(ctx, "", terminate)
+			return e.c.TerminatePermissionByOpenID(ctx, client.TerminatePermissionByOpenIDRequest{ServiceID: e.serviceID, AppID: e.appID, Reason: "注销"})
 		}, "openid", "is required"},
 		{"terminate user service: service_id missing", func() error {
-			return e.c.TerminateUserService(ctx, "o1", "", client.TerminateUserServiceRequest{AppID: e.appID, Reason: "注销"})
+			return e.c.TerminateUserService(ctx, client.TerminateUserServiceRequest{OpenID: "o1", ServiceID: "", AppID: e.appID, Reason: "注销"})
 		}, "service_id", "is required"},
 		{"terminate user service: reason with emoji", func() error {
-			return e.c.TerminateUserService(ctx, "o1", e.serviceID, client.TerminateUserServiceRequest{AppID: e.appID, Reason: "再见👋"})
+			return e.c.TerminateUserService(ctx, client.TerminateUserServiceRequest{OpenID: "o1", ServiceID: e.serviceID, AppID: e.appID, Reason: "再见👋"})
 		}, "/reason", "Basic Multilingual Plane"},
 	}
 	for _, tc := range tests {

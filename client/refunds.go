@@ -268,11 +268,22 @@ func (c *Client) CreateRefund(ctx context.Context, req CreateRefundRequest) (*Re
 	return send[Refund](ctx, c, http.MethodPost, pathRefunds, nil, req.validate(), req)
 }
 
+// QueryRefundRequest selects a refund for GET
+// /v3/refund/domestic/refunds/{out_refund_no} (查询单笔退款, protocol.md
+// §7.2).
+type QueryRefundRequest struct {
+	OutRefundNo string // in the path: the merchant's refund number
+}
+
+func (r QueryRefundRequest) validate() error {
+	var v validator
+	v.outRefundNo("out_refund_no", r.OutRefundNo)
+	return v.err()
+}
+
 // QueryRefund returns a refund by the merchant's refund number: GET
 // /v3/refund/domestic/refunds/{out_refund_no}. An unknown number is an
 // *APIError with CodeResourceNotExists.
-func (c *Client) QueryRefund(ctx context.Context, outRefundNo string) (*Refund, error) {
-	var v validator
-	v.outRefundNo("out_refund_no", outRefundNo)
-	return send[Refund](ctx, c, http.MethodGet, pathRefunds+"/"+url.PathEscape(outRefundNo), nil, v.err(), nil)
+func (c *Client) QueryRefund(ctx context.Context, req QueryRefundRequest) (*Refund, error) {
+	return send[Refund](ctx, c, http.MethodGet, pathRefunds+"/"+url.PathEscape(req.OutRefundNo), nil, req.validate(), nil)
 }

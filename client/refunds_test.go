@@ -101,7 +101,7 @@ func TestRefund_PayScoreCharges(t *testing.T) {
 			_, err = time.Parse(time.RFC3339, ev.SuccessTime)
 			require.NoError(t, err)
 
-			got, err := e.c.QueryRefund(ctx, refundNo)
+			got, err := e.c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: refundNo})
 			require.NoError(t, err)
 			assert.Equal(t, client.RefundSuccess, got.Status)
 			assert.Equal(t, r.RefundID, got.RefundID)
@@ -140,7 +140,7 @@ func TestRefund_Partial(t *testing.T) {
 	require.ErrorAs(t, err, &ae, "only 3200 fen are left to refund")
 	assert.Equal(t, http.StatusBadRequest, ae.StatusCode)
 	assert.NotEmpty(t, ae.Code)
-	_, err = e.c.QueryRefund(ctx, "RF-PARTIAL-2")
+	_, err = e.c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: "RF-PARTIAL-2"})
 	assert.True(t, client.IsCode(err, client.CodeResourceNotExists), "a refused refund does not exist: %v", err)
 
 	// The deduction's own out_trade_no (not the order's out_order_no)
@@ -183,7 +183,7 @@ func TestRefund_Outcomes(t *testing.T) {
 			assert.Equal(t, tc.outcome, ev.RefundStatus)
 			assert.Empty(t, ev.SuccessTime)
 			assert.Empty(t, e.inbox.ofType(client.EventRefundSuccess))
-			got, err := e.c.QueryRefund(ctx, refundNo)
+			got, err := e.c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: refundNo})
 			require.NoError(t, err)
 			assert.Equal(t, tc.outcome, got.Status)
 			assert.Empty(t, got.SuccessTime)
@@ -215,7 +215,7 @@ func TestRefund_APIErrors(t *testing.T) {
 			return err
 		}},
 		{"query an unknown refund", func() error {
-			_, err := e.c.QueryRefund(ctx, "RF-NEVER")
+			_, err := e.c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: "RF-NEVER"})
 			return err
 		}},
 	}
@@ -277,11 +277,11 @@ func TestRefund_Validation(t *testing.T) {
 			r.GoodsDetail = []client.RefundGoods{{MerchantGoodsID: "G1", UnitPrice: 100, RefundAmount: 100}}
 		}), "/goods_detail/0/refund_quantity", "positive"},
 		{"query: no out_refund_no", func() error {
-			_, err := e.c.QueryRefund(ctx, "")
+			_, err := e.c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: ""})
 			return err
 		}, "out_refund_no", "is required"},
 		{"query: out_refund_no with a slash", func() error {
-			_, err := e.c.QueryRefund(ctx, "RF/1")
+			_, err := e.c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: "RF/1"})
 			return err
 		}, "out_refund_no", `'/'`},
 	}
@@ -415,7 +415,7 @@ func TestWireFormat_Refunds(t *testing.T) {
 		}, "POST", "/v3/refund/domestic/refunds",
 			`{"out_trade_no":"T1","out_refund_no":"RF1","amount":{"refund":1,"total":1,"currency":"CNY"}}`},
 		{"query escapes out_refund_no", func() error {
-			_, err := c.QueryRefund(ctx, "RF|1*@")
+			_, err := c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: "RF|1*@"})
 			return err
 		}, "GET", "/v3/refund/domestic/refunds/RF%7C1%2A@", ""},
 	}

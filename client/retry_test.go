@@ -54,7 +54,7 @@ func (s *sleepRecorder) Sleep(ctx context.Context, d time.Duration) error {
 
 func TestClient_Retry(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	linear := func(attempt int) time.Duration { return time.Duration(attempt) * time.Second }
 
 	tests := []struct {

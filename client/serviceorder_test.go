@@ -252,7 +252,7 @@ func TestServiceOrder_APIErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		call   func() error
-		code   string
+		code   client.ErrorCode
 		status int
 	}{
 		{"complete a CREATED order", func() error {

@@ -21,7 +21,7 @@ import (
 // (which verifies with the certificates it carries).
 func TestClient_TamperedAnswers(t *testing.T) {
 	f := loadFixtures(t)
-	sb := newSandbox(t)
+	sb := newMockServer(t)
 	now := time.Now()
 	platformSerial := protocol.SerialNumber(f.platformCert)
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client"
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 // flowCmd groups end-to-end flows.
@@ -102,9 +102,9 @@ type ride struct {
 	o       rideOptions
 	p       *progress
 	c       *client.Client
-	rv      *receiver          // the flow's listener; nil when an external receiver gets the callbacks
-	sb      *sandboxapi.Client // nil against WeChat Pay
-	virtual bool               // the mock's clock is virtual
+	rv      *receiver       // the flow's listener; nil when an external receiver gets the callbacks
+	sb      *sandbox.Client // nil against WeChat Pay
+	virtual bool            // the mock's clock is virtual
 
 	mchID, appID, serviceID, notifyURL string
 	openid, authCode, outOrderNo       string
@@ -194,7 +194,7 @@ func (f *ride) setUpMock(ctx context.Context, listenerURL string) (*merchant, er
 	if err := f.readClock(ctx); err != nil {
 		return nil, err
 	}
-	rec, err := f.sb.CreateMerchant(ctx, sandboxapi.MerchantSpec{NotifyURL: listenerURL})
+	rec, err := f.sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{NotifyURL: listenerURL})
 	if err != nil {
 		return nil, fmt.Errorf("register the flow's merchant in the mock: %w", err)
 	}
@@ -272,7 +272,7 @@ func (f *ride) readClock(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the mock's clock: %w", err)
 	}
-	f.sb, f.virtual = sb, st.Virtual()
+	f.sb, f.virtual = sb, st.Mode == sandbox.ClockVirtual
 	return nil
 }
 

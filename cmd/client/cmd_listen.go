@@ -227,16 +227,14 @@ func eventSummary(n *client.Notification) string {
 		if ev, err := n.PermissionEvent(); err == nil {
 			return fmt.Sprintf("user %s %s (authorization_code %s)", ev.OpenID, ev.UserServiceStatus, ev.AuthorizationCode)
 		}
-	case client.EventUserConfirm, client.EventUserPaid:
-		if ev, err := n.ServiceOrderEvent(); err == nil && ev.State != "" && !isPayAfterState(string(ev.State)) {
+	case client.EventUserConfirm, client.EventUserPaid, client.EventUserAccepted:
+		// PayAfterEvent refuses a service order's USER_PAID payload (its
+		// state is DONE), which ServiceOrderEvent then decodes.
+		if ev, err := n.PayAfterEvent(); err == nil {
+			return payAfterHeadline(&ev.PayAfterOrder)
+		}
+		if ev, err := n.ServiceOrderEvent(); err == nil && ev.State != "" {
 			return orderHeadline("is", &ev.ServiceOrder)
-		}
-		if ev, err := n.PayAfterEvent(); err == nil {
-			return payAfterHeadline(&ev.PayAfterOrder)
-		}
-	case client.EventUserAccepted:
-		if ev, err := n.PayAfterEvent(); err == nil {
-			return payAfterHeadline(&ev.PayAfterOrder)
 		}
 	case client.EventRefundSuccess, client.EventRefundAbnormal, client.EventRefundClosed:
 		if ev, err := n.RefundEvent(); err == nil {
@@ -244,10 +242,4 @@ func eventSummary(n *client.Notification) string {
 		}
 	}
 	return ""
-}
-
-// isPayAfterState tells a legacy order's USER_PAID payload from a service
-// order's (which is DONE), as both are PAYSCORE.USER_PAID.
-func isPayAfterState(s string) bool {
-	return s == string(client.PayAfterUserPaid) || s == string(client.PayAfterUserAccepted)
 }

@@ -96,9 +96,9 @@ user authorises, AVAILABLE after, UNAVAILABLE once terminated.`,
 			}
 			var p *client.Permission
 			if code != "" {
-				p, err = c.PermissionByCode(ctx, code, c.serviceID)
+				p, err = c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: code, ServiceID: c.serviceID})
 			} else {
-				p, err = c.PermissionByOpenID(ctx, openid, c.serviceID, c.appID)
+				p, err = c.QueryPermissionByOpenID(ctx, client.QueryPermissionByOpenIDRequest{OpenID: openid, ServiceID: c.serviceID, AppID: c.appID})
 			}
 			if err != nil {
 				return err
@@ -149,13 +149,13 @@ The record becomes UNAVAILABLE and PAYSCORE.USER_CLOSE_SERVICE is sent. The API 
 			var what string
 			switch {
 			case legacy:
-				err = c.TerminateUserService(ctx, openid, c.serviceID, client.TerminateUserServiceRequest{AppID: c.appID, Reason: reason})
+				err = c.TerminateUserService(ctx, client.TerminateUserServiceRequest{OpenID: openid, ServiceID: c.serviceID, AppID: c.appID, Reason: reason})
 				what = "user " + openid
 			case code != "":
-				err = c.TerminatePermissionByCode(ctx, code, client.TerminatePermissionRequest{ServiceID: c.serviceID, Reason: reason})
+				err = c.TerminatePermissionByCode(ctx, client.TerminatePermissionByCodeRequest{AuthorizationCode: code, ServiceID: c.serviceID, Reason: reason})
 				what = "authorization " + code
 			default:
-				err = c.TerminatePermissionByOpenID(ctx, openid, client.TerminatePermissionRequest{ServiceID: c.serviceID, AppID: c.appID, Reason: reason})
+				err = c.TerminatePermissionByOpenID(ctx, client.TerminatePermissionByOpenIDRequest{OpenID: openid, ServiceID: c.serviceID, AppID: c.appID, Reason: reason})
 				what = "user " + openid
 			}
 			if err != nil {

@@ -109,7 +109,7 @@ func (a *app) refundQueryCmd() *command {
 			if err != nil {
 				return err
 			}
-			r, err := c.QueryRefund(ctx, outRefundNo)
+			r, err := c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: outRefundNo})
 			if err != nil {
 				return err
 			}

@@ -7,10 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 // sandboxCmd groups the mock's control API (/sandbox/*).
@@ -42,15 +42,6 @@ default 1230000109); lists show every merchant unless --mchid is given.`,
 	}
 }
 
-// sandboxCall sends one control request to the mock and returns its JSON.
-func (a *app) sandboxCall(ctx context.Context, what string, req sandboxapi.Request) (json.RawMessage, error) {
-	sb, err := a.requireMock(ctx, what)
-	if err != nil {
-		return nil, err
-	}
-	return sb.Do(ctx, req)
-}
-
 // sandboxMchID is the merchant sandbox commands act for.
 func (a *app) sandboxMchID() (string, error) {
 	cfg, err := a.settings()
@@ -63,55 +54,28 @@ func (a *app) sandboxMchID() (string, error) {
 	return defaultMchID, nil
 }
 
-// listQuery is the query of a list command: the filters that were given
-// and the configured mchid, if any (else the list has every merchant's).
-func (a *app) listQuery(filters map[string]string) (url.Values, error) {
+// listMchID is the merchant a list command filters on: the configured
+// mchid, if any, else none (the list has every merchant's).
+func (a *app) listMchID() (string, error) {
 	cfg, err := a.settings()
-	if err != nil {
-		return nil, err
-	}
-	q := queryOf(filters)
-	if cfg.MchID != "" {
-		q.Set("mchid", cfg.MchID)
-	}
-	return q, nil
+	return cfg.MchID, err
 }
 
-// queryOf is a query of the non-empty values of kv.
-func queryOf(kv map[string]string) url.Values {
-	q := url.Values{}
-	for k, v := range kv {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	return q
-}
-
-// printList prints a list the sandbox answered: as is with --json, else a
-// table with one row per element. It returns the elements (none with
-// --json) for what a command prints after the table.
-func printList[T any](a *app, raw json.RawMessage, header []string, row func(T) []string) ([]T, error) {
+// printList prints a list the sandbox answered: each element's JSON as the
+// sandbox sent it with --json, else a table with one row per element.
+func printList[T interface{ Raw() json.RawMessage }](a *app, items []T, header []string, row func(T) []string) error {
 	if a.out.jsonMode() {
-		return nil, a.out.result("", raw)
-	}
-	var items []T
-	if err := decodeInto(raw, &items); err != nil {
-		return nil, err
+		raws := make([]json.RawMessage, 0, len(items))
+		for _, it := range items {
+			raws = append(raws, it.Raw())
+		}
+		return a.out.result("", raws)
 	}
 	rows := make([][]string, 0, len(items))
 	for _, it := range items {
 		rows = append(rows, row(it))
 	}
 	a.out.table(header, rows)
-	return items, nil
-}
-
-// decodeInto unmarshals raw for the human rendering.
-func decodeInto(raw json.RawMessage, v any) error {
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("unexpected answer from the sandbox: %w", err)
-	}
 	return nil
 }
 
@@ -125,16 +89,16 @@ func (a *app) sbHealthCmd() *command {
 			"go run ./cmd/client sandbox health --url http://127.0.0.1:8081 --json",
 		},
 		run: func(ctx context.Context, _ []string) error {
-			raw, err := a.sandboxCall(ctx, "sandbox health", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/health"})
+			sb, err := a.requireMock(ctx, "sandbox health")
 			if err != nil {
 				return err
 			}
-			var h sandboxapi.Health
-			if err := decodeInto(raw, &h); err != nil {
+			h, err := sb.GetHealth(ctx)
+			if err != nil {
 				return err
 			}
 			cfg, _ := a.settings()
-			return a.out.result(fmt.Sprintf("mockpay %s at %s: %s, %s clock", h.Version, cfg.URL, h.Status, h.Clock), raw)
+			return a.out.result(fmt.Sprintf("mockpay %s at %s: %s, %s clock", h.Version, cfg.URL, h.Status, h.Clock), h.Raw())
 		},
 	}
 }
@@ -146,7 +110,11 @@ func (a *app) sbResetCmd() *command {
 		long:     "Reset drops every order, user, callback, scenario and the request log of the mock, for everyone using it; merchants and the platform identity stay.",
 		examples: []string{"go run ./cmd/client sandbox reset"},
 		run: func(ctx context.Context, _ []string) error {
-			if _, err := a.sandboxCall(ctx, "sandbox reset", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/reset"}); err != nil {
+			sb, err := a.requireMock(ctx, "sandbox reset")
+			if err != nil {
+				return err
+			}
+			if err := sb.Reset(ctx); err != nil {
 				return err
 			}
 			a.out.say("sandbox reset: orders, users, callbacks, scenarios and the request log dropped; merchants kept")
@@ -174,8 +142,8 @@ MOCKPAY_MCHID=<mchid> (the CLI reads the rest from the mock), or save its key wi
 }
 
 func (a *app) sbMerchantNewCmd() *command {
-	var spec sandboxapi.MerchantSpec
-	var keyOut string
+	var spec sandbox.CreateMerchantRequest
+	var platformMode, keyOut string
 	return &command{
 		name:  "new",
 		short: "register a merchant (POST /sandbox/merchants)",
@@ -190,7 +158,7 @@ events without a pre-authorization of their own.`,
 		},
 		setFlags: func(fs *flag.FlagSet) {
 			fs.StringVar(&spec.MchID, "new-mchid", "", "the mchid to register (default: generated)")
-			fs.StringVar(&spec.PlatformMode, "platform-mode", "", "certificate (default) or public_key: how the mock signs for it")
+			fs.StringVar(&platformMode, "platform-mode", "", "certificate (default) or public_key: how the mock signs for it")
 			fs.Int64Var(&spec.RiskFundCap, "risk-fund-cap", 0, "per-order risk cap in `fen` (default 100000)")
 			fs.StringVar(&keyOut, "key-out", "", "write the generated private key (apiclient_key.pem) to this `file`")
 		},
@@ -199,13 +167,13 @@ events without a pre-authorization of their own.`,
 			if err != nil {
 				return err
 			}
-			spec.NotifyURL = cfg.NotifyURL
-			raw, err := a.sandboxCall(ctx, "sandbox merchant new", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/merchants", Body: spec})
+			spec.NotifyURL, spec.PlatformMode = cfg.NotifyURL, sandbox.PlatformMode(platformMode)
+			sb, err := a.requireMock(ctx, "sandbox merchant new")
 			if err != nil {
 				return err
 			}
-			var m sandboxapi.Merchant
-			if err := decodeInto(raw, &m); err != nil {
+			m, err := sb.CreateMerchant(ctx, spec)
+			if err != nil {
 				return err
 			}
 			if keyOut != "" {
@@ -213,7 +181,7 @@ events without a pre-authorization of their own.`,
 					return fmt.Errorf("--key-out: %w", err)
 				}
 			}
-			if err := a.out.result(fmt.Sprintf("merchant %s registered (appid %s, service_id %s)", m.MchID, first(m.AppIDs), first(m.ServiceIDs)), raw); err != nil {
+			if err := a.out.result(fmt.Sprintf("merchant %s registered (appid %s, service_id %s)", m.MchID, first(m.AppIDs), first(m.ServiceIDs)), m.Raw()); err != nil {
 				return err
 			}
 			a.out.hint("act as it: MOCKPAY_MCHID=%s go run ./cmd/client …  (or --mchid %s)", m.MchID, m.MchID)
@@ -232,14 +200,17 @@ func (a *app) sbMerchantListCmd() *command {
 		long:     "List shows every merchant registered in the mock.",
 		examples: []string{"go run ./cmd/client sandbox merchant list", "go run ./cmd/client sandbox merchant list --json | jq -r '.[].mchid'"},
 		run: func(ctx context.Context, _ []string) error {
-			raw, err := a.sandboxCall(ctx, "sandbox merchant list", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/merchants"})
+			sb, err := a.requireMock(ctx, "sandbox merchant list")
 			if err != nil {
 				return err
 			}
-			_, err = printList(a, raw, []string{"MCHID", "APPID", "SERVICE_ID", "MODE", "SERIAL_NO", "NOTIFY_URL"}, func(m sandboxapi.Merchant) []string {
-				return []string{m.MchID, first(m.AppIDs), first(m.ServiceIDs), m.PlatformMode, m.SerialNo, dash(m.NotifyURL)}
+			ms, err := sb.ListMerchants(ctx)
+			if err != nil {
+				return err
+			}
+			return printList(a, ms, []string{"MCHID", "APPID", "SERVICE_ID", "MODE", "SERIAL_NO", "NOTIFY_URL"}, func(m sandbox.Merchant) []string {
+				return []string{m.MchID, first(m.AppIDs), first(m.ServiceIDs), string(m.PlatformMode), m.SerialNo, dash(m.NotifyURL)}
 			})
-			return err
 		},
 	}
 }
@@ -270,11 +241,15 @@ func (a *app) sbMerchantGetCmd() *command {
 			if len(args) == 1 {
 				mchid = args[0]
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox merchant get", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/merchants/" + url.PathEscape(mchid)})
+			sb, err := a.requireMock(ctx, "sandbox merchant get")
 			if err != nil {
 				return err
 			}
-			return a.out.result("merchant "+mchid, raw)
+			m, err := sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: mchid})
+			if err != nil {
+				return err
+			}
+			return a.out.result("merchant "+mchid, m.Raw())
 		},
 	}
 }
@@ -301,7 +276,7 @@ in the environment does not.`,
 			// The flag only: the environment's notify URL (docker compose
 			// sets one for listen) must not change a merchant unasked.
 			// The mock checks the values, as it does at registration.
-			patch := sandboxapi.MerchantPatch{NotifyURL: a.flagSettings.NotifyURL, PlatformMode: platformMode}
+			patch := sandbox.UpdateMerchantRequest{NotifyURL: a.flagSettings.NotifyURL, PlatformMode: sandbox.PlatformMode(platformMode)}
 			if patch.NotifyURL == "" && patch.PlatformMode == "" {
 				return &usageError{msg: "give what to change: --notify-url, --platform-mode or both"}
 			}
@@ -309,15 +284,16 @@ in the environment does not.`,
 			if err != nil {
 				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox merchant update", sandboxapi.Request{Method: http.MethodPatch, Path: "/sandbox/merchants/" + url.PathEscape(mchid), Body: patch})
+			patch.MchID = mchid
+			sb, err := a.requireMock(ctx, "sandbox merchant update")
 			if err != nil {
 				return err
 			}
-			var m sandboxapi.Merchant
-			if err := decodeInto(raw, &m); err != nil {
+			m, err := sb.UpdateMerchant(ctx, patch)
+			if err != nil {
 				return err
 			}
-			return a.out.result(fmt.Sprintf("merchant %s updated: notify_url %s, platform_mode %s", m.MchID, dash(m.NotifyURL), m.PlatformMode), raw)
+			return a.out.result(fmt.Sprintf("merchant %s updated: notify_url %s, platform_mode %s", m.MchID, dash(m.NotifyURL), m.PlatformMode), m.Raw())
 		},
 	}
 }
@@ -327,18 +303,18 @@ in the environment does not.`,
 // notify_url of their own: legacy payafter orders', and authorizations'
 // without a pre-authorization. It returns the previous one, and changed
 // false when it was notifyURL already.
-func registerNotifyURL(ctx context.Context, sb *sandboxapi.Client, mchid, notifyURL string) (was string, changed bool, err error) {
-	rec, err := sb.Merchant(ctx, mchid)
+func registerNotifyURL(ctx context.Context, sb *sandbox.Client, mchid, notifyURL string) (was string, changed bool, err error) {
+	rec, err := sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: mchid})
 	if err != nil {
 		return "", false, fmt.Errorf("read merchant %s from the mock: %w", mchid, err)
 	}
 	if rec.NotifyURL == notifyURL {
 		return rec.NotifyURL, false, nil
 	}
-	if _, err := sb.UpdateMerchant(ctx, mchid, sandboxapi.MerchantPatch{NotifyURL: notifyURL}); err != nil {
+	if _, err := sb.UpdateMerchant(ctx, sandbox.UpdateMerchantRequest{MchID: mchid, NotifyURL: notifyURL}); err != nil {
 		err = fmt.Errorf("set the registered notify_url of merchant %s (%s) to %s: %w", mchid, dash(rec.NotifyURL), notifyURL, err)
-		var se *sandboxapi.Error
-		if errors.As(err, &se) && se.Status == http.StatusMethodNotAllowed {
+		var se *sandbox.Error
+		if errors.As(err, &se) && se.StatusCode == http.StatusMethodNotAllowed {
 			return "", false, &hintError{err: err, hint: fmt.Sprintf(
 				"this mock cannot change a merchant (it has no PATCH /sandbox/merchants/{mchid}): register one with that notify_url, 'go run ./cmd/client sandbox merchant new --notify-url %s', and act as it with --mchid", notifyURL)}
 		}
@@ -356,7 +332,11 @@ func (a *app) sbMerchantDeleteCmd() *command {
 		examples: []string{"go run ./cmd/client sandbox merchant delete 1900000001"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			if _, err := a.sandboxCall(ctx, "sandbox merchant delete", sandboxapi.Request{Method: http.MethodDelete, Path: "/sandbox/merchants/" + url.PathEscape(args[0])}); err != nil {
+			sb, err := a.requireMock(ctx, "sandbox merchant delete")
+			if err != nil {
+				return err
+			}
+			if err := sb.DeleteMerchant(ctx, sandbox.DeleteMerchantRequest{MchID: args[0]}); err != nil {
 				return err
 			}
 			a.out.say("merchant %s deleted", args[0])
@@ -384,7 +364,7 @@ PAYSCORE.USER_OPEN_SERVICE goes to the pre-authorization's notify_url (else the 
 		},
 		minArgs: 1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			req, err := a.userRequest(code)
+			req, err := a.userRequest(args[0], code)
 			if err != nil {
 				return err
 			}
@@ -392,25 +372,25 @@ PAYSCORE.USER_OPEN_SERVICE goes to the pre-authorization's notify_url (else the 
 			if err != nil {
 				return err
 			}
-			raw, err := sb.Authorize(ctx, args[0], req)
+			auth, err := sb.AuthorizeUser(ctx, req)
 			if err != nil {
 				return err
 			}
-			return a.out.result(fmt.Sprintf("user %s authorised the service of merchant %s: PAYSCORE.USER_OPEN_SERVICE sent", args[0], req.MchID), raw)
+			return a.out.result(fmt.Sprintf("user %s authorised the service of merchant %s: PAYSCORE.USER_OPEN_SERVICE sent", args[0], req.MchID), auth.Raw())
 		},
 	}
 }
 
-// userRequest is the body of authorize and revoke: the configured
-// merchant, and its appid and service_id if configured (else the mock
-// picks the merchant's first).
-func (a *app) userRequest(code string) (sandboxapi.AuthorizeRequest, error) {
+// userRequest is what authorize and revoke send for openid: the
+// configured merchant, and its appid and service_id if configured (else
+// the mock picks the merchant's first).
+func (a *app) userRequest(openid, code string) (sandbox.AuthorizeUserRequest, error) {
 	cfg, err := a.settings()
 	if err != nil {
-		return sandboxapi.AuthorizeRequest{}, err
+		return sandbox.AuthorizeUserRequest{}, err
 	}
 	mchid, err := a.sandboxMchID()
-	return sandboxapi.AuthorizeRequest{MchID: mchid, ServiceID: cfg.ServiceID, AppID: cfg.AppID, AuthorizationCode: code}, err
+	return sandbox.AuthorizeUserRequest{OpenID: openid, MchID: mchid, ServiceID: cfg.ServiceID, AppID: cfg.AppID, AuthorizationCode: code}, err
 }
 
 func (a *app) sbRevokeCmd() *command {
@@ -424,19 +404,19 @@ func (a *app) sbRevokeCmd() *command {
 		},
 		minArgs: 1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			req, err := a.userRequest("")
+			req, err := a.userRequest(args[0], "")
 			if err != nil {
 				return err
 			}
-			body := map[string]string{"mchid": req.MchID}
-			if req.ServiceID != "" {
-				body["service_id"] = req.ServiceID
-			}
-			raw, err := a.sandboxCall(ctx, "sandbox revoke", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/users/" + url.PathEscape(args[0]) + "/revoke", Body: body})
+			sb, err := a.requireMock(ctx, "sandbox revoke")
 			if err != nil {
 				return err
 			}
-			return a.out.result(fmt.Sprintf("user %s closed the service of merchant %s: PAYSCORE.USER_CLOSE_SERVICE sent", args[0], req.MchID), raw)
+			auth, err := sb.RevokeUser(ctx, sandbox.RevokeUserRequest{OpenID: req.OpenID, MchID: req.MchID, ServiceID: req.ServiceID})
+			if err != nil {
+				return err
+			}
+			return a.out.result(fmt.Sprintf("user %s closed the service of merchant %s: PAYSCORE.USER_CLOSE_SERVICE sent", args[0], req.MchID), auth.Raw())
 		},
 	}
 }
@@ -467,14 +447,15 @@ of every user). --refund-outcome ABNORMAL (or CLOSED) makes the user's refunds e
 			if balance.set == unlimited {
 				return &usageError{msg: "give exactly one of --balance and --unlimited"}
 			}
-			body := map[string]any{"balance": nil}
+			req := sandbox.SetWalletRequest{OpenID: args[0], Wallet: sandbox.Wallet{RefundOutcome: client.RefundStatus(outcome)}}
 			if balance.set {
-				body["balance"] = balance.v
+				req.Balance = &balance.v
 			}
-			if outcome != "" {
-				body["refund_outcome"] = outcome
+			sb, err := a.requireMock(ctx, "sandbox wallet")
+			if err != nil {
+				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox wallet", sandboxapi.Request{Method: http.MethodPut, Path: "/sandbox/users/" + url.PathEscape(args[0]) + "/wallet", Body: body})
+			u, err := sb.SetWallet(ctx, req)
 			if err != nil {
 				return err
 			}
@@ -482,7 +463,7 @@ of every user). --refund-outcome ABNORMAL (or CLOSED) makes the user's refunds e
 			if balance.set {
 				limit = yuan(balance.v)
 			}
-			return a.out.result(fmt.Sprintf("wallet of %s: %s", args[0], limit), raw)
+			return a.out.result(fmt.Sprintf("wallet of %s: %s", args[0], limit), u.Raw())
 		},
 	}
 }
@@ -496,11 +477,15 @@ func (a *app) sbUserCmd() *command {
 		examples: []string{"go run ./cmd/client sandbox user oUser1"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			raw, err := a.sandboxCall(ctx, "sandbox user", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/users/" + url.PathEscape(args[0])})
+			sb, err := a.requireMock(ctx, "sandbox user")
 			if err != nil {
 				return err
 			}
-			return a.out.result("user "+args[0], raw)
+			u, err := sb.GetUser(ctx, sandbox.GetUserRequest{OpenID: args[0]})
+			if err != nil {
+				return err
+			}
+			return a.out.result("user "+args[0], u.Raw())
 		},
 	}
 }
@@ -531,11 +516,11 @@ merchant's notify_url). --openid names the user of an order created without one.
 			if err != nil {
 				return err
 			}
-			raw, err := sb.Confirm(ctx, mchid, args[0], openid)
+			o, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: mchid, OutOrderNo: args[0], OpenID: openid})
 			if err != nil {
 				return err
 			}
-			return a.printSandboxOrder("confirmed by the user", raw)
+			return a.printSandboxOrder("confirmed by the user", o)
 		},
 	}
 }
@@ -554,11 +539,15 @@ deduction): the order is paid whatever the wallet holds, and PAYSCORE.USER_PAID 
 			if err != nil {
 				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox pay", sandboxapi.Request{Method: http.MethodPost, Path: sandboxapi.OrderPath(mchid, args[0]) + "/pay"})
+			sb, err := a.requireMock(ctx, "sandbox pay")
 			if err != nil {
 				return err
 			}
-			return a.printSandboxOrder("paid by the user", raw)
+			o, err := sb.PayOrder(ctx, sandbox.PayOrderRequest{MchID: mchid, OutOrderNo: args[0]})
+			if err != nil {
+				return err
+			}
+			return a.printSandboxOrder("paid by the user", o)
 		},
 	}
 }

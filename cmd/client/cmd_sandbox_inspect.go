@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,18 +11,14 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 func (a *app) sbClockCmd() *command {
 	var to string
-	show := func(ctx context.Context, headline string, raw json.RawMessage) error {
+	show := func(headline string, st *sandbox.Clock) error {
 		if a.out.jsonMode() {
-			return a.out.result("", raw)
-		}
-		var st sandboxapi.Clock
-		if err := decodeInto(raw, &st); err != nil {
-			return err
+			return a.out.result("", st.Raw())
 		}
 		a.out.say("%s%s (%s clock)", headline, st.Now.In(protocol.Beijing).Format(time.RFC3339), st.Mode)
 		if len(st.Fired) > 0 {
@@ -56,15 +49,19 @@ already due. A real clock cannot be moved (start the mock with MOCKPAY_CLOCK=vir
 		},
 		maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			body, err := advanceBody(args, to)
+			req, err := advanceRequest(args, to)
 			if err != nil {
 				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox clock advance", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/clock/advance", Body: body})
+			sb, err := a.requireMock(ctx, "sandbox clock advance")
 			if err != nil {
 				return err
 			}
-			return show(ctx, "clock advanced to ", raw)
+			st, err := sb.AdvanceClock(ctx, req)
+			if err != nil {
+				return err
+			}
+			return show("clock advanced to ", st)
 		},
 	}
 	return &command{
@@ -86,34 +83,40 @@ it moves a virtual clock.`,
 			if to != "" {
 				return advance.run(ctx, nil)
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox clock", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/clock"})
+			sb, err := a.requireMock(ctx, "sandbox clock")
 			if err != nil {
 				return err
 			}
-			return show(ctx, "now ", raw)
+			st, err := sb.GetClock(ctx)
+			if err != nil {
+				return err
+			}
+			return show("now ", st)
 		},
 	}
 }
 
-// advanceBody is the body of POST /sandbox/clock/advance.
-func advanceBody(args []string, to string) (map[string]string, error) {
+// advanceRequest is what `clock advance` asks for: a duration argument
+// or --to.
+func advanceRequest(args []string, to string) (sandbox.AdvanceClockRequest, error) {
 	switch {
 	case len(args) == 1 && to != "", len(args) == 0 && to == "":
-		return nil, &usageError{msg: "give a duration (advance 30m) or --to <RFC 3339 time>, not both"}
+		return sandbox.AdvanceClockRequest{}, &usageError{msg: "give a duration (advance 30m) or --to <RFC 3339 time>, not both"}
 	case to != "":
-		if _, err := time.Parse(time.RFC3339, to); err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--to %q is not an RFC 3339 time", to), hint: "e.g. 2026-12-02T09:00:00+08:00"}
+		t, err := time.Parse(time.RFC3339, to)
+		if err != nil {
+			return sandbox.AdvanceClockRequest{}, &usageError{msg: fmt.Sprintf("--to %q is not an RFC 3339 time", to), hint: "e.g. 2026-12-02T09:00:00+08:00"}
 		}
-		return map[string]string{"to": to}, nil
+		return sandbox.AdvanceClockRequest{To: t}, nil
 	}
 	d, err := time.ParseDuration(args[0])
 	if err != nil || d < 0 {
-		return nil, &usageError{msg: fmt.Sprintf("%q is not a duration", args[0]), hint: "a Go duration such as 15s, 30m or 720h"}
+		return sandbox.AdvanceClockRequest{}, &usageError{msg: fmt.Sprintf("%q is not a duration", args[0]), hint: "a Go duration such as 15s, 30m or 720h"}
 	}
-	return map[string]string{"duration": d.String()}, nil
+	return sandbox.AdvanceClockRequest{Duration: d}, nil
 }
 
-func eventRows(es []sandboxapi.Event) [][]string {
+func eventRows(es []sandbox.ClockEvent) [][]string {
 	rows := make([][]string, 0, len(es))
 	for _, e := range es {
 		rows = append(rows, []string{"  " + e.At.In(protocol.Beijing).Format(time.RFC3339), e.Label})
@@ -147,14 +150,18 @@ scenario of the file to one merchant, user, order or service, so parallel tests 
 			if err != nil {
 				return &usageError{msg: err.Error()}
 			}
-			q := queryOf(map[string]string{"file": filepath.Base(args[0]), "mchid": scope.mchid, "openid": scope.openid, "out_order_no": scope.outOrderNo, "service_id": scope.serviceID})
-			raw, err := a.sandboxCall(ctx, "sandbox scenario load", sandboxapi.Request{
-				Method: http.MethodPost, Path: "/sandbox/scenarios", Query: q, Body: data, ContentType: "application/yaml",
+			sb, err := a.requireMock(ctx, "sandbox scenario load")
+			if err != nil {
+				return err
+			}
+			loaded, err := sb.LoadScenarios(ctx, sandbox.LoadScenariosRequest{
+				File: filepath.Base(args[0]), Data: data,
+				MchID: scope.mchid, OpenID: scope.openid, OutOrderNo: scope.outOrderNo, ServiceID: scope.serviceID,
 			})
 			if err != nil {
 				return err
 			}
-			return a.printScenarios(fmt.Sprintf("loaded from %s:", args[0]), raw)
+			return a.printScenarios(fmt.Sprintf("loaded from %s:", args[0]), loaded)
 		},
 	}
 	list := &command{
@@ -163,11 +170,15 @@ scenario of the file to one merchant, user, order or service, so parallel tests 
 		long:     "List shows the scenarios loaded in the mock, what they match and do, and how often each took effect.",
 		examples: []string{"go run ./cmd/client sandbox scenario list"},
 		run: func(ctx context.Context, _ []string) error {
-			raw, err := a.sandboxCall(ctx, "sandbox scenario list", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/scenarios"})
+			sb, err := a.requireMock(ctx, "sandbox scenario list")
 			if err != nil {
 				return err
 			}
-			return a.printScenarios("", raw)
+			list, err := sb.ListScenarios(ctx)
+			if err != nil {
+				return err
+			}
+			return a.printScenarios("", list)
 		},
 	}
 	unload := &command{
@@ -178,7 +189,11 @@ scenario of the file to one merchant, user, order or service, so parallel tests 
 		examples: []string{"go run ./cmd/client sandbox scenario unload sc-1"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			if _, err := a.sandboxCall(ctx, "sandbox scenario unload", sandboxapi.Request{Method: http.MethodDelete, Path: "/sandbox/scenarios/" + url.PathEscape(args[0])}); err != nil {
+			sb, err := a.requireMock(ctx, "sandbox scenario unload")
+			if err != nil {
+				return err
+			}
+			if err := sb.UnloadScenario(ctx, sandbox.UnloadScenarioRequest{ID: args[0]}); err != nil {
 				return err
 			}
 			a.out.say("scenario %s unloaded", args[0])
@@ -200,15 +215,14 @@ arrive late, twice, out of order, tampered or not at all.`,
 	}
 }
 
-// printScenarios renders a list of scenario infos under headline.
-func (a *app) printScenarios(headline string, raw json.RawMessage) error {
+// printScenarios renders a list of scenarios under headline.
+func (a *app) printScenarios(headline string, list []sandbox.Scenario) error {
 	if headline != "" {
 		a.out.say("%s", headline)
 	}
-	_, err := printList(a, raw, []string{"ID", "NAME", "APPLIED", "EFFECTS"}, func(in sandboxapi.ScenarioInfo) []string {
+	return printList(a, list, []string{"ID", "NAME", "APPLIED", "EFFECTS"}, func(in sandbox.Scenario) []string {
 		return []string{in.ID, in.Name, strconv.Itoa(in.Applied), strings.Join(in.Effects, ", ")}
 	})
-	return err
 }
 
 func (a *app) sbNotificationsCmd() *command {
@@ -232,24 +246,29 @@ adds the decrypted resource. 'notifications redeliver <id>' sends one again now.
 			fs.StringVar(&state, "state", "", "only pending, delivered, failed or dropped")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			q, err := a.listQuery(map[string]string{"out_order_no": outOrderNo, "event_type": eventType, "state": state})
+			mchid, err := a.listMchID()
 			if err != nil {
 				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox notifications", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/notifications", Query: q})
+			sb, err := a.requireMock(ctx, "sandbox notifications")
 			if err != nil {
 				return err
 			}
-			_, err = printList(a, raw, []string{"ID", "EVENT_TYPE", "STATE", "ATTEMPTS", "OUT_ORDER_NO", "NOTIFY_URL"}, func(n sandboxapi.Notification) []string {
-				return []string{n.ID, n.EventType, n.State, attemptsText(n.Attempts), dash(n.OutOrderNo), n.NotifyURL}
+			ns, err := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{
+				MchID: mchid, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state),
 			})
-			return err
+			if err != nil {
+				return err
+			}
+			return printList(a, ns, []string{"ID", "EVENT_TYPE", "STATE", "ATTEMPTS", "OUT_ORDER_NO", "NOTIFY_URL"}, func(n sandbox.Notification) []string {
+				return []string{n.ID, n.EventType, string(n.State), attemptsText(n.Attempts), dash(n.OutOrderNo), n.NotifyURL}
+			})
 		},
 	}
 }
 
 // attemptsText sums up delivery attempts: "3: 500 500 204".
-func attemptsText(as []sandboxapi.Attempt) string {
+func attemptsText(as []sandbox.Attempt) string {
 	parts := make([]string, 0, len(as))
 	for _, at := range as {
 		switch {
@@ -271,12 +290,12 @@ func (a *app) sbRedeliverCmd() *command {
 		examples: []string{"go run ./cmd/client sandbox notifications redeliver 5f0c2a8e-…"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			raw, err := a.sandboxCall(ctx, "sandbox notifications redeliver", sandboxapi.Request{Method: http.MethodPost, Path: "/sandbox/notifications/" + url.PathEscape(args[0]) + "/redeliver"})
+			sb, err := a.requireMock(ctx, "sandbox notifications redeliver")
 			if err != nil {
 				return err
 			}
-			var n sandboxapi.Notification
-			if err := decodeInto(raw, &n); err != nil {
+			n, err := sb.RedeliverNotification(ctx, sandbox.RedeliverNotificationRequest{ID: args[0]})
+			if err != nil {
 				return err
 			}
 			last := "no attempt"
@@ -287,7 +306,7 @@ func (a *app) sbRedeliverCmd() *command {
 					last = at.Error
 				}
 			}
-			return a.out.result(fmt.Sprintf("%s %s redelivered to %s: %s", n.EventType, n.ID, n.NotifyURL, last), raw)
+			return a.out.result(fmt.Sprintf("%s %s redelivered to %s: %s", n.EventType, n.ID, n.NotifyURL, last), n.Raw())
 		},
 	}
 }
@@ -311,27 +330,31 @@ mock verified, to compare with the one you signed.`,
 			if limit < 0 {
 				return &usageError{msg: "--limit cannot be negative"}
 			}
-			q, err := a.listQuery(map[string]string{"limit": strconv.Itoa(limit)})
+			mchid, err := a.listMchID()
 			if err != nil {
 				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox requests", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/requests", Query: q})
+			sb, err := a.requireMock(ctx, "sandbox requests")
 			if err != nil {
 				return err
 			}
-			rs, err := printList(a, raw, []string{"TIME", "METHOD", "URL", "STATUS", "CODE", "SIGNATURE"}, func(r sandboxapi.RequestRecord) []string {
-				sig := r.Signature
-				if r.SignIssue != "" {
-					sig += ": " + r.SignIssue
+			rs, err := sb.ListRequests(ctx, sandbox.ListRequestsRequest{MchID: mchid, Limit: limit})
+			if err != nil {
+				return err
+			}
+			err = printList(a, rs, []string{"TIME", "METHOD", "URL", "STATUS", "CODE", "SIGNATURE"}, func(r sandbox.RequestRecord) []string {
+				sig := string(r.Signature)
+				if r.SignatureIssue != "" {
+					sig += ": " + r.SignatureIssue
 				}
-				return []string{r.Time, r.Method, r.URL, strconv.Itoa(r.Status), dash(r.Code), sig}
+				return []string{r.Time, r.Method, r.URL, strconv.Itoa(r.Status), dash(string(r.Code)), sig}
 			})
 			if err != nil {
 				return err
 			}
-			for _, r := range rs {
-				if r.Verified != "" {
-					a.out.say("\n%s %s %s: the mock verified this message (%q)", r.RequestID, r.Method, r.URL, r.Verified)
+			for _, r := range rs { // says nothing with --json
+				if r.VerifiedMessage != "" {
+					a.out.say("\n%s %s %s: the mock verified this message (%q)", r.RequestID, r.Method, r.URL, r.VerifiedMessage)
 				}
 			}
 			return nil
@@ -355,18 +378,22 @@ func (a *app) sbOrdersCmd() *command {
 			fs.StringVar(&kind, "kind", "", "only serviceorder or payafter-order")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			q, err := a.listQuery(map[string]string{"state": state, "openid": openid, "kind": kind})
+			mchid, err := a.listMchID()
 			if err != nil {
 				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox orders", sandboxapi.Request{Method: http.MethodGet, Path: "/sandbox/orders", Query: q})
+			sb, err := a.requireMock(ctx, "sandbox orders")
 			if err != nil {
 				return err
 			}
-			_, err = printList(a, raw, []string{"OUT_ORDER_NO", "KIND", "STATE", "OPENID", "CREATED_AT"}, func(o sandboxapi.Order) []string {
-				return []string{o.OutOrderNo, o.Kind, o.State, dash(o.OpenID), o.CreatedAt}
+			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind)})
+			if err != nil {
+				return err
+			}
+			return printList(a, orders, []string{"OUT_ORDER_NO", "KIND", "STATE", "OPENID", "CREATED_AT"}, func(o sandbox.Order) []string {
+				no, st, openid := orderFields(&o)
+				return []string{no, string(o.Kind), st, dash(openid), o.CreatedAt}
 			})
-			return err
 		},
 	}
 }
@@ -388,29 +415,41 @@ every API call about it, state change, deduction, refund and callback attempt, i
 			if err != nil {
 				return err
 			}
-			raw, err := a.sandboxCall(ctx, "sandbox order", sandboxapi.Request{Method: http.MethodGet, Path: sandboxapi.OrderPath(mchid, args[0])})
+			sb, err := a.requireMock(ctx, "sandbox order")
 			if err != nil {
 				return err
 			}
-			return a.printSandboxOrder("", raw)
+			o, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: mchid, OutOrderNo: args[0]})
+			if err != nil {
+				return err
+			}
+			return a.printSandboxOrder("", o)
 		},
 	}
 }
 
+// orderFields are an order's number, state and user, whichever its kind.
+func orderFields(o *sandbox.Order) (outOrderNo, state, openid string) {
+	switch {
+	case o.ServiceOrder != nil:
+		return o.ServiceOrder.OutOrderNo, string(o.ServiceOrder.State), o.ServiceOrder.OpenID
+	case o.PayAfterOrder != nil:
+		return o.PayAfterOrder.OutOrderNo, string(o.PayAfterOrder.State), o.PayAfterOrder.OpenID
+	}
+	return "", "", ""
+}
+
 // printSandboxOrder renders a sandbox order: its fields, then its timeline.
-func (a *app) printSandboxOrder(verb string, raw json.RawMessage) error {
+func (a *app) printSandboxOrder(verb string, o *sandbox.Order) error {
 	if a.out.jsonMode() {
-		return a.out.result("", raw)
+		return a.out.result("", o.Raw())
 	}
-	var o sandboxapi.Order
-	if err := decodeInto(raw, &o); err != nil {
-		return err
-	}
-	headline := fmt.Sprintf("%s order %s: %s", o.Kind, o.OutOrderNo, o.State)
+	no, state, _ := orderFields(o)
+	headline := fmt.Sprintf("%s order %s: %s", o.Kind, no, state)
 	if verb != "" {
-		headline = fmt.Sprintf("%s order %s %s: %s", o.Kind, o.OutOrderNo, verb, o.State)
+		headline = fmt.Sprintf("%s order %s %s: %s", o.Kind, no, verb, state)
 	}
-	a.out.write(headline + "\n" + fieldsText(raw, "  ", func(path string) bool { return strings.HasPrefix(path, "timeline") }))
+	a.out.write(headline + "\n" + fieldsText(o.Raw(), "  ", func(path string) bool { return strings.HasPrefix(path, "timeline") }))
 	if len(o.Timeline) > 0 {
 		a.out.say("timeline:")
 		rows := make([][]string, 0, len(o.Timeline))

@@ -8,7 +8,7 @@ import (
 
 	"github.com/mockpay/mockpay/client"
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 // The merchant the CLI acts as, and its client: credentials from the
@@ -23,7 +23,7 @@ type merchant struct {
 	notifyURL string
 	// record is the mock's record of the merchant, when it came from the
 	// sandbox (default merchant, MOCKPAY_MCHID only, or --sandbox).
-	record *sandboxapi.Merchant
+	record *sandbox.Merchant
 }
 
 // merchant resolves the identity to act as, see the root help:
@@ -55,7 +55,7 @@ func (a *app) merchant(ctx context.Context, sandboxNotify string) (*merchant, er
 		if notify == "" {
 			notify = defaultNotify(cfg, true)
 		}
-		rec, err := sb.CreateMerchant(ctx, sandboxapi.MerchantSpec{NotifyURL: notify})
+		rec, err := sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{NotifyURL: notify})
 		if err != nil {
 			return nil, fmt.Errorf("register a sandbox merchant: %w", err)
 		}
@@ -73,7 +73,7 @@ func (a *app) merchant(ctx context.Context, sandboxNotify string) (*merchant, er
 		if err != nil {
 			return nil, err
 		}
-		rec, err := sb.Merchant(ctx, mchid)
+		rec, err := sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: mchid})
 		if err != nil {
 			return nil, fmt.Errorf("read the credentials of merchant %s from the mock: %w", mchid, err)
 		}
@@ -110,13 +110,13 @@ func first(ss []string) string {
 
 // fromRecord builds the merchant from a mock's record; settings given
 // explicitly (a private key file, an appid, …) still win.
-func fromRecord(rec sandboxapi.Merchant, cfg settings) (*merchant, error) {
+func fromRecord(rec *sandbox.Merchant, cfg settings) (*merchant, error) {
 	m := &merchant{
 		cfg:       client.Config{MchID: rec.MchID, SerialNo: rec.SerialNo, APIv3Key: rec.APIv3Key},
 		appID:     first(rec.AppIDs),
 		serviceID: first(rec.ServiceIDs),
 		notifyURL: cfg.NotifyURL,
-		record:    &rec,
+		record:    rec,
 	}
 	if cfg.SerialNo != "" {
 		m.cfg.SerialNo = cfg.SerialNo
@@ -249,12 +249,12 @@ func (a *app) verifier(ctx context.Context, cfg settings, m *merchant) (client.V
 		return vs[0], nil
 	case len(vs) > 1:
 		return client.NewMultiVerifier(vs...), nil
-	case m.record != nil && m.record.PlatformMode == "public_key":
+	case m.record != nil && m.record.PlatformMode == sandbox.PlatformModePublicKey:
 		sb, err := a.sandboxAPI()
 		if err != nil {
 			return nil, err
 		}
-		p, err := sb.Platform(ctx)
+		p, err := sb.GetPlatform(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("read the mock's public key: %w", err)
 		}

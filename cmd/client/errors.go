@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mockpay/mockpay/client"
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 // report prints err to stderr and returns the exit status. A WeChat Pay
@@ -23,7 +23,7 @@ func (a *app) report(err error) int {
 		ue *usageError
 		ve *client.ValidationError
 		ae *client.APIError
-		se *sandboxapi.Error
+		se *sandbox.Error
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -53,7 +53,7 @@ func (a *app) report(err error) int {
 		writeHint(a, err)
 		return exitFailure
 	case errors.As(err, &se):
-		writeCoded(a, err, se, se.Code, se.Message, se.Status, se.Detail)
+		writeCoded(a, err, se, se.Code, se.Message, se.StatusCode, se.Detail)
 		writeHint(a, err)
 		return exitFailure
 	case errors.Is(err, context.Canceled):
@@ -69,7 +69,7 @@ func (a *app) report(err error) int {
 // writeCoded prints an error answer of WeChat Pay or of the sandbox (the
 // cause, in err's chain): "CODE: message", or HTTP_<status> when the
 // answer had no code, then its detail and what the CLI was doing.
-func writeCoded(a *app, err, cause error, code, message string, status int, detail json.RawMessage) {
+func writeCoded(a *app, err, cause error, code client.ErrorCode, message string, status int, detail json.RawMessage) {
 	if code != "" {
 		fmt.Fprintf(a.stderr, "%s: %s\n", code, message)
 	} else {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mockpay/mockpay/client"
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 // The steps of `flow ride`, in the order the reference integration takes
@@ -43,7 +43,7 @@ func (f *ride) preAuthorize(ctx context.Context) (stepResult, error) {
 // either way the step ends with the callback that reports it.
 type userStep struct {
 	what      string // "the user confirms", for errors
-	sandbox   func(context.Context, *sandboxapi.Client) error
+	sandbox   func(context.Context, *sandbox.Client) error
 	ask       string // what a real user must do
 	eventType string
 	match     func(*client.Notification) bool
@@ -63,8 +63,8 @@ func (f *ride) byUser(ctx context.Context, s userStep) (*callback, error) {
 
 // sandboxConfirm plays the user who confirms (service order) or accepts
 // (legacy order) the flow's order.
-func (f *ride) sandboxConfirm(ctx context.Context, sb *sandboxapi.Client) error {
-	_, err := sb.Confirm(ctx, f.mchID, f.outOrderNo, f.openid)
+func (f *ride) sandboxConfirm(ctx context.Context, sb *sandbox.Client) error {
+	_, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: f.mchID, OutOrderNo: f.outOrderNo, OpenID: f.openid})
 	return err
 }
 
@@ -74,9 +74,9 @@ func (f *ride) userAuthorizes(ctx context.Context) (stepResult, error) {
 	}
 	n, err := f.byUser(ctx, userStep{
 		what: "the user authorises",
-		sandbox: func(ctx context.Context, sb *sandboxapi.Client) error {
-			_, err := sb.Authorize(ctx, f.openid, sandboxapi.AuthorizeRequest{
-				MchID: f.mchID, ServiceID: f.serviceID, AppID: f.appID, AuthorizationCode: f.authCode,
+		sandbox: func(ctx context.Context, sb *sandbox.Client) error {
+			_, err := sb.AuthorizeUser(ctx, sandbox.AuthorizeUserRequest{
+				OpenID: f.openid, MchID: f.mchID, ServiceID: f.serviceID, AppID: f.appID, AuthorizationCode: f.authCode,
 			})
 			return err
 		},

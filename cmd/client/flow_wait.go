@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client"
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 // awaitHorizon bounds how far the flow moves a virtual clock while waiting
@@ -76,7 +76,7 @@ func (f *ride) await(ctx context.Context, what string, match func(*client.Notifi
 // awaitVirtual runs the mock's virtual clock until look finds the
 // callback; missing says what went wrong if it never does.
 func (f *ride) awaitVirtual(ctx context.Context, missing string, look look) (*callback, error) {
-	st, err := f.sb.Advance(ctx, 0) // the work already due, deliveries included
+	st, err := f.sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{}) // the work already due, deliveries included
 	if err != nil {
 		return nil, fmt.Errorf("settle the mock's clock: %w", err)
 	}
@@ -88,7 +88,7 @@ func (f *ride) awaitVirtual(ctx context.Context, missing string, look look) (*ca
 		if len(st.Pending) == 0 || st.Pending[0].At.After(limit) {
 			return nil, fmt.Errorf("%s, and nothing more is scheduled on the mock's clock within %s (check 'sandbox notifications')", missing, awaitHorizon)
 		}
-		if st, err = f.sb.AdvanceTo(ctx, st.Pending[0].At); err != nil {
+		if st, err = f.sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{To: st.Pending[0].At}); err != nil {
 			return nil, fmt.Errorf("advance the mock's clock: %w", err)
 		}
 	}
@@ -113,7 +113,7 @@ func (f *ride) lookListener(match func(*client.Notification) bool) look {
 // order; authorization events are about a user, not an order, and
 // match picks the flow's among them by its plaintext.
 func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) look {
-	q := sandboxapi.NotificationFilter{MchID: f.mchID}
+	q := sandbox.ListNotificationsRequest{MchID: f.mchID}
 	if !strings.HasSuffix(what, "*") {
 		q.EventType = what
 	}
@@ -121,14 +121,13 @@ func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) l
 		q.OutOrderNo = f.outOrderNo
 	}
 	return func(ctx context.Context) (*callback, <-chan struct{}, error) {
-		ns, err := f.sb.Notifications(ctx, q)
+		ns, err := f.sb.ListNotifications(ctx, q)
 		if err != nil {
 			return nil, nil, fmt.Errorf("follow %s through the sandbox: %w", what, err)
 		}
 		for _, rec := range ns {
-			n := &client.Notification{ID: rec.ID, CreateTime: rec.CreateTime, EventType: rec.EventType, Summary: rec.Summary, Plaintext: rec.Resource}
-			if match(n) {
-				cb, err := delivered(rec, n)
+			if n := rec.Decrypted(); match(n) {
+				cb, err := delivered(&rec, n)
 				if cb != nil || err != nil {
 					return cb, nil, err
 				}
@@ -146,11 +145,11 @@ func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) l
 // while there is none, an error unless the receiver answered 2xx. The
 // first failure fails the step rather than waiting for WeChat Pay's
 // retries, which take minutes.
-func delivered(rec sandboxapi.Notification, n *client.Notification) (*callback, error) {
-	if rec.State == "dropped" {
+func delivered(rec *sandbox.Notification, n *client.Notification) (*callback, error) {
+	if rec.State == sandbox.NotificationDropped {
 		return nil, fmt.Errorf("%s %s was never sent: %s", rec.EventType, rec.ID, rec.Note)
 	}
-	var last *sandboxapi.Attempt
+	var last *sandbox.Attempt
 	for i, at := range rec.Attempts {
 		if at.Genuine() {
 			last = &rec.Attempts[i]
@@ -181,7 +180,7 @@ func delivered(rec sandboxapi.Notification, n *client.Notification) (*callback, 
 // must follow.
 func (f *ride) theRide(ctx context.Context) (stepResult, error) {
 	if f.virtual {
-		st, err := f.sb.Advance(ctx, rideLength)
+		st, err := f.sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{Duration: rideLength})
 		if err != nil {
 			return stepResult{}, fmt.Errorf("advance the mock's clock: %w", err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mockpay/mockpay/client"
 	"github.com/mockpay/mockpay/mock"
 )
 
@@ -290,6 +291,37 @@ func TestCallbackURL(t *testing.T) {
 			_, port, err := net.SplitHostPort(ln.Addr().String())
 			require.NoError(t, err)
 			assert.Equal(t, "http://"+tt.host+":"+port+"/notify", callbackURL(ln, tt.addr))
+		})
+	}
+}
+
+// TestEventSummary checks what listen says of each callback, above all
+// that PAYSCORE.USER_PAID, shared by both order APIs, is told apart by its
+// payload.
+func TestEventSummary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, eventType, plaintext, want string
+	}{
+		{"authorization", "PAYSCORE.USER_OPEN_SERVICE", `{"openid":"oU1","user_service_status":"USER_OPEN_SERVICE","authorization_code":"AUTH-1"}`,
+			"user oU1 USER_OPEN_SERVICE (authorization_code AUTH-1)"},
+		{"service order confirmed", "PAYSCORE.USER_CONFIRM", `{"out_order_no":"RIDE-1","state":"DOING","state_description":"USER_CONFIRM"}`,
+			"order RIDE-1 is: DOING/USER_CONFIRM"},
+		{"service order paid", "PAYSCORE.USER_PAID", `{"out_order_no":"RIDE-1","state":"DONE","total_amount":4200}`,
+			"order RIDE-1 is: DONE, total ¥42.00"},
+		{"payafter order accepted", "PAYSCORE.USER_ACCEPTED", `{"out_order_no":"PA-1","state":"USER_ACCEPTED","finish_ticket":"T1"}`,
+			"payafter order PA-1: USER_ACCEPTED, finish_ticket T1"},
+		{"payafter order paid", "PAYSCORE.USER_PAID", `{"out_order_no":"PA-1","state":"USER_PAID","total_amount":4200}`,
+			"payafter order PA-1: USER_PAID, total ¥42.00"},
+		{"refund", "REFUND.SUCCESS", `{"out_refund_no":"RF-1","refund_status":"SUCCESS","transaction_id":"42","amount":{"total":4200,"refund":4200}}`,
+			"refund RF-1: SUCCESS, ¥42.00 of ¥42.00 (transaction 42)"},
+		{"an event listen does not know", "PAYSCORE.SOMETHING_NEW", `{}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n := &client.Notification{ID: "n1", EventType: tt.eventType, Plaintext: []byte(tt.plaintext)}
+			assert.Equal(t, tt.want, eventSummary(n))
 		})
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -15,13 +14,14 @@ import (
 	"github.com/mockpay/mockpay/client"
 )
 
-// receiver is a merchant's callback endpoint: it verifies and decrypts
-// every callback with the merchant's client (ParseNotification), keeps it,
-// reports it, and answers as WeChat Pay expects: 204, or 500 for the first
-// failFirst deliveries (so WeChat Pay retries), or 401 with
-// {"code":"FAIL"} when verification fails. listen and flow both use it.
+// receiver is a merchant's callback endpoint: client.NotificationHandler
+// verifies and decrypts every callback with the merchant's client, and the
+// receiver keeps each verified one, reports it and answers 204, or 500 for
+// the first failFirst deliveries (so that WeChat Pay delivers again); a
+// callback that fails verification is reported and answered 401 by the
+// handler. listen and flow both use it.
 type receiver struct {
-	c         *client.Client
+	http.Handler
 	failFirst int
 	// onCallback and onReject report, before the answer is written, so
 	// that whoever triggered the delivery sees the report once the
@@ -43,22 +43,17 @@ type received struct {
 }
 
 func newReceiver(c *client.Client, failFirst int) *receiver {
-	return &receiver{c: c, failFirst: failFirst, changed: make(chan struct{}),
+	rv := &receiver{failFirst: failFirst, changed: make(chan struct{}),
 		onCallback: func(received) {}, onReject: func(*http.Request, string) {}}
+	rv.Handler = c.NotificationHandler(rv.handle, client.WithRejectHook(func(r *http.Request, err *client.NotificationError) {
+		rv.onReject(r, err.Reason)
+	}))
+	return rv
 }
 
-func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	n, err := rv.c.ParseNotification(r)
-	if err != nil {
-		reason := err.Error()
-		var ne *client.NotificationError
-		if errors.As(err, &ne) {
-			reason = ne.Reason
-		}
-		rv.onReject(r, reason)
-		writeFail(w, http.StatusUnauthorized, reason)
-		return
-	}
+// handle keeps and reports a verified callback. Its error makes the
+// handler answer 500, which is how --fail-first has WeChat Pay retry.
+func (rv *receiver) handle(_ context.Context, n *client.Notification) error {
 	rv.mu.Lock()
 	rv.delivered++
 	rc := received{n: n, seq: rv.delivered, status: http.StatusNoContent}
@@ -72,18 +67,9 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rv.onCallback(rc)
 	if rc.status != http.StatusNoContent {
-		writeFail(w, rc.status, fmt.Sprintf("--fail-first %d: delivery %d answered %d so that WeChat Pay delivers again", rv.failFirst, rc.seq, rc.status))
-		return
+		return fmt.Errorf("--fail-first %d: delivery %d answered %d so that WeChat Pay delivers again", rv.failFirst, rc.seq, rc.status)
 	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// writeFail answers a callback with WeChat Pay's failure body.
-func writeFail(w http.ResponseWriter, status int, message string) {
-	body, _ := json.Marshal(map[string]string{"code": "FAIL", "message": message})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	return nil
 }
 
 // find returns the first kept callback that matches, and a channel that

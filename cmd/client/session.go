@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client"
-	"github.com/mockpay/mockpay/cmd/client/internal/sandboxapi"
+	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 const (
@@ -31,9 +31,9 @@ const (
 type session struct {
 	cfg    *settings
 	probed bool
-	mock   *sandboxapi.Health // nil: not a mock
+	mock   *sandbox.Health // nil: not a mock
 	hc     *http.Client
-	sb     *sandboxapi.Client
+	sb     *sandbox.Client
 	m      *merchant
 	c      *client.Client
 }
@@ -106,7 +106,7 @@ func withSystemRoots(pemData []byte) (*x509.CertPool, error) {
 }
 
 // sandboxAPI returns a client of the target's /sandbox API.
-func (a *app) sandboxAPI() (*sandboxapi.Client, error) {
+func (a *app) sandboxAPI() (*sandbox.Client, error) {
 	if a.sess.sb == nil {
 		cfg, err := a.settings()
 		if err != nil {
@@ -116,7 +116,11 @@ func (a *app) sandboxAPI() (*sandboxapi.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		a.sess.sb = sandboxapi.New(cfg.URL, cfg.SandboxToken, hc)
+		sb, err := sandbox.New(cfg.URL, sandbox.WithToken(cfg.SandboxToken), sandbox.WithHTTPClient(hc))
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("--url / MOCKPAY_URL: %v", err)}
+		}
+		a.sess.sb = sb
 	}
 	return a.sess.sb, nil
 }
@@ -131,7 +135,7 @@ func isWeChatPay(base string) bool {
 // probe finds out once whether the target is a mock (it answers GET
 // /sandbox/health). A target that cannot be reached is an error with a
 // hint, since nothing else would work either.
-func (a *app) probe(ctx context.Context) (*sandboxapi.Health, error) {
+func (a *app) probe(ctx context.Context) (*sandbox.Health, error) {
 	if a.sess.probed {
 		return a.sess.mock, nil
 	}
@@ -144,13 +148,13 @@ func (a *app) probe(ctx context.Context) (*sandboxapi.Health, error) {
 		if err != nil {
 			return nil, err
 		}
-		h, err := sb.Probe(ctx)
+		h, err := sb.GetHealth(ctx)
 		switch {
-		case errors.Is(err, sandboxapi.ErrNotMock):
+		case errors.Is(err, sandbox.ErrNotMock):
 		case err != nil:
 			return nil, unreachable(cfg.URL, err)
 		default:
-			a.sess.mock = &h
+			a.sess.mock = h
 		}
 	}
 	a.sess.probed = true
@@ -200,7 +204,7 @@ func (a *app) isMock(ctx context.Context) (bool, error) {
 }
 
 // requireMock fails unless the target is a mock; what names the command.
-func (a *app) requireMock(ctx context.Context, what string) (*sandboxapi.Client, error) {
+func (a *app) requireMock(ctx context.Context, what string) (*sandbox.Client, error) {
 	mock, err := a.isMock(ctx)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,253 @@
+package sandbox_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mockpay/mockpay/client"
+	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/client/sandbox"
+	"github.com/mockpay/mockpay/mock"
+)
+
+// merchantClient is the v3 client of a merchant the sandbox registered.
+func merchantClient(t *testing.T, base string, m *sandbox.Merchant) *client.Client {
+	t.Helper()
+	key, err := protocol.ParsePrivateKey([]byte(m.PrivateKeyPEM))
+	require.NoError(t, err)
+	c, err := client.New(client.Config{MchID: m.MchID, SerialNo: m.SerialNo, PrivateKey: key, APIv3Key: m.APIv3Key}, client.WithBaseURL(base))
+	require.NoError(t, err)
+	return c
+}
+
+// TestClient_AgainstTheMock drives every endpoint of an in-process mock,
+// as a test in another process would drive a running one.
+func TestClient_AgainstTheMock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, ts := mock.NewTestServer(t, mock.Options{})
+	sb := newClient(t, ts.URL)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(receiver.Close)
+	notifyURL := receiver.URL + "/notify"
+
+	h, err := sb.GetHealth(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, mock.Version, h.Version)
+	p, err := sb.GetPlatform(ctx)
+	require.NoError(t, err)
+	assert.NotEmpty(t, p.CertificatePEM)
+	assert.Contains(t, p.PublicKeyID, "PUB_KEY_ID_")
+
+	m, err := sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{NotifyURL: notifyURL})
+	require.NoError(t, err)
+	assert.Equal(t, sandbox.PlatformModeCertificate, m.PlatformMode)
+	assert.Contains(t, string(m.Raw()), `"mchid":"`+m.MchID+`"`)
+	c := merchantClient(t, ts.URL, m)
+	appID, serviceID := m.AppIDs[0], m.ServiceIDs[0]
+
+	t.Run("merchants", func(t *testing.T) {
+		ms, err := sb.ListMerchants(ctx)
+		require.NoError(t, err)
+		var ids []string
+		for _, it := range ms {
+			ids = append(ids, it.MchID)
+			assert.NotEmpty(t, it.Raw(), "each element keeps its own JSON")
+		}
+		assert.Contains(t, ids, m.MchID)
+		got, err := sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: m.MchID})
+		require.NoError(t, err)
+		assert.Equal(t, m.APIv3Key, got.APIv3Key)
+		up, err := sb.UpdateMerchant(ctx, sandbox.UpdateMerchantRequest{MchID: m.MchID, RiskFundCap: 200000})
+		require.NoError(t, err)
+		assert.EqualValues(t, 200000, up.RiskFundCap)
+		assert.Equal(t, notifyURL, up.NotifyURL, "what the patch leaves out stays")
+	})
+
+	t.Run("the user authorises and revokes", func(t *testing.T) {
+		a, err := sb.AuthorizeUser(ctx, sandbox.AuthorizeUserRequest{OpenID: "oSB1", MchID: m.MchID})
+		require.NoError(t, err)
+		assert.Equal(t, client.AuthorizationAvailable, a.AuthorizationState)
+		a, err = sb.RevokeUser(ctx, sandbox.RevokeUserRequest{OpenID: "oSB1", MchID: m.MchID})
+		require.NoError(t, err)
+		assert.Equal(t, client.AuthorizationUnavailable, a.AuthorizationState)
+		_, err = sb.RevokeUser(ctx, sandbox.RevokeUserRequest{OpenID: "oSB1", MchID: m.MchID})
+		assert.True(t, sandbox.IsCode(err, sandbox.CodeConflict), "%v", err)
+	})
+
+	t.Run("wallet", func(t *testing.T) {
+		balance := int64(1000)
+		u, err := sb.SetWallet(ctx, sandbox.SetWalletRequest{OpenID: "oSB1", Wallet: sandbox.Wallet{Balance: &balance, RefundOutcome: client.RefundClosed}})
+		require.NoError(t, err)
+		require.NotNil(t, u.Wallet.Balance)
+		assert.EqualValues(t, 1000, *u.Wallet.Balance)
+		u, err = sb.GetUser(ctx, sandbox.GetUserRequest{OpenID: "oSB1"})
+		require.NoError(t, err)
+		assert.Equal(t, client.RefundClosed, u.Wallet.RefundOutcome)
+		require.Len(t, u.Authorizations, 1)
+		assert.Equal(t, m.MchID, u.Authorizations[0].MchID)
+	})
+
+	t.Run("the user confirms a service order, whose callback decodes", func(t *testing.T) {
+		_, err := c.CreateServiceOrder(ctx, client.CreateServiceOrderRequest{
+			OutOrderNo: "SB-RIDE-1", AppID: appID, ServiceID: serviceID, ServiceIntroduction: "网约车出行",
+			PostPayments: []client.Payment{{Name: "预估车费", Amount: client.Fen(5000)}},
+			TimeRange:    client.TimeRange{StartTime: client.StartOnAccept},
+			RiskFund:     client.RiskFund{Name: client.RiskFundEstimateOrderCost, Amount: 10000},
+			NotifyURL:    notifyURL,
+		})
+		require.NoError(t, err)
+		o, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: m.MchID, OutOrderNo: "SB-RIDE-1", OpenID: "oSB2"})
+		require.NoError(t, err)
+		assert.Equal(t, sandbox.OrderKindServiceOrder, o.Kind)
+		require.NotNil(t, o.ServiceOrder)
+		assert.Nil(t, o.PayAfterOrder)
+		assert.Equal(t, client.StateDoing, o.ServiceOrder.State)
+		assert.Equal(t, client.DescriptionUserConfirm, o.ServiceOrder.StateDescription)
+		assert.NotEmpty(t, o.Timeline)
+
+		_, err = sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{}) // the callback is delivered
+		require.NoError(t, err)
+		ns, err := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{MchID: m.MchID, OutOrderNo: "SB-RIDE-1", EventType: client.EventUserConfirm})
+		require.NoError(t, err)
+		require.Len(t, ns, 1)
+		assert.Equal(t, sandbox.NotificationDelivered, ns[0].State)
+		ev, err := ns[0].Decrypted().ServiceOrderEvent()
+		require.NoError(t, err)
+		assert.Equal(t, "oSB2", ev.OpenID)
+
+		again, err := sb.RedeliverNotification(ctx, sandbox.RedeliverNotificationRequest{ID: ns[0].ID})
+		require.NoError(t, err)
+		require.Len(t, again.Attempts, 2)
+		assert.Equal(t, "redelivery", again.Attempts[1].Kind)
+		assert.True(t, again.Attempts[1].Genuine())
+		assert.Equal(t, http.StatusNoContent, again.Attempts[1].Status)
+
+		list, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: m.MchID, State: string(client.StateDoing)})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		assert.Equal(t, "SB-RIDE-1", list[0].ServiceOrder.OutOrderNo)
+	})
+
+	t.Run("a payafter order shows its finish_ticket", func(t *testing.T) {
+		_, err := sb.AuthorizeUser(ctx, sandbox.AuthorizeUserRequest{OpenID: "oSB3", MchID: m.MchID})
+		require.NoError(t, err)
+		_, err = c.CreatePayAfterOrder(ctx, client.CreatePayAfterOrderRequest{
+			AppID: appID, OutOrderNo: "SB-OLA-1", ServiceID: serviceID, ServiceStartTime: client.StartOnAccept,
+			ServiceIntroduction: "网约车出行", Fees: []client.PayAfterFee{{Name: "预估车费", Amount: 5000}}, RiskAmount: 5000,
+			NeedUserConfirm: client.Bool(false), OpenID: "oSB3",
+		})
+		require.NoError(t, err)
+		o, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: m.MchID, OutOrderNo: "SB-OLA-1"})
+		require.NoError(t, err)
+		assert.Equal(t, sandbox.OrderKindPayAfter, o.Kind)
+		require.NotNil(t, o.PayAfterOrder)
+		assert.Equal(t, client.PayAfterUserAccepted, o.PayAfterOrder.State)
+		assert.NotEmpty(t, o.PayAfterOrder.FinishTicket)
+		_, err = sb.PayOrder(ctx, sandbox.PayOrderRequest{MchID: m.MchID, OutOrderNo: "SB-OLA-1"})
+		assert.True(t, sandbox.IsCode(err, sandbox.CodeConflict), "nothing to pay before completion: %v", err)
+	})
+
+	t.Run("clock", func(t *testing.T) {
+		before, err := sb.GetClock(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, sandbox.ClockVirtual, before.Mode)
+		assert.Nil(t, before.Fired)
+		after, err := sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{Duration: 30 * time.Minute})
+		require.NoError(t, err)
+		assert.Equal(t, 30*time.Minute, after.Now.Sub(before.Now))
+		assert.NotNil(t, after.Fired, "an advance says what ran, if only nothing")
+		to := after.Now.Add(time.Hour)
+		after, err = sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{To: to})
+		require.NoError(t, err)
+		assert.True(t, to.Equal(after.Now), "%s", after.Now)
+		_, err = sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{To: before.Now})
+		assert.True(t, sandbox.IsCode(err, client.CodeParamError), "backwards: %v", err)
+	})
+
+	t.Run("scenarios", func(t *testing.T) {
+		data, err := os.ReadFile("../../scenarios/deduct-failure.yaml")
+		require.NoError(t, err)
+		loaded, err := sb.LoadScenarios(ctx, sandbox.LoadScenariosRequest{File: "deduct-failure.yaml", Data: data, MchID: m.MchID})
+		require.NoError(t, err)
+		require.Len(t, loaded, 1)
+		assert.Equal(t, "deduct-failure", loaded[0].Name)
+		assert.Equal(t, m.MchID, loaded[0].Match.MchID, "scoped to the merchant")
+		list, err := sb.ListScenarios(ctx)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.NoError(t, sb.UnloadScenario(ctx, sandbox.UnloadScenarioRequest{ID: loaded[0].ID}))
+		err = sb.UnloadScenario(ctx, sandbox.UnloadScenarioRequest{ID: loaded[0].ID})
+		assert.True(t, sandbox.IsCode(err, sandbox.CodeNotFound), "%v", err)
+
+		_, err = sb.LoadScenarios(ctx, sandbox.LoadScenariosRequest{File: "bad.yaml", Data: []byte("name: bad\nnonsense: 1\n")})
+		var se *sandbox.Error
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, client.CodeParamError, se.Code)
+		assert.Contains(t, se.Message, "bad.yaml:")
+	})
+
+	t.Run("requests", func(t *testing.T) {
+		rs, err := sb.ListRequests(ctx, sandbox.ListRequestsRequest{MchID: m.MchID, Limit: 1})
+		require.NoError(t, err)
+		require.Len(t, rs, 1)
+		assert.Equal(t, sandbox.SignatureValid, rs[0].Signature)
+		assert.Equal(t, "/v3/payscore/payafter-orders", rs[0].URL, "the newest call")
+	})
+
+	t.Run("reset keeps merchants", func(t *testing.T) {
+		require.NoError(t, sb.Reset(ctx))
+		orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: m.MchID})
+		require.NoError(t, err)
+		assert.Empty(t, orders)
+		_, err = sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: m.MchID})
+		assert.NoError(t, err)
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		require.NoError(t, sb.DeleteMerchant(ctx, sandbox.DeleteMerchantRequest{MchID: m.MchID}))
+		_, err := sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: m.MchID})
+		assert.True(t, sandbox.IsCode(err, sandbox.CodeNotFound), "%v", err)
+	})
+}
+
+// TestClient_Token: a locked sandbox refuses a client without the token,
+// except for its health.
+func TestClient_Token(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, ts := mock.NewTestServer(t, mock.Options{SandboxToken: "s3cret"})
+	tests := []struct {
+		name     string
+		opts     []sandbox.Option
+		wantCode client.ErrorCode
+	}{
+		{"no token", nil, sandbox.CodeUnauthorized},
+		{"wrong token", []sandbox.Option{sandbox.WithToken("guess")}, sandbox.CodeUnauthorized},
+		{"the token", []sandbox.Option{sandbox.WithToken("s3cret")}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sb := newClient(t, ts.URL, tt.opts...)
+			_, err := sb.GetHealth(ctx)
+			require.NoError(t, err, "health is open")
+			_, err = sb.GetClock(ctx)
+			if tt.wantCode == "" {
+				assert.NoError(t, err)
+				return
+			}
+			var se *sandbox.Error
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, http.StatusUnauthorized, se.StatusCode)
+			assert.Equal(t, tt.wantCode, se.Code)
+		})
+	}
+}

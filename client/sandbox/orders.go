@@ -1,0 +1,135 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/mockpay/mockpay/client"
+)
+
+// OrderKind says which API an order belongs to.
+type OrderKind string
+
+// Order kinds.
+const (
+	OrderKindServiceOrder OrderKind = "serviceorder"   // /v3/payscore/serviceorder
+	OrderKindPayAfter     OrderKind = "payafter-order" // /v3/payscore/payafter-orders (legacy 先享后付)
+)
+
+// TimelineEntry is one thing that happened to an order.
+type TimelineEntry struct {
+	At string `json:"at"` // RFC 3339, Beijing time
+	// Type is what kind of thing: api, state, deduction, notification,
+	// callback or user.
+	Type    string `json:"type"`
+	Summary string `json:"summary"`
+}
+
+// Order is an order as the sandbox shows it: the order as its query API
+// returns it, in ServiceOrder or PayAfterOrder according to Kind, and the
+// sandbox's own fields.
+type Order struct {
+	Kind OrderKind `json:"kind"`
+	// ServiceOrder is the order as client.QueryServiceOrder returns it;
+	// set when Kind is OrderKindServiceOrder.
+	ServiceOrder *client.ServiceOrder `json:"-"`
+	// PayAfterOrder is the order as client.QueryPayAfterOrder returns it;
+	// set when Kind is OrderKindPayAfter.
+	PayAfterOrder *client.PayAfterOrder `json:"-"`
+	// QueryID is what WeChat hands the merchant's front end when the user
+	// leaves the confirm page, so that a test can query by it.
+	QueryID   string `json:"query_id"`
+	CreatedAt string `json:"created_at"` // RFC 3339, Beijing time
+	UpdatedAt string `json:"updated_at"`
+	// Timeline is every API call about the order, state change,
+	// deduction, refund, user action and callback attempt, in order; only
+	// GetOrder, ConfirmOrder and PayOrder fill it.
+	Timeline []TimelineEntry `json:"timeline,omitempty"`
+	answer
+}
+
+// UnmarshalJSON decodes the sandbox's fields and, by kind, the order's
+// query view, which share one JSON object.
+func (o *Order) UnmarshalJSON(b []byte) error {
+	type plain Order // without this method
+	if err := json.Unmarshal(b, (*plain)(o)); err != nil {
+		return err
+	}
+	switch o.Kind {
+	case OrderKindServiceOrder:
+		o.ServiceOrder = new(client.ServiceOrder)
+		return json.Unmarshal(b, o.ServiceOrder)
+	case OrderKindPayAfter:
+		o.PayAfterOrder = new(client.PayAfterOrder)
+		return json.Unmarshal(b, o.PayAfterOrder)
+	}
+	return nil // a kind this client does not know: Raw has it
+}
+
+// ListOrdersRequest filters GET /sandbox/orders; empty fields match all.
+type ListOrdersRequest struct {
+	MchID  string
+	OpenID string
+	// State is the state in the API's words for the order's kind, e.g.
+	// string(client.StateDoing) or string(client.PayAfterUserAccepted).
+	State string
+	Kind  OrderKind
+}
+
+// ListOrders lists orders of both kinds, newest first: GET /sandbox/orders.
+// Their timelines are left out.
+func (c *Client) ListOrders(ctx context.Context, req ListOrdersRequest) ([]Order, error) {
+	q := query("mchid", req.MchID, "openid", req.OpenID, "state", req.State, "kind", string(req.Kind))
+	return callList[Order](ctx, c, endpoint("ListOrders", http.MethodGet, "/sandbox/orders").with(q, nil))
+}
+
+// GetOrderRequest names an order for GetOrder. A service order is found
+// before a payafter order with the same number.
+type GetOrderRequest struct {
+	MchID      string
+	OutOrderNo string
+}
+
+// GetOrder returns one order with its timeline: GET
+// /sandbox/orders/{mchid}/{out_order_no}.
+func (c *Client) GetOrder(ctx context.Context, req GetOrderRequest) (*Order, error) {
+	return call[Order](ctx, c, orderEndpoint("GetOrder", http.MethodGet, req.MchID, req.OutOrderNo, ""))
+}
+
+// ConfirmOrderRequest is POST /sandbox/orders/{mchid}/{out_order_no}/confirm.
+type ConfirmOrderRequest struct {
+	MchID      string `json:"-"` // in the path
+	OutOrderNo string `json:"-"` // in the path
+	// OpenID is the user who confirms, for an order created without one.
+	OpenID string `json:"openid,omitempty"`
+}
+
+// ConfirmOrder plays the user who confirms a 需确认 service order in WeChat
+// (CREATED → DOING/USER_CONFIRM, PAYSCORE.USER_CONFIRM to the order's
+// notify_url), or accepts a legacy payafter order (→ USER_ACCEPTED with its
+// finish_ticket, PAYSCORE.USER_ACCEPTED to the merchant's notify_url), and
+// returns the order with its timeline.
+func (c *Client) ConfirmOrder(ctx context.Context, req ConfirmOrderRequest) (*Order, error) {
+	return call[Order](ctx, c, orderEndpoint("ConfirmOrder", http.MethodPost, req.MchID, req.OutOrderNo, "/confirm").with(nil, req))
+}
+
+// PayOrderRequest names the order for PayOrder.
+type PayOrderRequest struct {
+	MchID      string
+	OutOrderNo string
+}
+
+// PayOrder plays the user who pays what a completed order still owes
+// after a failed deduction, whatever the wallet holds
+// (PAYSCORE.USER_PAID), and returns the order with its timeline: POST
+// /sandbox/orders/{mchid}/{out_order_no}/pay.
+func (c *Client) PayOrder(ctx context.Context, req PayOrderRequest) (*Order, error) {
+	return call[Order](ctx, c, orderEndpoint("PayOrder", http.MethodPost, req.MchID, req.OutOrderNo, "/pay"))
+}
+
+// orderEndpoint is a request about one order, followed by action ("" or
+// "/pay").
+func orderEndpoint(name, method, mchid, outOrderNo, action string) request {
+	return endpoint(name, method, "/sandbox/orders/%s/%s"+action, "MchID", mchid, "OutOrderNo", outOrderNo)
+}
