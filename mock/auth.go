@@ -40,7 +40,8 @@ type call struct {
 
 	// The order the call is about, set by the handler, so that the request
 	// log can show the call on the order's timeline.
-	orderKind, outOrderNo string
+	orderKind  store.Kind
+	outOrderNo string
 }
 
 type handlerFunc func(c *call) reply
@@ -103,7 +104,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, endpoint strin
 			rep = h(c)
 		}
 		merchant = c.merchant
-		rec.OrderKind, rec.OutOrderNo = c.orderKind, c.outOrderNo
+		rec.OrderKind, rec.OutOrderNo = string(c.orderKind), c.outOrderNo
 		if fx != nil && fx.LoseResponse {
 			status, _ := s.encode(rep)
 			rec.Status = status

@@ -2,8 +2,8 @@ package mock
 
 import (
 	"github.com/mockpay/mockpay/client/protocol"
-	"github.com/mockpay/mockpay/mock/internal/apierr"
-	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/field"
+	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 	"github.com/mockpay/mockpay/mock/internal/refund"
 	"github.com/mockpay/mockpay/mock/internal/store"
 )
@@ -13,31 +13,19 @@ import (
 
 // pathOrderNo reads and checks the {out_order_no} path segment, and ties the
 // call to the order in the request log.
-func (c *call) pathOrderNo(kind string) (string, error) {
+func (c *call) pathOrderNo(kind store.Kind) (string, error) {
 	no := c.vars["out_order_no"]
-	if no == "" || len(no) > 32 || !isOrderNo(no) {
-		return "", apierr.Param(apierr.LocPath, "out_order_no", "输入源“/path/out_order_no”映射到字段“out_order_no”格式规则校验失败",
-			"out_order_no must be 1 to 32 of [0-9A-Za-z_-|*]", no)
+	if err := field.Segment("out_order_no", no, field.OutOrderNo); err != nil {
+		return "", err
 	}
 	c.orderKind, c.outOrderNo = kind, no
 	return no, nil
 }
 
-func isOrderNo(s string) bool {
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_', r == '-', r == '|', r == '*':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // decode decodes the body into v, or returns the PARAM_ERROR reply.
 func decode[T any](c *call) (*T, *reply) {
 	var v T
-	if err := payscore.DecodeBody(c.body, &v); err != nil {
+	if err := field.Decode(c.body, &v); err != nil {
 		r := fail(err)
 		return nil, &r
 	}
@@ -58,7 +46,7 @@ func (s *Server) userServiceState(c *call) reply {
 }
 
 func (s *Server) preAuthorize(c *call) reply {
-	req, bad := decode[payscore.PreAuthorizeRequest](c)
+	req, bad := decode[wire.PreAuthorizeRequest](c)
 	if bad != nil {
 		return *bad
 	}
@@ -70,7 +58,7 @@ func (s *Server) permissionByCode(c *call) reply {
 }
 
 func (s *Server) terminateByCode(c *call) reply {
-	req, bad := decode[payscore.TerminateRequest](c)
+	req, bad := decode[wire.TerminateRequest](c)
 	if bad != nil {
 		return *bad
 	}
@@ -86,7 +74,7 @@ func (s *Server) permissionByOpenID(c *call) reply {
 }
 
 func (s *Server) terminateByOpenID(c *call) reply {
-	req, bad := decode[payscore.TerminateRequest](c)
+	req, bad := decode[wire.TerminateRequest](c)
 	if bad != nil {
 		return *bad
 	}
@@ -99,7 +87,7 @@ func (s *Server) terminateByOpenID(c *call) reply {
 // terminateUserService is the older users/{openid}/permissions/{service_id}
 // endpoint: the service is in the path, the rest in the body.
 func (s *Server) terminateUserService(c *call) reply {
-	req, bad := decode[payscore.TerminateRequest](c)
+	req, bad := decode[wire.TerminateRequest](c)
 	if bad != nil {
 		return *bad
 	}
@@ -111,7 +99,7 @@ func (s *Server) terminateUserService(c *call) reply {
 }
 
 func (s *Server) createServiceOrder(c *call) reply {
-	req, bad := decode[payscore.CreateOrderRequest](c)
+	req, bad := decode[wire.CreateOrderRequest](c)
 	if bad != nil {
 		return *bad
 	}
@@ -122,7 +110,7 @@ func (s *Server) createServiceOrder(c *call) reply {
 func (s *Server) queryServiceOrder(c *call) reply {
 	q := c.r.URL.Query()
 	c.orderKind, c.outOrderNo = store.KindServiceOrder, q.Get("out_order_no")
-	return answer(s.payscore.QueryOrder(c.merchant, payscore.OrderQuery{
+	return answer(s.payscore.QueryOrder(c.merchant, wire.OrderQuery{
 		OutOrderNo: q.Get("out_order_no"), QueryID: q.Get("query_id"), ServiceID: q.Get("service_id"), AppID: q.Get("appid"),
 	}))
 }
@@ -133,7 +121,7 @@ func orderCall[T, R any](c *call, do func(m *store.Merchant, outOrderNo string, 
 }
 
 // kindCall is orderCall for either order API.
-func kindCall[T, R any](c *call, kind string, do func(m *store.Merchant, outOrderNo string, req *T) (R, error)) reply {
+func kindCall[T, R any](c *call, kind store.Kind, do func(m *store.Merchant, outOrderNo string, req *T) (R, error)) reply {
 	no, err := c.pathOrderNo(kind)
 	if err != nil {
 		return fail(err)
@@ -156,7 +144,7 @@ func (s *Server) payServiceOrder(c *call) reply { return orderCall(c, s.payscore
 func (s *Server) syncServiceOrder(c *call) reply { return orderCall(c, s.payscore.SyncOrder) }
 
 func (s *Server) directCompleteServiceOrder(c *call) reply {
-	req, bad := decode[payscore.DirectCompleteRequest](c)
+	req, bad := decode[wire.DirectCompleteRequest](c)
 	if bad != nil {
 		return *bad
 	}
@@ -167,7 +155,7 @@ func (s *Server) directCompleteServiceOrder(c *call) reply {
 // The legacy payafter-orders API (protocol.md §5).
 
 func (s *Server) createPayAfter(c *call) reply {
-	req, bad := decode[payscore.CreatePayAfterRequest](c)
+	req, bad := decode[wire.CreatePayAfterRequest](c)
 	if bad != nil {
 		return *bad
 	}
@@ -178,7 +166,7 @@ func (s *Server) createPayAfter(c *call) reply {
 func (s *Server) queryPayAfter(c *call) reply {
 	q := c.r.URL.Query()
 	c.orderKind, c.outOrderNo = store.KindPayAfter, q.Get("out_order_no")
-	return answer(s.payscore.QueryPayAfter(c.merchant, payscore.OrderQuery{
+	return answer(s.payscore.QueryPayAfter(c.merchant, wire.OrderQuery{
 		OutOrderNo: q.Get("out_order_no"), QueryID: q.Get("query_id"), ServiceID: q.Get("service_id"), AppID: q.Get("appid"),
 	}))
 }

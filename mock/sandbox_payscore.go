@@ -12,7 +12,7 @@ import (
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
 	"github.com/mockpay/mockpay/mock/internal/notify"
-	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
@@ -28,9 +28,9 @@ type AuthorizeRequest struct {
 }
 
 // AuthorizeUser is the user opening the merchant's service (PAYSCORE.USER_OPEN_SERVICE).
-func (s *Server) AuthorizeUser(openid string, req AuthorizeRequest) (payscore.Permission, error) {
+func (s *Server) AuthorizeUser(openid string, req AuthorizeRequest) (wire.Permission, error) {
 	if req.MchID == "" {
-		return payscore.Permission{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
+		return wire.Permission{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
 	}
 	return s.payscore.Authorize(req.MchID, openid, req.ServiceID, req.AppID, req.AuthorizationCode)
 }
@@ -42,9 +42,9 @@ type RevokeRequest struct {
 }
 
 // RevokeUser is the user closing the service in WeChat (PAYSCORE.USER_CLOSE_SERVICE).
-func (s *Server) RevokeUser(openid string, req RevokeRequest) (payscore.Permission, error) {
+func (s *Server) RevokeUser(openid string, req RevokeRequest) (wire.Permission, error) {
 	if req.MchID == "" {
-		return payscore.Permission{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
+		return wire.Permission{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
 	}
 	return s.payscore.Revoke(req.MchID, openid, req.ServiceID)
 }
@@ -65,9 +65,9 @@ func (s *Server) SetWallet(openid string, w Wallet) error {
 
 // User is a sandbox user: wallet and authorizations.
 type User struct {
-	OpenID         string                `json:"openid"`
-	Wallet         Wallet                `json:"wallet"`
-	Authorizations []payscore.Permission `json:"authorizations"`
+	OpenID         string            `json:"openid"`
+	Wallet         Wallet            `json:"wallet"`
+	Authorizations []wire.Permission `json:"authorizations"`
 }
 
 // User returns a user (GET /sandbox/users/{openid}).
@@ -81,9 +81,9 @@ func (s *Server) User(openid string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance, RefundOutcome: u.RefundOutcome}, Authorizations: []payscore.Permission{}}
+	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance, RefundOutcome: u.RefundOutcome}, Authorizations: []wire.Permission{}}
 	for _, p := range ps {
-		out.Authorizations = append(out.Authorizations, payscore.PermissionView(p))
+		out.Authorizations = append(out.Authorizations, wire.PermissionView(p))
 	}
 	return out, nil
 }
@@ -107,8 +107,8 @@ type SandboxOrder struct {
 	CreatedAt string          `json:"created_at"`
 	UpdatedAt string          `json:"updated_at"`
 	Timeline  []TimelineEntry `json:"timeline,omitempty"`
-	// View is the order as its query API returns it: a payscore.Order or a
-	// payscore.PayAfterOrder.
+	// View is the order as its query API returns it: a wire.Order or a
+	// wire.PayAfterOrder.
 	View any `json:"-"`
 }
 
@@ -148,7 +148,7 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 	}
 	out := []SandboxOrder{}
 	for _, o := range os {
-		if f.OpenID != "" && o.OpenID != f.OpenID || f.State != "" && o.State != f.State || f.Kind != "" && o.Kind != f.Kind {
+		if f.OpenID != "" && o.OpenID != f.OpenID || f.State != "" && string(o.State) != f.State || f.Kind != "" && string(o.Kind) != f.Kind {
 			continue
 		}
 		out = append(out, s.sandboxOrder(o))
@@ -159,12 +159,12 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 
 func (s *Server) sandboxOrder(o *store.Order) SandboxOrder {
 	so := SandboxOrder{
-		Kind: o.Kind, OutOrderNo: o.OutOrderNo, State: o.State, OpenID: o.OpenID, QueryID: o.QueryID(),
+		Kind: string(o.Kind), OutOrderNo: o.OutOrderNo, State: string(o.State), OpenID: o.OpenID, QueryID: o.QueryID(),
 		CreatedAt: protocol.FormatRFC3339(o.CreatedAt), UpdatedAt: protocol.FormatRFC3339(o.UpdatedAt),
-		View: payscore.View(o),
+		View: wire.View(o),
 	}
 	if o.Kind == store.KindPayAfter {
-		so.View = payscore.PayAfterView(o, s.clock.Now())
+		so.View = wire.PayAfterView(o, s.clock.Now())
 	}
 	return so
 }
@@ -172,7 +172,7 @@ func (s *Server) sandboxOrder(o *store.Order) SandboxOrder {
 // findOrder finds a merchant's order by out_order_no: a service order, or
 // else a payafter order.
 func findOrder(tx store.ReadTxn, mchid, outOrderNo string) (*store.Order, error) {
-	for _, kind := range []string{store.KindServiceOrder, store.KindPayAfter} {
+	for _, kind := range []store.Kind{store.KindServiceOrder, store.KindPayAfter} {
 		o, err := tx.Order(mchid, kind, outOrderNo)
 		if !errors.Is(err, store.ErrNotFound) {
 			return o, err
@@ -200,7 +200,7 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		es = append(es, entry{seq, TimelineEntry{At: protocol.FormatRFC3339(at), Type: typ, Summary: summary}})
 	}
 	for _, r := range s.requests.list(RequestFilter{MchID: mchid, OutOrderNo: outOrderNo}) {
-		if r.OrderKind != o.Kind {
+		if r.OrderKind != string(o.Kind) {
 			continue
 		}
 		result := fmt.Sprint(r.Status)
@@ -330,7 +330,7 @@ type AttemptRecord struct {
 
 func notificationRecord(n *store.Notification) NotificationRecord {
 	r := NotificationRecord{
-		ID: n.ID, EventType: n.EventType, Summary: n.Summary, MchID: n.MchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
+		ID: n.ID, EventType: string(n.EventType), Summary: n.Summary, MchID: n.MchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
 		NotifyURL: n.NotifyURL, CreateTime: protocol.FormatRFC3339(n.CreateTime), Resource: n.Resource, State: n.State,
 		Note: n.Note, Scenario: n.Scenario, Attempts: []AttemptRecord{},
 	}
@@ -349,7 +349,7 @@ func (s *Server) Notifications(f NotificationFilter) ([]NotificationRecord, erro
 	out := []NotificationRecord{}
 	for _, n := range ns {
 		if f.MchID != "" && n.MchID != f.MchID || f.OutOrderNo != "" && n.OutOrderNo != f.OutOrderNo ||
-			f.EventType != "" && n.EventType != f.EventType || f.State != "" && n.State != f.State {
+			f.EventType != "" && string(n.EventType) != f.EventType || f.State != "" && n.State != f.State {
 			continue
 		}
 		out = append(out, notificationRecord(n))

@@ -49,6 +49,10 @@ func (c *Check) Name(param string) string {
 	return param
 }
 
+// Location is where this check's fields are: apierr.LocBody, LocQuery or
+// LocPath.
+func (c *Check) Location() string { return c.loc }
+
 // Item names element i of the array field name (/post_payments/0).
 func Item(name string, i int) string { return fmt.Sprintf("%s/%d", name, i) }
 

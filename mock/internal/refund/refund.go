@@ -18,6 +18,7 @@ import (
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/event"
 	"github.com/mockpay/mockpay/mock/internal/ids"
 	"github.com/mockpay/mockpay/mock/internal/notify"
 	"github.com/mockpay/mockpay/mock/internal/store"
@@ -454,13 +455,22 @@ func (s *Service) notify(tx store.WriteTxn, r *store.Refund, t *store.Transactio
 	if r.Status == store.RefundSuccess {
 		ev.SuccessTime = protocol.FormatRFC3339(r.SuccessAt)
 	}
-	summary := map[string]string{store.RefundSuccess: "退款成功", store.RefundAbnormal: "退款异常", store.RefundClosed: "退款关闭"}[r.Status]
+	typ, ok := events[r.Status]
+	if !ok {
+		return fmt.Errorf("refund %s/%s ended %q, which has no callback", r.MchID, r.OutRefundNo, r.Status)
+	}
 	_, err = s.notifier.Enqueue(tx, notify.Event{
-		MchID: r.MchID, APIv3Key: m.APIv3Key, EventType: "REFUND." + r.Status, Summary: summary, NotifyURL: target,
-		OriginalType: "refund", Resource: ev, OrderKind: t.OrderKind, OutOrderNo: t.OutOrderNo, OpenID: t.OpenID,
-		Schedule: notify.GenericSchedule,
+		MchID: r.MchID, APIv3Key: m.APIv3Key, Type: typ, NotifyURL: target,
+		Resource: ev, OrderKind: t.OrderKind, OutOrderNo: t.OutOrderNo, OpenID: t.OpenID,
 	})
 	return err
+}
+
+// events are the callbacks of the refund outcomes.
+var events = map[string]event.Type{
+	store.RefundSuccess:  event.RefundSuccess,
+	store.RefundAbnormal: event.RefundAbnormal,
+	store.RefundClosed:   event.RefundClosed,
 }
 
 // noteOrder puts a refund on the timeline of the order its charge paid.
