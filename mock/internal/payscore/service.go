@@ -112,10 +112,9 @@ func loadOrder(tx store.ReadTxn, mchid string, kind store.Kind, outOrderNo strin
 
 // digest fingerprints a request's parameters for idempotency checks.
 func digest(v any) store.Digest {
-	b, err := protocol.MarshalJSON(v)
+	dg, err := store.DigestOf(v)
 	if err != nil {
-		panic(fmt.Sprintf("payscore: digest: %v", err)) // request structs always encode
+		panic(fmt.Sprintf("payscore: %v", err)) // request structs always encode
 	}
-	sum := sha256.Sum256(b)
-	return store.Digest(sum[:16])
+	return dg
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/mockpay/mockpay/client/protocol"
 )
 
 const tableOrders = "orders"
@@ -214,6 +216,17 @@ type Event struct {
 
 // Digest fingerprints a request's parameters (a truncated SHA-256).
 type Digest [16]byte
+
+// DigestOf fingerprints a request: the truncated SHA-256 of its JSON, as
+// the mock writes JSON.
+func DigestOf(v any) (Digest, error) {
+	b, err := protocol.MarshalJSON(v)
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return Digest(sum[:16]), nil
+}
 
 // MarshalText writes the digest in hex, so that a saved state shows it as
 // one string rather than 16 numbers.
