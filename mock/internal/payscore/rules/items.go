@@ -61,8 +61,9 @@ func (l list) check(c *field.Check, items []entry) {
 const (
 	maxPostPayments = 100
 	// maxPostDiscounts is post_discounts' maximum at create, complete and
-	// modify; direct-complete allows maxDirectDiscounts.
+	// modify; direct-complete's page allows maxDirectDiscounts.
 	maxPostDiscounts     = 30
+	maxDirectDiscounts   = 5
 	maxPayAfterDiscounts = 5
 )
 

@@ -252,7 +252,7 @@ func DirectComplete(req *wire.DirectCompleteRequest, m *store.Merchant, now time
 			end, _ = c.ParseTime(serviceOrderTimes.end, tr.EndTime, false)
 		}
 	}
-	completion(c, req.PostPayments, req.PostDiscounts, maxPostDiscounts, req.TotalAmount)
+	completion(c, req.PostPayments, req.PostDiscounts, maxDirectDiscounts, req.TotalAmount)
 	location(c, req.Location)
 	c.String("/goods_tag", req.GoodsTag, 32)
 	c.String("/attach", req.Attach, 256)

@@ -1,0 +1,69 @@
+package mock_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mockpay/mockpay/client/protocol"
+)
+
+// directCompleteBody is a valid direct-complete of 300 fen for openid, its
+// service over a minute ago, with the given discounts.
+func (f *fixture) directCompleteBody(no, openid string, discounts int) map[string]any {
+	var ds []map[string]any
+	for i := range discounts {
+		ds = append(ds, map[string]any{"name": fmt.Sprintf("优惠%d", i), "amount": 10})
+	}
+	return map[string]any{
+		"out_order_no": no, "appid": f.appid(), "service_id": f.serviceID(), "openid": openid,
+		"service_introduction": "充电宝租借", "notify_url": f.rc.url(),
+		"post_payments":  []map[string]any{{"name": "租金", "amount": 300 + 10*discounts}},
+		"post_discounts": ds, "total_amount": 300,
+		"time_range": map[string]any{"start_time": protocol.Format14(f.now().Add(-2 * time.Hour)), "end_time": protocol.Format14(f.now().Add(-time.Minute))},
+	}
+}
+
+// direct-complete takes at most 5 post_discounts, as its page says (the
+// other calls take 30).
+func TestFidelity_DirectCompleteDiscounts(t *testing.T) {
+	f := newFixture(t)
+	f.authorize("oDirectDisc")
+	tests := []struct {
+		discounts int
+		status    int
+	}{
+		{0, http.StatusOK},
+		{5, http.StatusOK},
+		{6, http.StatusBadRequest},
+		{30, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d discounts", tt.discounts), func(t *testing.T) {
+			f.t = t
+			status, e := f.v3("POST", "/v3/payscore/serviceorder/direct-complete", f.directCompleteBody(fmt.Sprintf("DD%d", tt.discounts), "oDirectDisc", tt.discounts), nil)
+			require.Equal(t, tt.status, status, "%+v", e)
+			if tt.status != http.StatusOK {
+				assert.Equal(t, "PARAM_ERROR", e.Code)
+				assert.Equal(t, "/post_discounts", e.Detail["field"])
+				assert.Contains(t, e.Message, "大于最大值 5")
+			}
+		})
+	}
+	// Completion keeps its own limit of 30.
+	f.t = t
+	f.mustCreate("DD-COMPLETE", false, "oDirectDisc")
+	f.advance(time.Minute)
+	body := f.completeBody(600)
+	var ds []map[string]any
+	for i := range 6 {
+		ds = append(ds, map[string]any{"name": fmt.Sprintf("优惠%d", i), "amount": 10})
+	}
+	body["post_discounts"], body["total_amount"] = ds, 540
+	status, e := f.v3("POST", "/v3/payscore/serviceorder/DD-COMPLETE/complete", body, nil)
+	assert.Equal(t, http.StatusOK, status, "%+v", e)
+}
