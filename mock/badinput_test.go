@@ -217,7 +217,7 @@ func TestBadInput(t *testing.T) {
 		{"cancel", "/v3/payscore/serviceorder/BI-CREATED/cancel", func() map[string]any {
 			return withRef(map[string]any{"reason": "行程取消"})
 		}, append([]badCase{
-			missing("/appid"), missing("/service_id"), missing("/reason"), tooLong("/reason", 50), wrongType("/reason", 1),
+			missing("/appid"), missing("/reason"), tooLong("/reason", 50), wrongType("/reason", 1),
 		}, append(unknownRef, commonBadBodies...)...)},
 
 		{"modify", "/v3/payscore/serviceorder/BI-PAYING/modify", func() map[string]any {

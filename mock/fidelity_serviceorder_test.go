@@ -67,3 +67,32 @@ func TestFidelity_DirectCompleteDiscounts(t *testing.T) {
 	status, e := f.v3("POST", "/v3/payscore/serviceorder/DD-COMPLETE/complete", body, nil)
 	assert.Equal(t, http.StatusOK, status, "%+v", e)
 }
+
+// A service order's cancel may leave out service_id (the current cancel
+// page marks it optional): the order's is meant. The legacy payafter
+// cancel still needs it.
+func TestFidelity_CancelWithoutServiceID(t *testing.T) {
+	f := newPayAfterFixture(t)
+	body := map[string]any{"appid": f.appid(), "reason": "行程取消"}
+
+	f.mustCreate("CX1", true, "")
+	var first, again map[string]any
+	status, e := f.v3("POST", "/v3/payscore/serviceorder/CX1/cancel", body, &first)
+	require.Equal(t, http.StatusOK, status, "%+v", e)
+	assert.Equal(t, f.serviceID(), first["service_id"], "the answer names the order's service")
+	assert.Equal(t, "REVOKED", f.query("CX1").State)
+	status, e = f.v3("POST", "/v3/payscore/serviceorder/CX1/cancel", body, &again)
+	require.Equal(t, http.StatusOK, status, "an identical retry succeeds (原参重入): %+v", e)
+	assert.Equal(t, first, again)
+
+	f.mustCreate("CX2", true, "")
+	status, e = f.v3("POST", "/v3/payscore/serviceorder/CX2/cancel", f.cancelBody("行程取消"), nil)
+	assert.Equal(t, http.StatusOK, status, "giving it is still fine: %+v", e)
+
+	status, e = f.v3("POST", "/v3/payscore/payafter-orders", f.payAfterBody("CX-PA", true, ""), nil)
+	require.Equal(t, http.StatusOK, status, "%+v", e)
+	status, e = f.v3("POST", "/v3/payscore/payafter-orders/CX-PA/cancel", body, nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "PARAM_ERROR", e.Code)
+	assert.Equal(t, "/service_id", e.Detail["field"])
+}

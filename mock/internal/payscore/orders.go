@@ -107,7 +107,7 @@ func (s *Service) CancelOrder(m *store.Merchant, outOrderNo string, req *wire.Ca
 // which states. An identical retry of a successful cancel succeeds again
 // (原参重入).
 func (s *Service) cancel(m *store.Merchant, kind store.Kind, outOrderNo string, req *wire.CancelRequest) (wire.OrderIDs, error) {
-	if err := rules.Cancel(req, m); err != nil {
+	if err := rules.Cancel(req, m, kind); err != nil {
 		return wire.OrderIDs{}, err
 	}
 	o, err := s.change(m.MchID, kind, outOrderNo, OpCancel, func(tx store.WriteTxn, o *store.Order, now time.Time) error {

@@ -47,10 +47,14 @@ func newOrder(c *field.Check, outOrderNo, appid, serviceID string) {
 }
 
 // ids checks the appid and service_id every call on an order carries, and
-// that they are the merchant's.
-func ids(c *field.Check, m *store.Merchant, appid, serviceID string) {
+// that they are the merchant's. A call whose service_id may be left out
+// (the order's is meant) says it is not required.
+func ids(c *field.Check, m *store.Merchant, appid, serviceID string, serviceIDRequired bool) {
 	c.RequiredString("/appid", appid, maxID)
-	c.RequiredString("/service_id", serviceID, maxID)
+	if serviceIDRequired {
+		c.Required("/service_id", serviceID != "")
+	}
+	c.String("/service_id", serviceID, maxID)
 	merchant(c, m, appid, serviceID)
 }
 

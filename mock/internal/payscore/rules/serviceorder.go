@@ -82,10 +82,12 @@ func CreateOrder(req *wire.CreateOrderRequest, m *store.Merchant, now time.Time)
 	return c.Err()
 }
 
-// Cancel checks a cancel of either order API.
-func Cancel(req *wire.CancelRequest, m *store.Merchant) error {
+// Cancel checks a cancel of either order API. A service order's cancel
+// may leave out service_id (the current cancel page marks it optional);
+// the legacy API's needs it.
+func Cancel(req *wire.CancelRequest, m *store.Merchant, kind store.Kind) error {
 	c := field.Body()
-	ids(c, m, req.AppID, req.ServiceID)
+	ids(c, m, req.AppID, req.ServiceID, kind != store.KindServiceOrder)
 	c.RequiredString("/reason", req.Reason, maxReason)
 	return c.Err()
 }
@@ -203,7 +205,7 @@ func ModifyOrder(req *wire.ModifyRequest, o *store.Order) error {
 // Pay checks a pay call's fields (POST .../pay).
 func Pay(req *wire.PayRequest, m *store.Merchant) error {
 	c := field.Body()
-	ids(c, m, req.AppID, req.ServiceID)
+	ids(c, m, req.AppID, req.ServiceID, true)
 	return c.Err()
 }
 
