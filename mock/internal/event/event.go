@@ -62,5 +62,11 @@ func (t Type) OriginalType() string {
 }
 
 // AssociatedData is the resource's associated_data, the AEAD's associated
-// data: the original type.
-func (t Type) AssociatedData() string { return t.OriginalType() }
+// data: empty in the official PAYSCORE.* examples (USER_CONFIRM,
+// USER_PAID, USER_OPEN_SERVICE), "refund" in the REFUND.* ones.
+func (t Type) AssociatedData() string {
+	if t.IsRefund() {
+		return "refund"
+	}
+	return ""
+}
