@@ -76,3 +76,75 @@ func TestFidelity_CallbackAssociatedData(t *testing.T) {
 		assert.True(t, seen[typ], "%s was received", typ)
 	}
 }
+
+// attemptOffsets are the times of a callback's attempts after its first.
+func attemptOffsets(t *testing.T, n mock.NotificationRecord) []time.Duration {
+	t.Helper()
+	var out []time.Duration
+	var first time.Time
+	for i, a := range n.Attempts {
+		at, err := time.Parse(time.RFC3339, a.At)
+		require.NoError(t, err)
+		if i == 0 {
+			first = at
+		}
+		out = append(out, at.Sub(first))
+	}
+	return out
+}
+
+// offsets are the times after the first attempt that a schedule of waits
+// makes its attempts at.
+func offsets(waits ...time.Duration) []time.Duration {
+	out := []time.Duration{0}
+	var at time.Duration
+	for _, w := range waits {
+		at += w
+		out = append(out, at)
+	}
+	return out
+}
+
+// The authorization callbacks are retried on the order callbacks' schedule
+// (15s, 15s, 30s, 3m, 30m ×4, 60m) and then every hour for up to three
+// days; the order callbacks stop after the tenth attempt.
+func TestFidelity_AuthorizationCallbackRetries(t *testing.T) {
+	failing := make([]int, 300)
+	for i := range failing {
+		failing[i] = http.StatusInternalServerError
+	}
+	f := newFixture(t, failing...)
+	f.authorize("oRetried")
+	f.mustCreate("RETRY-1", true, "")
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "RETRY-1", mock.ConfirmRequest{OpenID: "oRetried"})
+	require.NoError(t, err)
+	_, err = f.srv.RevokeUser("oRetried", mock.RevokeRequest{MchID: f.me.mchid})
+	require.NoError(t, err)
+	f.advance(4 * 24 * time.Hour)
+
+	orderSchedule := []time.Duration{
+		15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
+		30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 30 * time.Minute, time.Hour,
+	}
+	hourly := orderSchedule
+	for range 68 { // 3 h 4 min + 68 h = 71 h 4 min; one more would pass 72 h
+		hourly = append(hourly, time.Hour)
+	}
+	want := map[string][]time.Duration{
+		"PAYSCORE.USER_OPEN_SERVICE":  offsets(hourly...),
+		"PAYSCORE.USER_CLOSE_SERVICE": offsets(hourly...),
+		"PAYSCORE.USER_CONFIRM":       offsets(orderSchedule...),
+	}
+	ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid})
+	require.NoError(t, err)
+	require.Len(t, ns, len(want))
+	for _, n := range ns {
+		t.Run(n.EventType, func(t *testing.T) {
+			assert.Equal(t, "failed", n.State, "every attempt failed and no more are due")
+			got := attemptOffsets(t, n)
+			assert.Equal(t, want[n.EventType], got)
+			assert.LessOrEqual(t, got[len(got)-1], 72*time.Hour)
+		})
+	}
+	assert.Len(t, want["PAYSCORE.USER_OPEN_SERVICE"], 78)
+}

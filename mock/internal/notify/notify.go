@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,11 +47,35 @@ var (
 	}
 )
 
+// AuthorizationSchedule is the authorization callbacks' schedule
+// (PAYSCORE.USER_OPEN_SERVICE, USER_CLOSE_SERVICE): PayScoreSchedule, then
+// an attempt every hour until three days after the first.
+var AuthorizationSchedule = hourlyUntil(PayScoreSchedule, 72*time.Hour)
+
+// hourlyUntil extends a schedule with hourly waits while the attempts they
+// lead to are at most limit after the first.
+func hourlyUntil(schedule []time.Duration, limit time.Duration) []time.Duration {
+	out := slices.Clone(schedule)
+	var elapsed time.Duration
+	for _, d := range out {
+		elapsed += d
+	}
+	for elapsed+time.Hour <= limit {
+		out = append(out, time.Hour)
+		elapsed += time.Hour
+	}
+	return out
+}
+
 // ScheduleOf is the retry schedule of a callback: refunds follow the
-// generic one, Pay Score callbacks the pay-score pages'.
+// generic one, authorizations the pay-score one extended to three days,
+// the order callbacks the pay-score pages'.
 func ScheduleOf(t event.Type) []time.Duration {
-	if t.IsRefund() {
+	switch {
+	case t.IsRefund():
 		return GenericSchedule
+	case t.IsAuthorization():
+		return AuthorizationSchedule
 	}
 	return PayScoreSchedule
 }
