@@ -28,6 +28,9 @@ const (
 	maxRefunds = 50
 	// refundWindow is how long after payment a charge may be refunded.
 	refundWindow = 365 * 24 * time.Hour
+	// refundInterval is how far apart two refunds of one charge must be
+	// applied for.
+	refundInterval = time.Minute
 	// userReceivedAccount is where a refund to a wallet arrives.
 	userReceivedAccount = "支付用户零钱"
 )
@@ -95,9 +98,13 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 		return Refund{}, err
 	}
 	var refunded int64
+	var latest time.Time
 	for _, r := range refunds {
 		if r.Status != store.RefundClosed {
 			refunded += r.Amount
+		}
+		if r.CreatedAt.After(latest) {
+			latest = r.CreatedAt
 		}
 	}
 	switch {
@@ -115,6 +122,12 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 	case now.Sub(t.PaidAt) > refundWindow:
 		return Refund{}, apierr.New(apierr.InvalidRequest, "订单已超过退款期限").WithDetail(apierr.Detail{
 			Field: "/transaction_id", Value: t.TransactionID, Location: apierr.LocBody, Issue: "charges can be refunded for a year",
+		})
+	case len(refunds) > 0 && now.Sub(latest) < refundInterval:
+		return Refund{}, apierr.New(apierr.FrequencyLimited, "单笔订单请求频率过高,请于1分钟后重试").WithDetail(apierr.Detail{
+			Field: "/transaction_id", Value: t.TransactionID, Location: apierr.LocBody,
+			Issue: fmt.Sprintf("this charge's last refund was applied for at %s; refunds of one charge must be a minute apart (nothing was done: apply again from %s)",
+				protocol.FormatRFC3339(latest), protocol.FormatRFC3339(latest.Add(refundInterval))),
 		})
 	}
 	r := &store.Refund{
