@@ -15,6 +15,15 @@ import (
 
 // The authorization ("permissions") API of 免确认模式 (protocol.md §2, §3).
 
+// The 用户分层 WeChat Pay assesses a user at when the user authorises,
+// which the authorization queries show (user_risk_level,
+// risk_level_version): the values of the API's own example, as the mock
+// has no risk model (docs/fidelity.md).
+const (
+	DefaultUserRiskLevel    = 1
+	DefaultRiskLevelVersion = 1
+)
+
 func errPermissionNotExist(field, value, loc string) error {
 	return apierr.New(apierr.OrderNotExist, "请求操作的授权记录不存在").WithDetail(apierr.Detail{
 		Field: field, Value: value, Location: loc, Issue: "the user never had an authorization record of this service with this merchant",
@@ -229,6 +238,7 @@ func (s *Service) Authorize(mchid, openid, serviceID, appid, code string) (wire.
 	now := s.clock.Now()
 	u := p.Copy()
 	u.OpenID, u.AppID, u.State, u.SuccessTime, u.UpdatedAt = openid, appid, store.PermissionAvailable, now, now
+	u.UserRiskLevel, u.RiskLevelVersion = DefaultUserRiskLevel, DefaultRiskLevelVersion
 	if err := tx.PutPermission(u); err != nil {
 		return wire.Permission{}, err
 	}

@@ -34,6 +34,8 @@ type Permission struct {
 	NotifyURL                string `json:"notify_url,omitempty"`
 	CancelAuthorizationTime  string `json:"cancel_authorization_time,omitempty"`
 	AuthorizationSuccessTime string `json:"authorization_success_time,omitempty"`
+	UserRiskLevel            *int64 `json:"user_risk_level,omitempty"`
+	RiskLevelVersion         *int64 `json:"risk_level_version,omitempty"`
 }
 
 // PermissionEvent is the resource of PAYSCORE.USER_OPEN_SERVICE and

@@ -206,6 +206,10 @@ func PermissionView(p *store.Permission) Permission {
 	if !p.SuccessTime.IsZero() {
 		v.AuthorizationSuccessTime = protocol.FormatRFC3339Milli(p.SuccessTime)
 	}
+	if p.UserRiskLevel != 0 {
+		level, version := p.UserRiskLevel, p.RiskLevelVersion
+		v.UserRiskLevel, v.RiskLevelVersion = &level, &version
+	}
 	return v
 }
 
