@@ -3,6 +3,8 @@ package mock_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,4 +97,45 @@ func TestFidelity_CancelWithoutServiceID(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "PARAM_ERROR", e.Code)
 	assert.Equal(t, "/service_id", e.Detail["field"])
+}
+
+// An error about a query parameter says detail.location "query" and names
+// the parameter; one about a path segment says "path".
+func TestFidelity_QueryParameterLocation(t *testing.T) {
+	f := newFixture(t)
+	sid, app := f.serviceID(), f.appid()
+	q := func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v.Encode()
+	}
+	tests := []struct {
+		name, method, uri string
+		status            int
+		field, location   string
+	}{
+		{"unknown out_order_no", "GET", "/v3/payscore/serviceorder?" + q("out_order_no", "UNKNOWN", "service_id", sid, "appid", app), 404, "out_order_no", "query"},
+		{"unknown query_id", "GET", "/v3/payscore/serviceorder?" + q("query_id", "UNKNOWN", "service_id", sid, "appid", app), 404, "query_id", "query"},
+		{"unknown payafter out_order_no", "GET", "/v3/payscore/payafter-orders?" + q("out_order_no", "UNKNOWN", "service_id", sid, "appid", app), 404, "out_order_no", "query"},
+		{"out_order_no too long", "GET", "/v3/payscore/serviceorder?" + q("out_order_no", strings.Repeat("A", 33), "service_id", sid, "appid", app), 400, "out_order_no", "query"},
+		{"appid not the merchant's", "GET", "/v3/payscore/serviceorder?" + q("out_order_no", "A", "service_id", sid, "appid", "wx0"), 400, "appid", "query"},
+		{"service_id not the merchant's", "GET", "/v3/payscore/serviceorder?" + q("out_order_no", "A", "service_id", "1", "appid", app), 403, "service_id", "query"},
+		{"unknown order in the path", "POST", "/v3/payscore/serviceorder/UNKNOWN/cancel", 404, "out_order_no", "path"},
+		{"bad out_order_no in the path", "POST", "/v3/payscore/serviceorder/A%2BB/cancel", 400, "out_order_no", "path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.t = t
+			var body any
+			if tt.method == "POST" {
+				body = f.cancelBody("行程取消")
+			}
+			status, e := f.v3(tt.method, tt.uri, body, nil)
+			require.Equal(t, tt.status, status, "%+v", e)
+			assert.Equal(t, tt.field, e.Detail["field"])
+			assert.Equal(t, tt.location, e.Detail["location"])
+		})
+	}
 }

@@ -81,18 +81,18 @@ func (s *Service) queryOrder(m *store.Merchant, kind store.Kind, q wire.OrderQue
 		return nil, err
 	}
 	tx := s.store.Read()
-	var o *store.Order
-	var err error
-	if q.OutOrderNo != "" {
-		o, err = loadOrder(tx, m.MchID, kind, q.OutOrderNo)
-	} else if o, err = tx.OrderByQueryID(m.MchID, kind, q.QueryID); errors.Is(err, store.ErrNotFound) {
-		err = apierr.New(apierr.OrderNotExist, "订单不存在").WithDetail(apierr.Detail{Field: "query_id", Value: q.QueryID, Location: apierr.LocQuery, Issue: "no such order for this merchant"})
+	param, value, find := "out_order_no", q.OutOrderNo, tx.Order
+	if q.OutOrderNo == "" {
+		param, value, find = "query_id", q.QueryID, tx.OrderByQueryID
 	}
-	if err != nil {
+	o, err := find(m.MchID, kind, value)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errOrderNotExist(param, value, apierr.LocQuery)
+	case err != nil:
 		return nil, err
-	}
-	if o.ServiceID != q.ServiceID || o.AppID != q.AppID {
-		return nil, errOrderNotExist(o.OutOrderNo)
+	case o.ServiceID != q.ServiceID || o.AppID != q.AppID:
+		return nil, errOrderNotExist(param, value, apierr.LocQuery)
 	}
 	return o, nil
 }

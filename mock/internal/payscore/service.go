@@ -94,18 +94,21 @@ func defaultOpenID(orderID string) string {
 }
 
 // errOrderNotExist is the answer for an order the merchant does not have,
-// including another merchant's.
-func errOrderNotExist(outOrderNo string) error {
+// including another merchant's, named by the parameter that named it: the
+// path's out_order_no of a call on an order, or a query's out_order_no or
+// query_id.
+func errOrderNotExist(param, value, loc string) error {
 	return apierr.New(apierr.OrderNotExist, "订单不存在").WithDetail(apierr.Detail{
-		Field: "out_order_no", Value: outOrderNo, Location: apierr.LocPath, Issue: "no such order for this merchant",
+		Field: param, Value: value, Location: loc, Issue: "no such order for this merchant",
 	})
 }
 
-// loadOrder reads an order in tx, mapping absence to ORDER_NOT_EXIST.
+// loadOrder reads the order a call's path names in tx, mapping absence to
+// ORDER_NOT_EXIST.
 func loadOrder(tx store.ReadTxn, mchid string, kind store.Kind, outOrderNo string) (*store.Order, error) {
 	o, err := tx.Order(mchid, kind, outOrderNo)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errOrderNotExist(outOrderNo)
+		return nil, errOrderNotExist("out_order_no", outOrderNo, apierr.LocPath)
 	}
 	return o, err
 }
