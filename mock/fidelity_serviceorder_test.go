@@ -139,3 +139,37 @@ func TestFidelity_QueryParameterLocation(t *testing.T) {
 		})
 	}
 }
+
+// Cancelling a service order that is over (DONE, EXPIRED) is the answer
+// WeChat Pay gives: 400 PARAM_ERROR 当前订单状态不满足撤销条件, naming the
+// state; a REVOKED order keeps ORDER_CANCELED (or succeeds again on an
+// identical retry).
+func TestFidelity_CancelAFinishedOrder(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		stage  string
+		status int
+		code   string
+	}{
+		{"DONE", http.StatusBadRequest, "PARAM_ERROR"},
+		{"EXPIRED", http.StatusBadRequest, "PARAM_ERROR"},
+		{"REVOKED", http.StatusBadRequest, "ORDER_CANCELED"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.stage, func(t *testing.T) {
+			f.t = t
+			no := fmt.Sprintf("CF%d", i)
+			f.toStage(tt.stage, no)
+			before := f.snapshot()
+			status, e := f.v3("POST", "/v3/payscore/serviceorder/"+no+"/cancel", f.cancelBody("另一个原因"), nil)
+			require.Equal(t, tt.status, status, "%+v", e)
+			assert.Equal(t, tt.code, e.Code)
+			assert.Equal(t, "state", e.Detail["field"])
+			assert.Equal(t, tt.stage, e.Detail["value"])
+			if tt.code == "PARAM_ERROR" {
+				assert.Equal(t, "当前订单状态不满足撤销条件", e.Message)
+			}
+			assert.Equal(t, before, f.snapshot())
+		})
+	}
+}

@@ -39,6 +39,9 @@ var (
 	notUserPaying = &refusal{apierr.InvalidOrderState, "订单不是待支付状态"}
 	notCreated    = &refusal{apierr.InvalidOrderState, "只有已创建的订单可以由用户确认"}
 	notAccepted   = &refusal{apierr.InvalidOrderState, "用户未确认订单，无法完结"}
+	// notCancellable is the observed answer to cancelling an order that is
+	// over (docs/fidelity.md).
+	notCancellable = &refusal{apierr.ParamError, "当前订单状态不满足撤销条件"}
 )
 
 // stage is where an order stands in its machine: a state, and for a DOING
@@ -73,7 +76,7 @@ var serviceOrders = machine{
 	},
 	cells: map[Op][]*refusal{
 		//           CREATED        USER_CONFIRM   MCH_COMPLETE  DONE         REVOKED    EXPIRED
-		OpCancel:   {ok, ok, ok, alreadyDone, cancelled, badState},
+		OpCancel:   {ok, ok, ok, notCancellable, cancelled, notCancellable},
 		OpComplete: {notConfirmed, ok, badState, alreadyDone, cancelled, badState},
 		OpModify:   {badState, badState, ok, alreadyDone, cancelled, badState},
 		OpPay:      {notUserPaying, notUserPaying, ok, alreadyDone, cancelled, badState},

@@ -49,7 +49,7 @@ func TestMachine_Complete(t *testing.T) {
 			}
 		})
 	}
-	err := allow(&store.Order{Kind: store.KindServiceOrder, State: store.StateDone}, OpCancel)
+	err := allow(&store.Order{Kind: store.KindServiceOrder, State: store.StateDone}, OpPay)
 	var ae *apierr.Error
 	require.True(t, errors.As(err, &ae))
 	assert.Equal(t, apierr.OrderDone, ae.Code)
