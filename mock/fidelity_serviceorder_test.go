@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/mock"
 )
 
 // directCompleteBody is a valid direct-complete of 300 fen for openid, its
@@ -171,5 +172,35 @@ func TestFidelity_CancelAFinishedOrder(t *testing.T) {
 			}
 			assert.Equal(t, before, f.snapshot())
 		})
+	}
+}
+
+// A completed, unpaid order that the merchant cancels shows no collection
+// in progress: need_collection false and no collection; nothing is
+// deducted later, and the user has nothing to pay.
+func TestFidelity_RevokedOrderCollectsNothing(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, f.srv.SetWallet("oStageREV-PAYING", mock.Wallet{Balance: new(int64)})) // the deduction fails
+	f.toStage("DOING/MCH_COMPLETE", "REV-PAYING")
+	f.advance(time.Minute)
+	paying := f.query("REV-PAYING")
+	require.NotNil(t, paying.Collection)
+	require.Equal(t, "USER_PAYING", paying.Collection.State)
+
+	status, e := f.v3("POST", "/v3/payscore/serviceorder/REV-PAYING/cancel", f.cancelBody("行程取消"), nil)
+	require.Equal(t, http.StatusOK, status, "%+v", e)
+	v := f.query("REV-PAYING")
+	assert.Equal(t, "REVOKED", v.State)
+	assert.Nil(t, v.Collection, "no collection in progress")
+	require.NotNil(t, v.NeedCollection)
+	assert.False(t, *v.NeedCollection)
+
+	_, err := f.srv.UserPay(f.me.mchid, "REV-PAYING")
+	assert.Error(t, err, "the user has nothing to pay")
+	require.NoError(t, f.srv.SetWallet("oStageREV-PAYING", mock.Wallet{}))
+	f.advance(time.Hour)
+	assert.Nil(t, f.query("REV-PAYING").Collection)
+	for _, ev := range f.rc.events() {
+		assert.NotEqual(t, "PAYSCORE.USER_PAID", ev)
 	}
 }

@@ -114,6 +114,15 @@ func (s *Service) cancel(m *store.Merchant, kind store.Kind, outOrderNo string, 
 		if err := rules.SameOrder(o, req.AppID, req.ServiceID); err != nil {
 			return err
 		}
+		if c := o.Collection; c != nil {
+			// A revoked order collects nothing more. Nothing of it can have
+			// been paid: a payment collects all that is owed and ends the
+			// order, which cannot be cancelled then.
+			if c.PaidAmount != 0 {
+				return fmt.Errorf("cancel %s/%s: its collection has %d fen paid", o.MchID, o.OutOrderNo, c.PaidAmount)
+			}
+			o.Collection = nil
+		}
 		o.CancelReason = req.Reason
 		s.setState(o, now, store.StateRevoked, "", "cancelled by the merchant: "+req.Reason)
 		return nil
