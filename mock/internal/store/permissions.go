@@ -39,8 +39,8 @@ type Permission struct {
 	// record saved before the mock assessed users.
 	UserRiskLevel    int64
 	RiskLevelVersion int64
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Copy returns a copy to change and insert again.
