@@ -33,24 +33,24 @@ import (
 
 // Retry schedules (protocol.md §6.5): the waits between attempts.
 var (
-	// PayScoreSchedule is the pay-score pages' schedule: 15s, 15s, 30s, 3m,
+	// payScoreSchedule is the pay-score pages' schedule: 15s, 15s, 30s, 3m,
 	// 30m ×4, 60m after the first attempt (ten attempts in all).
-	PayScoreSchedule = []time.Duration{
+	payScoreSchedule = []time.Duration{
 		15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
 		30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 60 * time.Minute,
 	}
-	// GenericSchedule is the payment and refund schedule: 24 h 4 min in all.
-	GenericSchedule = []time.Duration{
+	// genericSchedule is the payment and refund schedule: 24 h 4 min in all.
+	genericSchedule = []time.Duration{
 		15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute, 10 * time.Minute,
 		20 * time.Minute, 30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 60 * time.Minute,
 		3 * time.Hour, 3 * time.Hour, 3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
 	}
 )
 
-// AuthorizationSchedule is the authorization callbacks' schedule
-// (PAYSCORE.USER_OPEN_SERVICE, USER_CLOSE_SERVICE): PayScoreSchedule, then
+// authorizationSchedule is the authorization callbacks' schedule
+// (PAYSCORE.USER_OPEN_SERVICE, USER_CLOSE_SERVICE): payScoreSchedule, then
 // an attempt every hour until three days after the first.
-var AuthorizationSchedule = hourlyUntil(PayScoreSchedule, 72*time.Hour)
+var authorizationSchedule = hourlyUntil(payScoreSchedule, 72*time.Hour)
 
 // hourlyUntil extends a schedule with hourly waits while the attempts they
 // lead to are at most limit after the first.
@@ -67,17 +67,17 @@ func hourlyUntil(schedule []time.Duration, limit time.Duration) []time.Duration 
 	return out
 }
 
-// ScheduleOf is the retry schedule of a callback: refunds follow the
+// scheduleOf is the retry schedule of a callback: refunds follow the
 // generic one, authorizations the pay-score one extended to three days,
 // the order callbacks the pay-score pages'.
-func ScheduleOf(t event.Type) []time.Duration {
+func scheduleOf(t event.Type) []time.Duration {
 	switch {
 	case t.IsRefund():
-		return GenericSchedule
+		return genericSchedule
 	case t.IsAuthorization():
-		return AuthorizationSchedule
+		return authorizationSchedule
 	}
-	return PayScoreSchedule
+	return payScoreSchedule
 }
 
 // Timeout is how long a merchant has to answer an attempt (transport time).
@@ -200,7 +200,7 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 		Resource:     plain,
 		CreateTime:   now,
 		State:        store.NotificationPending,
-		Schedule:     ScheduleOf(ev.Type),
+		Schedule:     scheduleOf(ev.Type),
 	}
 	nonce := protocol.NewNonce(protocol.NonceSize)
 	ad := ev.Type.AssociatedData()

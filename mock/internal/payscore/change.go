@@ -75,9 +75,9 @@ func (s *Service) note(o *store.Order, now time.Time, typ, summary string) {
 
 // setState moves o and notes the move on its timeline.
 func (s *Service) setState(o *store.Order, now time.Time, state store.State, desc store.Description, why string) {
-	from := StageName(o)
+	from := stageName(o)
 	o.State, o.StateDescription = state, desc
-	s.note(o, now, timelineState, fmt.Sprintf("%s → %s (%s)", from, StageName(o), why))
+	s.note(o, now, timelineState, fmt.Sprintf("%s → %s (%s)", from, stageName(o), why))
 }
 
 // bindUser sets the user who confirms an order: the one it was created

@@ -137,9 +137,9 @@ func stageOf(o *store.Order) (*machine, int, error) {
 	return nil, 0, fmt.Errorf("order %s/%s stands at %s, which is no stage of the %s state machine", o.MchID, o.OutOrderNo, here, o.Kind)
 }
 
-// StageName names where an order stands: its state, with the description
+// stageName names where an order stands: its state, with the description
 // of a DOING service order.
-func StageName(o *store.Order) string {
+func stageName(o *store.Order) string {
 	if o.State == store.StateDoing {
 		return stage{o.State, o.StateDescription}.String()
 	}
@@ -162,7 +162,7 @@ func allow(o *store.Order, op Op) error {
 		return nil
 	}
 	return apierr.New(r.code, r.message).WithDetail(apierr.Detail{
-		Field: "state", Value: StageName(o),
-		Issue: fmt.Sprintf("%s is not allowed while the order is %s", op, StageName(o)),
+		Field: "state", Value: stageName(o),
+		Issue: fmt.Sprintf("%s is not allowed while the order is %s", op, stageName(o)),
 	})
 }

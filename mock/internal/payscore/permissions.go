@@ -20,8 +20,8 @@ import (
 // risk_level_version): the values of the API's own example, as the mock
 // has no risk model (docs/fidelity.md).
 const (
-	DefaultUserRiskLevel    = 1
-	DefaultRiskLevelVersion = 1
+	assessedRiskLevel        = 1
+	assessedRiskLevelVersion = 1
 )
 
 func errPermissionNotExist(field, value, loc string) error {
@@ -238,7 +238,7 @@ func (s *Service) Authorize(mchid, openid, serviceID, appid, code string) (wire.
 	now := s.clock.Now()
 	u := p.Copy()
 	u.OpenID, u.AppID, u.State, u.SuccessTime, u.UpdatedAt = openid, appid, store.PermissionAvailable, now, now
-	u.UserRiskLevel, u.RiskLevelVersion = DefaultUserRiskLevel, DefaultRiskLevelVersion
+	u.UserRiskLevel, u.RiskLevelVersion = assessedRiskLevel, assessedRiskLevelVersion
 	if err := tx.PutPermission(u); err != nil {
 		return wire.Permission{}, err
 	}

@@ -53,7 +53,7 @@ func (s *Service) Resume(tx store.ReadTxn) ([]clock.Job, error) {
 		}
 		if o.Kind == store.KindServiceOrder && o.State == store.StateDoing && o.StateDescription == store.DescMchComplete && o.Collection == nil {
 			// Deductions, pay, modify and sync would dereference it.
-			return nil, fmt.Errorf("order %s/%s is %s with no collection", o.MchID, o.OutOrderNo, StageName(o))
+			return nil, fmt.Errorf("order %s/%s is %s with no collection", o.MchID, o.OutOrderNo, stageName(o))
 		}
 		if o.State == store.StateCreated {
 			jobs = append(jobs, s.expiryJob(o))

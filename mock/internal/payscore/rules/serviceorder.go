@@ -145,7 +145,7 @@ func completedTimes(c *field.Check, tr *wire.TimeRange, o *store.Order, now time
 		if start, ok = c.ParseTime(serviceOrderTimes.start, tr.StartTime, false); !ok {
 			return merged
 		}
-		if !start.DateOnly && (start.At.Before(o.CreatedAt.Add(-StartTolerance)) || start.At.After(now)) {
+		if !start.DateOnly && (start.At.Before(o.CreatedAt.Add(-startTolerance)) || start.At.After(now)) {
 			c.Rule(serviceOrderTimes.start, "服务开始时间需在创建订单与完结订单之间", "start_time must lie between the create call and the complete call", tr.StartTime)
 			return merged
 		}

@@ -11,10 +11,10 @@ import (
 // being planned (create) and those of a service that is over (complete,
 // direct-complete, a legacy completion, a sync's payment).
 
-// StartTolerance lets a create's start_time be this far in the past:
+// startTolerance lets a create's start_time be this far in the past:
 // WeChat Pay wants it after the call, which a merchant sending "now"
 // misses by the request's flight time (docs/fidelity.md).
-const StartTolerance = time.Minute
+const startTolerance = time.Minute
 
 // timeNames names the fields of a create's service times: time_range's for
 // service orders, the flat service_*_time of payafter orders.
@@ -54,7 +54,7 @@ func plannedTimes(c *field.Check, tr *wire.TimeRange, now time.Time, f timeNames
 	case start.OnAccept:
 	case start.DateOnly && start.Earlier(now):
 		c.Rule(f.start, "服务开始时间不能早于当前日期", "a yyyyMMdd start time must not be before today (Beijing time)", tr.StartTime)
-	case !start.DateOnly && start.Earlier(now.Add(-StartTolerance)):
+	case !start.DateOnly && start.Earlier(now.Add(-startTolerance)):
 		c.Rule(f.start, "服务开始时间不能早于创建订单时间", "a yyyyMMddHHmmss start time must not be before the create call", tr.StartTime)
 	}
 	if tr.EndTime == "" || c.Failed() {
