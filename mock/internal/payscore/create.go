@@ -2,6 +2,7 @@ package payscore
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mockpay/mockpay/mock/internal/apierr"
@@ -41,7 +42,7 @@ func (s *Service) create(m *store.Merchant, now time.Time, c creation) (*store.O
 	case err == nil:
 		return o, nil
 	case !errors.Is(err, store.ErrNotFound):
-		return nil, err
+		return nil, fmt.Errorf("create %s/%s: %w", m.MchID, c.outOrderNo, err)
 	}
 	if c.authorized != "" {
 		if err := requireAuthorization(tx.ReadTxn, m.MchID, c.serviceID, c.authorized); err != nil {
