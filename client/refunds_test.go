@@ -144,7 +144,8 @@ func TestRefund_Partial(t *testing.T) {
 	assert.True(t, client.IsCode(err, client.CodeResourceNotExists), "a refused refund does not exist: %v", err)
 
 	// The deduction's own out_trade_no (not the order's out_order_no)
-	// names the transaction as well.
+	// names the transaction as well, a minute after the first refund.
+	e.advance(t, time.Minute)
 	require.NotEmpty(t, first.OutTradeNo)
 	byTradeNo := refundRequest("", "RF-PARTIAL-2", 3200, 4200)
 	byTradeNo.OutTradeNo = first.OutTradeNo

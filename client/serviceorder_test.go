@@ -280,7 +280,7 @@ func TestServiceOrder_APIErrors(t *testing.T) {
 		{"cancel a DONE order", func() error {
 			_, err := e.c.CancelServiceOrder(ctx, client.CancelServiceOrderRequest{OutOrderNo: done, AppID: e.appID, ServiceID: e.serviceID, Reason: "x"})
 			return err
-		}, client.CodeOrderDone, http.StatusBadRequest},
+		}, client.CodeParamError, http.StatusBadRequest}, // 当前订单状态不满足撤销条件, as WeChat Pay answers
 		{"pay a CREATED order", func() error {
 			_, err := e.c.PayServiceOrder(ctx, client.PayServiceOrderRequest{OutOrderNo: created, AppID: e.appID, ServiceID: e.serviceID})
 			return err

@@ -17,7 +17,7 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
-	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/field"
 	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
 )
@@ -113,7 +113,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, e *endpoint, a
 		default:
 			rep = e.serve(s, c)
 		}
-		rec.OrderKind, rec.OutOrderNo = s.orderOf(c)
+		kind, outOrderNo := s.orderOf(c)
+		rec.OrderKind, rec.OutOrderNo = string(kind), outOrderNo
 		if fx != nil && fx.LoseResponse {
 			status, _ := s.encode(rep)
 			rec.Status = status
@@ -144,41 +145,38 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, e *endpoint, a
 	s.log.Debug("api", "method", r.Method, "url", rec.URL, "mchid", rec.MchID, "status", status, "code", rec.Code, "request_id", rec.RequestID)
 }
 
+// pathPatterns are the rules of the path's ids, the same as the body
+// fields of the same name.
+var pathPatterns = map[string]field.Pattern{
+	"out_order_no":       field.OutOrderNo,
+	"authorization_code": field.AuthorizationCode,
+	"out_refund_no":      field.OutRefundNo,
+}
+
 // decode checks the path's ids and decodes the body into the endpoint's
 // request type, once. It returns the PARAM_ERROR to answer, if any.
 func (c *call) decode() error {
-	if no, ok := c.vars["out_order_no"]; ok && !validOrderNo(no) {
-		return apierr.Param(apierr.LocPath, "out_order_no", "输入源“/path/out_order_no”映射到字段“out_order_no”格式规则校验失败",
-			"out_order_no must be 1 to 32 of [0-9A-Za-z_-|*]", no)
+	for _, name := range c.ep.pathVars() {
+		if p, ok := pathPatterns[name]; ok {
+			if err := field.Segment(name, c.vars[name], p); err != nil {
+				return err
+			}
+		}
 	}
 	if c.ep.request == nil {
 		return nil
 	}
 	req := reflect.New(c.ep.request).Interface()
-	if err := payscore.DecodeBody(c.body, req); err != nil {
+	if err := field.Decode(c.body, req); err != nil {
 		return err
 	}
 	c.req = req
 	return nil
 }
 
-func validOrderNo(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_', r == '-', r == '|', r == '*':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // orderOf names the order a call is about, for its timeline: by
 // out_order_no for order calls, through the charged transaction for refunds.
-func (s *Server) orderOf(c *call) (kind, outOrderNo string) {
+func (s *Server) orderOf(c *call) (kind store.Kind, outOrderNo string) {
 	if c.merchant == nil {
 		return "", ""
 	}

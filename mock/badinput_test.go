@@ -217,7 +217,7 @@ func TestBadInput(t *testing.T) {
 		{"cancel", "/v3/payscore/serviceorder/BI-CREATED/cancel", func() map[string]any {
 			return withRef(map[string]any{"reason": "行程取消"})
 		}, append([]badCase{
-			missing("/appid"), missing("/service_id"), missing("/reason"), tooLong("/reason", 50), wrongType("/reason", 1),
+			missing("/appid"), missing("/reason"), tooLong("/reason", 50), wrongType("/reason", 1),
 		}, append(unknownRef, commonBadBodies...)...)},
 
 		{"modify", "/v3/payscore/serviceorder/BI-PAYING/modify", func() map[string]any {
@@ -414,7 +414,7 @@ func TestBadInput_Queries(t *testing.T) {
 		{"query without appid", "/v3/payscore/serviceorder?" + q("out_order_no", "BQ-1", "service_id", sid), 400, "PARAM_ERROR", "appid"},
 		{"query with neither id", "/v3/payscore/serviceorder?" + q("service_id", sid, "appid", app), 400, "PARAM_ERROR", "out_order_no"},
 		{"query with both ids", "/v3/payscore/serviceorder?" + q("out_order_no", "BQ-1", "query_id", "x", "service_id", sid, "appid", app), 400, "PARAM_ERROR", "query_id"},
-		{"query with an unknown appid", "/v3/payscore/serviceorder?" + q("out_order_no", "BQ-1", "service_id", sid, "appid", "wx0"), 400, "PARAM_ERROR", "/appid"},
+		{"query with an unknown appid", "/v3/payscore/serviceorder?" + q("out_order_no", "BQ-1", "service_id", sid, "appid", "wx0"), 400, "PARAM_ERROR", "appid"},
 		{"query with an unknown service_id", "/v3/payscore/serviceorder?" + q("out_order_no", "BQ-1", "service_id", "1", "appid", app), 403, "NO_AUTH", "service_id"},
 		{"query an unknown order", "/v3/payscore/serviceorder?" + q("out_order_no", "NOPE", "service_id", sid, "appid", app), 404, "ORDER_NOT_EXIST", "out_order_no"},
 		{"query an unknown query_id", "/v3/payscore/serviceorder?" + q("query_id", "NOPE", "service_id", sid, "appid", app), 404, "ORDER_NOT_EXIST", "query_id"},

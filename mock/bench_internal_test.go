@@ -8,7 +8,7 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
-	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 )
 
 // BenchmarkOrderMemory measures the resident heap per stored service order
@@ -26,13 +26,13 @@ func BenchmarkOrderMemory(b *testing.B) {
 			b.Fatal(err)
 		}
 		amount := int64(10000)
-		req := payscore.CreateOrderRequest{
+		req := wire.CreateOrderRequest{
 			AppID: m.AppIDs[0], ServiceID: m.ServiceIDs[0], ServiceIntroduction: "网约车行程",
-			TimeRange:    &payscore.TimeRangeJSON{StartTime: protocol.Format14(TestStart.Add(time.Hour))},
-			Location:     &payscore.LocationJSON{StartLocation: "北京南站"},
-			RiskFund:     &payscore.RiskFundJSON{Name: "ESTIMATE_ORDER_COST", Amount: &amount, Description: "预估车费"},
+			TimeRange:    &wire.TimeRange{StartTime: protocol.Format14(TestStart.Add(time.Hour))},
+			Location:     &wire.Location{StartLocation: "北京南站"},
+			RiskFund:     &wire.RiskFund{Name: "ESTIMATE_ORDER_COST", Amount: &amount, Description: "预估车费"},
 			NotifyURL:    "https://merchant.example.com/payscore/notify",
-			PostPayments: []payscore.Payment{{Name: "里程费", Amount: &amount, Description: "按里程计费"}},
+			PostPayments: []wire.Payment{{Name: "里程费", Amount: &amount, Description: "按里程计费"}},
 		}
 		before := heap()
 		for i := range orders {

@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/mock/internal/event"
 	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 	"github.com/mockpay/mockpay/mock/internal/refund"
 	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
@@ -45,7 +47,7 @@ const (
 )
 
 // kind is the store's order kind an order link names, or "".
-func (l orderLink) kind() string {
+func (l orderLink) kind() store.Kind {
 	switch l {
 	case serviceOrder:
 		return store.KindServiceOrder
@@ -105,8 +107,8 @@ func answering[Resp any](do func(s *Server, c *call) (Resp, error)) handling {
 func nothing(err error) (none, error) { return none{}, err }
 
 // orderQuery reads the query of the two order queries.
-func orderQuery(c *call) payscore.OrderQuery {
-	return payscore.OrderQuery{
+func orderQuery(c *call) wire.OrderQuery {
+	return wire.OrderQuery{
 		OutOrderNo: c.query("out_order_no"), QueryID: c.query("query_id"),
 		ServiceID: c.query("service_id"), AppID: c.query("appid"),
 	}
@@ -120,54 +122,54 @@ var endpoints = []endpoint{
 
 	{Name: "user_service_state", Method: "GET", Path: "/v3/payscore/user-service-state",
 		Doc: "whether a user has opened the service",
-		handling: noBody(func(s *Server, c *call) (payscore.UserServiceState, error) {
+		handling: noBody(func(s *Server, c *call) (wire.UserServiceState, error) {
 			return s.payscore.UserServiceState(c.merchant, c.query("service_id"), c.query("appid"), c.query("openid"))
 		})},
 	{Name: "permissions.create", Method: "POST", Path: "/v3/payscore/permissions",
 		Doc: "pre-authorize: an authorization_code for the user to open the service with",
-		handling: withBody(func(s *Server, c *call, req *payscore.PreAuthorizeRequest) (payscore.PreAuthorizeResponse, error) {
+		handling: withBody(func(s *Server, c *call, req *wire.PreAuthorizeRequest) (wire.PreAuthorizeResponse, error) {
 			return s.payscore.PreAuthorize(c.merchant, req)
 		})},
 	{Name: "permissions.query_by_code", Method: "GET", Path: "/v3/payscore/permissions/authorization-code/{authorization_code}",
 		Doc: "an authorization by its authorization_code",
-		handling: noBody(func(s *Server, c *call) (payscore.Permission, error) {
+		handling: noBody(func(s *Server, c *call) (wire.Permission, error) {
 			return s.payscore.PermissionByCode(c.merchant, c.vars["authorization_code"], c.query("service_id"))
 		})},
 	{Name: "permissions.terminate_by_code", Method: "POST", Path: "/v3/payscore/permissions/authorization-code/{authorization_code}/terminate",
 		Doc: "end an authorization by its authorization_code",
-		handling: withBody(func(s *Server, c *call, req *payscore.TerminateRequest) (none, error) {
+		handling: withBody(func(s *Server, c *call, req *wire.TerminateRequest) (none, error) {
 			return nothing(s.payscore.TerminateByCode(c.merchant, c.vars["authorization_code"], req))
 		})},
 	{Name: "permissions.query_by_openid", Method: "GET", Path: "/v3/payscore/permissions/openid/{openid}",
 		Doc: "an authorization by the user's openid",
-		handling: noBody(func(s *Server, c *call) (payscore.Permission, error) {
+		handling: noBody(func(s *Server, c *call) (wire.Permission, error) {
 			return s.payscore.PermissionByOpenID(c.merchant, c.vars["openid"], c.query("service_id"), c.query("appid"))
 		})},
 	{Name: "permissions.terminate_by_openid", Method: "POST", Path: "/v3/payscore/permissions/openid/{openid}/terminate",
 		Doc: "end an authorization by the user's openid",
-		handling: withBody(func(s *Server, c *call, req *payscore.TerminateRequest) (none, error) {
+		handling: withBody(func(s *Server, c *call, req *wire.TerminateRequest) (none, error) {
 			return nothing(s.payscore.TerminateByOpenID(c.merchant, c.vars["openid"], req))
 		})},
 	{Name: "permissions.terminate_user_service", Method: "POST", Path: "/v3/payscore/users/{openid}/permissions/{service_id}/terminate",
 		Doc: "end an authorization, the older shape: the service is in the path",
-		handling: withBody(func(s *Server, c *call, req *payscore.TerminateRequest) (none, error) {
+		handling: withBody(func(s *Server, c *call, req *wire.TerminateRequest) (none, error) {
 			req.ServiceID = c.vars["service_id"]
 			return nothing(s.payscore.TerminateByOpenID(c.merchant, c.vars["openid"], req))
 		})},
 
 	{Name: "serviceorder.create", Method: "POST", Path: "/v3/payscore/serviceorder", Order: serviceOrder, Creates: true,
 		Doc: "create a service order",
-		handling: withBody(func(s *Server, c *call, req *payscore.CreateOrderRequest) (payscore.Order, error) {
+		handling: withBody(func(s *Server, c *call, req *wire.CreateOrderRequest) (wire.Order, error) {
 			return s.payscore.CreateOrder(c.merchant, req)
 		})},
 	{Name: "serviceorder.query", Method: "GET", Path: "/v3/payscore/serviceorder", Order: serviceOrder,
 		Doc: "query a service order by out_order_no or query_id",
-		handling: noBody(func(s *Server, c *call) (payscore.Order, error) {
+		handling: noBody(func(s *Server, c *call) (wire.Order, error) {
 			return s.payscore.QueryOrder(c.merchant, orderQuery(c))
 		})},
 	{Name: "serviceorder.direct_complete", Method: "POST", Path: "/v3/payscore/serviceorder/direct-complete", Order: serviceOrder, Creates: true,
 		Doc: "create a service order that is already complete",
-		handling: withBody(func(s *Server, c *call, req *payscore.DirectCompleteRequest) (payscore.Order, error) {
+		handling: withBody(func(s *Server, c *call, req *wire.DirectCompleteRequest) (wire.Order, error) {
 			return s.payscore.DirectCompleteOrder(c.merchant, req)
 		})},
 	{Name: "serviceorder.cancel", Method: "POST", Path: "/v3/payscore/serviceorder/{out_order_no}/cancel", Order: serviceOrder,
@@ -188,12 +190,12 @@ var endpoints = []endpoint{
 
 	{Name: "payafter.create", Method: "POST", Path: "/v3/payscore/payafter-orders", Order: payAfter, Creates: true,
 		Doc: "create a legacy 先享后付 order",
-		handling: withBody(func(s *Server, c *call, req *payscore.CreatePayAfterRequest) (payscore.CreatePayAfterResponse, error) {
+		handling: withBody(func(s *Server, c *call, req *wire.CreatePayAfterRequest) (wire.CreatePayAfterResponse, error) {
 			return s.payscore.CreatePayAfter(c.merchant, req, c.r.Header.Get(protocol.HeaderSerial))
 		})},
 	{Name: "payafter.query", Method: "GET", Path: "/v3/payscore/payafter-orders", Order: payAfter,
 		Doc: "query a legacy order",
-		handling: noBody(func(s *Server, c *call) (payscore.PayAfterOrder, error) {
+		handling: noBody(func(s *Server, c *call) (wire.PayAfterOrder, error) {
 			return s.payscore.QueryPayAfter(c.merchant, orderQuery(c))
 		})},
 	{Name: "payafter.cancel", Method: "POST", Path: "/v3/payscore/payafter-orders/{out_order_no}/cancel", Order: payAfter,
@@ -249,7 +251,10 @@ func (e endpoint) pathVars() []string {
 // scenarioVocabulary is what scenarios can name: the endpoint table's
 // calls and the callbacks the mock sends.
 func scenarioVocabulary() scenario.Vocabulary {
-	v := scenario.Vocabulary{EventTypes: eventTypes}
+	var v scenario.Vocabulary
+	for _, t := range event.All {
+		v.EventTypes = append(v.EventTypes, string(t))
+	}
 	for _, e := range endpoints {
 		v.Endpoints = append(v.Endpoints, e.Name)
 		if e.Creates {
@@ -257,12 +262,6 @@ func scenarioVocabulary() scenario.Vocabulary {
 		}
 	}
 	return v
-}
-
-// eventTypes are the callbacks the mock sends.
-var eventTypes = []string{
-	"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_CLOSE_SERVICE", "PAYSCORE.USER_CONFIRM", "PAYSCORE.USER_PAID",
-	"PAYSCORE.USER_ACCEPTED", "REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED",
 }
 
 // Endpoint describes one v3 API call the mock serves.

@@ -170,7 +170,7 @@ func TestStateMachine(t *testing.T) {
 		{"DOING/MCH_COMPLETE", "user confirms", "sandbox CONFLICT"},
 		{"DOING/MCH_COMPLETE", "user pays", "ok → DONE"},
 
-		{"DONE", "cancel", "ORDER_DONE"},
+		{"DONE", "cancel", "PARAM_ERROR"}, // 当前订单状态不满足撤销条件, as observed
 		{"DONE", "complete", "ORDER_DONE"},
 		{"DONE", "modify", "ORDER_DONE"},
 		{"DONE", "pay", "ORDER_DONE"},
@@ -186,7 +186,7 @@ func TestStateMachine(t *testing.T) {
 		{"REVOKED", "user confirms", "sandbox CONFLICT"},
 		{"REVOKED", "user pays", "sandbox CONFLICT"},
 
-		{"EXPIRED", "cancel", "INVALID_ORDER_STATE"},
+		{"EXPIRED", "cancel", "PARAM_ERROR"},
 		{"EXPIRED", "complete", "INVALID_ORDER_STATE"},
 		{"EXPIRED", "modify", "INVALID_ORDER_STATE"},
 		{"EXPIRED", "pay", "INVALID_ORDER_STATE"},

@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/identity"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/field"
 	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
@@ -79,11 +78,6 @@ func DefaultMerchantSpec(b *identity.Bundle) (MerchantSpec, error) {
 	}, nil
 }
 
-var (
-	reMchID = regexp.MustCompile(`^[0-9]{1,32}$`)
-	reID    = regexp.MustCompile(`^[0-9A-Za-z_\-]{1,32}$`)
-)
-
 // specError is a PARAM_ERROR about a body field of a merchant spec or
 // patch, named by its JSON Pointer.
 func specError(ptr, issue string) error {
@@ -130,8 +124,8 @@ func (s *Server) buildMerchant(spec MerchantSpec) (*store.Merchant, error) {
 		RiskFundCap:  spec.RiskFundCap,
 		CreatedAt:    s.clock.Now(),
 	}
-	if !reMchID.MatchString(m.MchID) {
-		return nil, specError("/mchid", "must be 1 to 32 digits")
+	if !field.MchID.Match(m.MchID) {
+		return nil, specError("/mchid", "must be "+field.MchID.String())
 	}
 	if m.APIv3Key == "" {
 		m.APIv3Key = identity.NewAPIv3Key()
@@ -161,35 +155,25 @@ func (s *Server) buildMerchant(spec MerchantSpec) (*store.Merchant, error) {
 
 // checkSettings checks what a merchant may change after registering
 // (MerchantPatch), the defaults filled in: the same rules hold at
-// registration and at every change.
+// registration and at every change. The notify_url follows the rule of
+// every callback address (field.NotifyURL).
 func checkSettings(m *store.Merchant) error {
+	c := field.Body()
 	for _, list := range []struct {
 		ptr string
 		ids []string
 	}{{"/appids", m.AppIDs}, {"/service_ids", m.ServiceIDs}} {
 		if len(list.ids) == 0 {
-			return specError(list.ptr, "must list at least one; the first is the default")
+			c.Rule(list.ptr, list.ptr+" must list at least one", "the first is the default", nil)
 		}
 		for i, id := range list.ids {
-			if !reID.MatchString(id) {
-				return specError(fmt.Sprintf("%s/%d", list.ptr, i), "must be 1 to 32 of [0-9A-Za-z_-]")
-			}
+			c.Pattern(field.Item(list.ptr, i), id, field.ConfigID)
 		}
 	}
-	if m.NotifyURL != "" {
-		if issue := notifyURLIssue(m.NotifyURL); issue != "" {
-			return specError("/notify_url", issue)
-		}
-	}
-	switch m.PlatformMode {
-	case store.PlatformModeCertificate, store.PlatformModePublicKey:
-	default:
-		return specError("/platform_mode", `must be "certificate" or "public_key"`)
-	}
-	if m.RiskFundCap <= 0 {
-		return specError("/risk_fund_cap", "must be a positive amount in fen")
-	}
-	return nil
+	c.NotifyURL("/notify_url", m.NotifyURL)
+	c.Enum("/platform_mode", m.PlatformMode, store.PlatformModeCertificate, store.PlatformModePublicKey)
+	c.Positive("/risk_fund_cap", m.RiskFundCap)
+	return c.Err()
 }
 
 // merchantKeys settles the merchant's key material: a given certificate
@@ -256,26 +240,6 @@ func (s *Server) merchantKeys(m *store.Merchant, spec MerchantSpec) error {
 		m.PrivateKeyPEM = string(pem)
 	}
 	return nil
-}
-
-// notifyURLIssue says what is wrong with a callback address, or "" if nothing.
-// WeChat Pay requires HTTPS without a query string; mockpay also accepts
-// plain http:// so that local receivers work (docs/fidelity.md).
-func notifyURLIssue(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || u.Host == "":
-		return "is not an absolute URL"
-	case u.Scheme != "https" && u.Scheme != "http":
-		return "must be an https:// (or, in mockpay, http://) URL"
-	case u.RawQuery != "" || strings.Contains(raw, "?"):
-		return "must not carry a query string"
-	case u.Fragment != "":
-		return "must not carry a fragment"
-	case len(raw) > 255:
-		return "must be at most 255 characters"
-	}
-	return ""
 }
 
 func merchantRecord(m *store.Merchant) Merchant {

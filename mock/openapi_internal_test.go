@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/mock/internal/apierr"
-	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 	"github.com/mockpay/mockpay/mock/scenario"
 )
 
@@ -402,25 +402,25 @@ func TestOpenAPI_SchemasMatchGoTypes(t *testing.T) {
 		{"AdvanceRequest", reflect.TypeFor[advanceRequest](), false, nil},
 		{"AuthorizeRequest", reflect.TypeFor[AuthorizeRequest](), false, nil},
 		{"RevokeRequest", reflect.TypeFor[RevokeRequest](), false, nil},
-		{"Permission", reflect.TypeFor[payscore.Permission](), true, nil},
+		{"Permission", reflect.TypeFor[wire.Permission](), true, nil},
 		{"Wallet", reflect.TypeFor[Wallet](), true, nil},
 		{"User", reflect.TypeFor[User](), true, nil},
 		{"ConfirmRequest", reflect.TypeFor[ConfirmRequest](), false, nil},
 		{"SandboxOrderFields", reflect.TypeFor[SandboxOrder](), true, nil},
 		{"TimelineEntry", reflect.TypeFor[TimelineEntry](), true, nil},
 		// package comes only with create's answer, never with the query's.
-		{"ServiceOrderView", reflect.TypeFor[payscore.Order](), true, []string{"package"}},
-		{"Payment", reflect.TypeFor[payscore.Payment](), true, nil},
-		{"Discount", reflect.TypeFor[payscore.Discount](), true, nil},
-		{"RiskFund", reflect.TypeFor[payscore.RiskFundJSON](), true, nil},
-		{"TimeRange", reflect.TypeFor[payscore.TimeRangeJSON](), true, nil},
-		{"Location", reflect.TypeFor[payscore.LocationJSON](), true, nil},
-		{"Collection", reflect.TypeFor[payscore.CollectionJSON](), true, nil},
-		{"CollectionDetail", reflect.TypeFor[payscore.DetailJSON](), true, nil},
+		{"ServiceOrderView", reflect.TypeFor[wire.Order](), true, []string{"package"}},
+		{"Payment", reflect.TypeFor[wire.Payment](), true, nil},
+		{"Discount", reflect.TypeFor[wire.Discount](), true, nil},
+		{"RiskFund", reflect.TypeFor[wire.RiskFund](), true, nil},
+		{"TimeRange", reflect.TypeFor[wire.TimeRange](), true, nil},
+		{"Location", reflect.TypeFor[wire.Location](), true, nil},
+		{"Collection", reflect.TypeFor[wire.Collection](), true, nil},
+		{"CollectionDetail", reflect.TypeFor[wire.CollectionDetail](), true, nil},
 		// out_request_no comes only with callbacks.
-		{"PayAfterOrderView", reflect.TypeFor[payscore.PayAfterOrder](), true, []string{"out_request_no"}},
-		{"Fee", reflect.TypeFor[payscore.Fee](), true, nil},
-		{"PayAfterDiscount", reflect.TypeFor[payscore.PayAfterDiscount](), true, nil},
+		{"PayAfterOrderView", reflect.TypeFor[wire.PayAfterOrder](), true, []string{"out_request_no"}},
+		{"Fee", reflect.TypeFor[wire.Fee](), true, nil},
+		{"PayAfterDiscount", reflect.TypeFor[wire.PayAfterDiscount](), true, nil},
 		{"NotificationRecord", reflect.TypeFor[NotificationRecord](), true, nil},
 		{"AttemptRecord", reflect.TypeFor[AttemptRecord](), true, nil},
 		{"ScenarioInfo", reflect.TypeFor[scenario.Info](), true, nil},

@@ -12,7 +12,7 @@ import (
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
 	"github.com/mockpay/mockpay/mock/internal/notify"
-	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
@@ -40,11 +40,15 @@ type Authorization struct {
 	// Times in RFC 3339, Beijing time, to the millisecond.
 	CancelAuthorizationTime  string `json:"cancel_authorization_time,omitempty"`
 	AuthorizationSuccessTime string `json:"authorization_success_time,omitempty"`
+	// The user's Pay Score risk level and the version of its scale, once
+	// the user authorized.
+	UserRiskLevel    *int64 `json:"user_risk_level,omitempty"`
+	RiskLevelVersion *int64 `json:"risk_level_version,omitempty"`
 }
 
 // authorization converts the API's view; a field added to one and not the
 // other stops the build here.
-func authorization(p payscore.Permission, err error) (Authorization, error) {
+func authorization(p wire.Permission, err error) (Authorization, error) {
 	return Authorization(p), err
 }
 
@@ -104,7 +108,7 @@ func (s *Server) User(openid string) (User, error) {
 	}
 	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance, RefundOutcome: u.RefundOutcome}, Authorizations: []Authorization{}}
 	for _, p := range ps {
-		out.Authorizations = append(out.Authorizations, Authorization(payscore.PermissionView(p)))
+		out.Authorizations = append(out.Authorizations, Authorization(wire.PermissionView(p)))
 	}
 	return out, nil
 }
@@ -165,7 +169,7 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 	}
 	out := []SandboxOrder{}
 	for _, o := range os {
-		if f.OpenID != "" && o.OpenID != f.OpenID || f.State != "" && o.State != f.State || f.Kind != "" && o.Kind != f.Kind {
+		if f.OpenID != "" && o.OpenID != f.OpenID || f.State != "" && string(o.State) != f.State || f.Kind != "" && string(o.Kind) != f.Kind {
 			continue
 		}
 		so, err := s.sandboxOrder(o)
@@ -179,16 +183,16 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 }
 
 func (s *Server) sandboxOrder(o *store.Order) (SandboxOrder, error) {
-	var view any = payscore.View(o)
+	var view any = wire.View(o)
 	if o.Kind == store.KindPayAfter {
-		view = payscore.PayAfterView(o, s.clock.Now())
+		view = wire.PayAfterView(o, s.clock.Now())
 	}
 	raw, err := protocol.MarshalJSON(view)
 	if err != nil {
 		return SandboxOrder{}, fmt.Errorf("order %s: %w", o.OutOrderNo, err)
 	}
 	return SandboxOrder{
-		Kind: o.Kind, OutOrderNo: o.OutOrderNo, State: o.State, OpenID: o.OpenID, QueryID: o.QueryID(),
+		Kind: string(o.Kind), OutOrderNo: o.OutOrderNo, State: string(o.State), OpenID: o.OpenID, QueryID: o.QueryID(),
 		CreatedAt: protocol.FormatRFC3339(o.CreatedAt), UpdatedAt: protocol.FormatRFC3339(o.UpdatedAt),
 		View: raw,
 	}, nil
@@ -197,7 +201,7 @@ func (s *Server) sandboxOrder(o *store.Order) (SandboxOrder, error) {
 // findOrder finds a merchant's order by out_order_no: a service order, or
 // else a payafter order.
 func findOrder(tx store.ReadTxn, mchid, outOrderNo string) (*store.Order, error) {
-	for _, kind := range []string{store.KindServiceOrder, store.KindPayAfter} {
+	for _, kind := range []store.Kind{store.KindServiceOrder, store.KindPayAfter} {
 		o, err := tx.Order(mchid, kind, outOrderNo)
 		if !errors.Is(err, store.ErrNotFound) {
 			return o, err
@@ -225,7 +229,7 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		es = append(es, entry{seq, TimelineEntry{At: protocol.FormatRFC3339(at), Type: typ, Summary: summary}})
 	}
 	for _, r := range s.requests.list(RequestFilter{MchID: mchid, OutOrderNo: outOrderNo}) {
-		if r.OrderKind != o.Kind {
+		if r.OrderKind != string(o.Kind) {
 			continue
 		}
 		result := fmt.Sprint(r.Status)
@@ -358,7 +362,7 @@ type AttemptRecord struct {
 
 func notificationRecord(n *store.Notification) NotificationRecord {
 	r := NotificationRecord{
-		ID: n.ID, EventType: n.EventType, Summary: n.Summary, MchID: n.MchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
+		ID: n.ID, EventType: string(n.EventType), Summary: n.Summary, MchID: n.MchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
 		NotifyURL: n.NotifyURL, CreateTime: protocol.FormatRFC3339(n.CreateTime), Resource: n.Resource, State: n.State,
 		Note: n.Note, Scenario: n.Scenario, Attempts: []AttemptRecord{},
 	}
@@ -377,7 +381,7 @@ func (s *Server) Notifications(f NotificationFilter) ([]NotificationRecord, erro
 	out := []NotificationRecord{}
 	for _, n := range ns {
 		if f.MchID != "" && n.MchID != f.MchID || f.OutOrderNo != "" && n.OutOrderNo != f.OutOrderNo ||
-			f.EventType != "" && n.EventType != f.EventType || f.State != "" && n.State != f.State {
+			f.EventType != "" && string(n.EventType) != f.EventType || f.State != "" && n.State != f.State {
 			continue
 		}
 		out = append(out, notificationRecord(n))

@@ -19,31 +19,66 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
+	"github.com/mockpay/mockpay/mock/internal/event"
 	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
 )
 
 // Retry schedules (protocol.md §6.5): the waits between attempts.
 var (
-	// PayScoreSchedule is the pay-score pages' schedule: 15s, 15s, 30s, 3m,
+	// payScoreSchedule is the pay-score pages' schedule: 15s, 15s, 30s, 3m,
 	// 30m ×4, 60m after the first attempt (ten attempts in all).
-	PayScoreSchedule = []time.Duration{
+	payScoreSchedule = []time.Duration{
 		15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
 		30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 60 * time.Minute,
 	}
-	// GenericSchedule is the payment and refund schedule: 24 h 4 min in all.
-	GenericSchedule = []time.Duration{
+	// genericSchedule is the payment and refund schedule: 24 h 4 min in all.
+	genericSchedule = []time.Duration{
 		15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute, 10 * time.Minute,
 		20 * time.Minute, 30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 60 * time.Minute,
 		3 * time.Hour, 3 * time.Hour, 3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
 	}
 )
+
+// authorizationSchedule is the authorization callbacks' schedule
+// (PAYSCORE.USER_OPEN_SERVICE, USER_CLOSE_SERVICE): payScoreSchedule, then
+// an attempt every hour until three days after the first.
+var authorizationSchedule = hourlyUntil(payScoreSchedule, 72*time.Hour)
+
+// hourlyUntil extends a schedule with hourly waits while the attempts they
+// lead to are at most limit after the first.
+func hourlyUntil(schedule []time.Duration, limit time.Duration) []time.Duration {
+	out := slices.Clone(schedule)
+	var elapsed time.Duration
+	for _, d := range out {
+		elapsed += d
+	}
+	for elapsed+time.Hour <= limit {
+		out = append(out, time.Hour)
+		elapsed += time.Hour
+	}
+	return out
+}
+
+// scheduleOf is the retry schedule of a callback: refunds follow the
+// generic one, authorizations the pay-score one extended to three days,
+// the order callbacks the pay-score pages'.
+func scheduleOf(t event.Type) []time.Duration {
+	switch {
+	case t.IsRefund():
+		return genericSchedule
+	case t.IsAuthorization():
+		return authorizationSchedule
+	}
+	return payScoreSchedule
+}
 
 // Timeout is how long a merchant has to answer an attempt (transport time).
 const Timeout = 5 * time.Second
@@ -107,30 +142,28 @@ func New(c Config) *Notifier {
 	}
 }
 
-// Event is a callback to send.
+// Event is a callback to send. Its type decides the rest of the envelope
+// (summary, original_type, associated_data) and the retry schedule.
 type Event struct {
-	MchID        string
-	APIv3Key     string
-	EventType    string // PAYSCORE.USER_CONFIRM, REFUND.SUCCESS, ...
-	Summary      string // 确认订单, 支付成功, ...
-	NotifyURL    string
-	OriginalType string // payscore or refund; also the associated data
-	Resource     any    // marshalled as the plaintext resource
-	OrderKind    string // the order it is about, if any
-	OutOrderNo   string
-	OpenID       string
-	ServiceID    string
-	Schedule     []time.Duration
+	MchID      string
+	APIv3Key   string
+	Type       event.Type
+	NotifyURL  string
+	Resource   any        // marshalled as the plaintext resource
+	OrderKind  store.Kind // the order it is about, if any
+	OutOrderNo string
+	OpenID     string
+	ServiceID  string
 }
 
 // envelope is the callback body (protocol.md §6.1), fields in WeChat Pay's order.
 type envelope struct {
-	ID           string   `json:"id"`
-	CreateTime   string   `json:"create_time"`
-	ResourceType string   `json:"resource_type"`
-	EventType    string   `json:"event_type"`
-	Summary      string   `json:"summary"`
-	Resource     resource `json:"resource"`
+	ID           string     `json:"id"`
+	CreateTime   string     `json:"create_time"`
+	ResourceType string     `json:"resource_type"`
+	EventType    event.Type `json:"event_type"`
+	Summary      string     `json:"summary"`
+	Resource     resource   `json:"resource"`
 }
 
 type resource struct {
@@ -149,39 +182,43 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 	if err != nil {
 		return nil, fmt.Errorf("notification resource: %w", err)
 	}
+	if !ev.Type.Known() {
+		return nil, fmt.Errorf("notification of unknown event type %q", ev.Type)
+	}
 	now := n.clock.Now()
 	row := &store.Notification{
 		ID:           n.newID(),
 		Seq:          n.store.NextSeq(),
 		MchID:        ev.MchID,
-		EventType:    ev.EventType,
-		Summary:      ev.Summary,
+		EventType:    ev.Type,
+		Summary:      ev.Type.Summary(),
 		NotifyURL:    ev.NotifyURL,
 		OrderKind:    ev.OrderKind,
 		OutOrderNo:   ev.OutOrderNo,
 		OpenID:       ev.OpenID,
-		OriginalType: ev.OriginalType,
+		OriginalType: ev.Type.OriginalType(),
 		Resource:     plain,
 		CreateTime:   now,
 		State:        store.NotificationPending,
-		Schedule:     ev.Schedule,
+		Schedule:     scheduleOf(ev.Type),
 	}
 	nonce := protocol.NewNonce(protocol.NonceSize)
-	ct, err := protocol.Encrypt([]byte(ev.APIv3Key), nonce, ev.OriginalType, plain)
+	ad := ev.Type.AssociatedData()
+	ct, err := protocol.Encrypt([]byte(ev.APIv3Key), nonce, ad, plain)
 	if err != nil {
 		return nil, fmt.Errorf("seal notification: %w", err)
 	}
 	row.Body, err = protocol.MarshalJSON(envelope{
 		ID: row.ID, CreateTime: protocol.FormatRFC3339(now), ResourceType: "encrypt-resource",
-		EventType: ev.EventType, Summary: ev.Summary,
-		Resource: resource{OriginalType: ev.OriginalType, Algorithm: protocol.AlgorithmAEADAES256GCM, Ciphertext: ct, AssociatedData: ev.OriginalType, Nonce: nonce},
+		EventType: row.EventType, Summary: row.Summary,
+		Resource: resource{OriginalType: row.OriginalType, Algorithm: protocol.AlgorithmAEADAES256GCM, Ciphertext: ct, AssociatedData: ad, Nonce: nonce},
 	})
 	if err != nil {
 		return nil, err
 	}
 	var delay time.Duration
 	fx, applied := n.scenarios.Callback(scenario.Subject{
-		MchID: ev.MchID, OpenID: ev.OpenID, OutOrderNo: ev.OutOrderNo, ServiceID: ev.ServiceID, EventType: ev.EventType,
+		MchID: ev.MchID, OpenID: ev.OpenID, OutOrderNo: ev.OutOrderNo, ServiceID: ev.ServiceID, EventType: string(ev.Type),
 	})
 	switch {
 	case ev.NotifyURL == "":

@@ -7,32 +7,6 @@ import (
 	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
-// Service-order states and descriptions (protocol.md §4.11).
-const (
-	StateCreated = "CREATED"
-	StateDoing   = "DOING"
-	StateDone    = "DONE"
-	StateRevoked = "REVOKED"
-	StateExpired = "EXPIRED"
-
-	DescUserConfirm = "USER_CONFIRM"
-	DescMchComplete = "MCH_COMPLETE"
-
-	CollectionPaying = "USER_PAYING"
-	CollectionPaid   = "USER_PAID"
-
-	PaidTypeNewton = "NEWTON" // collected by Pay Score (a WeChat Pay deduction)
-	PaidTypeMch    = "MCH"    // paid through the merchant's own channel, reported by sync
-)
-
-// Legacy payafter-order states (protocol.md §5.6). CREATED, REVOKED and
-// EXPIRED are shared with service orders.
-const (
-	StateUserAccepted = "USER_ACCEPTED"
-	StateFinished     = "FINISHED"
-	StateUserPaid     = "USER_PAID"
-)
-
 // Op is something that may happen to an existing order.
 type Op string
 
@@ -65,42 +39,44 @@ var (
 	notUserPaying = &refusal{apierr.InvalidOrderState, "订单不是待支付状态"}
 	notCreated    = &refusal{apierr.InvalidOrderState, "只有已创建的订单可以由用户确认"}
 	notAccepted   = &refusal{apierr.InvalidOrderState, "用户未确认订单，无法完结"}
+	// notCancellable is the observed answer to cancelling an order that is
+	// over (docs/fidelity.md).
+	notCancellable = &refusal{apierr.ParamError, "当前订单状态不满足撤销条件"}
 )
 
-// machine is one order kind's state machine: its stages, how an order maps
-// onto them, and for each operation what each stage allows. A nil cell
-// allows it; any other cell is the error the merchant gets. What an allowed
-// operation does is the operation's own business; the table tests walk
-// every cell.
+// stage is where an order stands in its machine: a state, and for a DOING
+// service order its description.
+type stage struct {
+	state store.State
+	desc  store.Description
+}
+
+func (s stage) String() string {
+	if s.desc != "" {
+		return string(s.state) + "/" + string(s.desc)
+	}
+	return string(s.state)
+}
+
+// machine is one order kind's state machine: its stages, and for each
+// operation what each stage allows. A nil cell allows it; any other cell
+// is the error the merchant gets. What an allowed operation does is the
+// operation's own business; the table tests walk every cell.
 type machine struct {
-	stages  []string
-	stageOf func(o *store.Order) int
-	cells   map[Op][]*refusal
+	stages []stage
+	cells  map[Op][]*refusal
 }
 
 // serviceOrders is the service-order state machine (protocol.md §4.11 and
 // its precondition matrix).
 var serviceOrders = machine{
-	stages: []string{"CREATED", "DOING/USER_CONFIRM", "DOING/MCH_COMPLETE", "DONE", "REVOKED", "EXPIRED"},
-	stageOf: func(o *store.Order) int {
-		switch o.State {
-		case StateCreated:
-			return 0
-		case StateDoing:
-			if o.StateDescription == DescMchComplete {
-				return 2
-			}
-			return 1
-		case StateDone:
-			return 3
-		case StateRevoked:
-			return 4
-		}
-		return 5
+	stages: []stage{
+		{store.StateCreated, ""}, {store.StateDoing, store.DescUserConfirm}, {store.StateDoing, store.DescMchComplete},
+		{store.StateDone, ""}, {store.StateRevoked, ""}, {store.StateExpired, ""},
 	},
 	cells: map[Op][]*refusal{
 		//           CREATED        USER_CONFIRM   MCH_COMPLETE  DONE         REVOKED    EXPIRED
-		OpCancel:   {ok, ok, ok, alreadyDone, cancelled, badState},
+		OpCancel:   {ok, ok, ok, notCancellable, cancelled, notCancellable},
 		OpComplete: {notConfirmed, ok, badState, alreadyDone, cancelled, badState},
 		OpModify:   {badState, badState, ok, alreadyDone, cancelled, badState},
 		OpPay:      {notUserPaying, notUserPaying, ok, alreadyDone, cancelled, badState},
@@ -114,21 +90,9 @@ var serviceOrders = machine{
 
 // payAfterOrders is the legacy 先享后付 state machine (protocol.md §5.6).
 var payAfterOrders = machine{
-	stages: []string{StateCreated, StateUserAccepted, StateFinished, StateUserPaid, StateRevoked, StateExpired},
-	stageOf: func(o *store.Order) int {
-		switch o.State {
-		case StateCreated:
-			return 0
-		case StateUserAccepted:
-			return 1
-		case StateFinished:
-			return 2
-		case StateUserPaid:
-			return 3
-		case StateRevoked:
-			return 4
-		}
-		return 5
+	stages: []stage{
+		{store.StateCreated, ""}, {store.StateUserAccepted, ""}, {store.StateFinished, ""},
+		{store.StateUserPaid, ""}, {store.StateRevoked, ""}, {store.StateExpired, ""},
 	},
 	cells: map[Op][]*refusal{
 		//           CREATED       USER_ACCEPTED  FINISHED       USER_PAID    REVOKED    EXPIRED
@@ -142,33 +106,63 @@ var payAfterOrders = machine{
 	},
 }
 
-func machineOf(o *store.Order) *machine {
-	if o.Kind == store.KindPayAfter {
-		return &payAfterOrders
+// machineOf is the machine of an order's kind.
+func machineOf(o *store.Order) (*machine, error) {
+	switch o.Kind {
+	case store.KindServiceOrder:
+		return &serviceOrders, nil
+	case store.KindPayAfter:
+		return &payAfterOrders, nil
 	}
-	return &serviceOrders
+	return nil, fmt.Errorf("order %s/%s is of no kind the mock knows (%q)", o.MchID, o.OutOrderNo, o.Kind)
 }
 
-// StageName names where an order stands: its state, with the description
+// stageOf finds an order's stage in its machine. A state (or a DOING
+// description) outside the machine is an error, never a stage by default:
+// a stored order the mock cannot place is corrupt.
+func stageOf(o *store.Order) (*machine, int, error) {
+	m, err := machineOf(o)
+	if err != nil {
+		return nil, 0, err
+	}
+	here := stage{o.State, ""}
+	if o.Kind == store.KindServiceOrder && o.State == store.StateDoing {
+		here.desc = o.StateDescription
+	}
+	for i, st := range m.stages {
+		if st == here {
+			return m, i, nil
+		}
+	}
+	return nil, 0, fmt.Errorf("order %s/%s stands at %s, which is no stage of the %s state machine", o.MchID, o.OutOrderNo, here, o.Kind)
+}
+
+// stageName names where an order stands: its state, with the description
 // of a DOING service order.
-func StageName(o *store.Order) string {
-	m := machineOf(o)
-	return m.stages[m.stageOf(o)]
+func stageName(o *store.Order) string {
+	if o.State == store.StateDoing {
+		return stage{o.State, o.StateDescription}.String()
+	}
+	return string(o.State)
 }
 
-// allow returns the error for op on o's stage, or nil if its table allows it.
+// allow returns the error for op on o's stage, or nil if its table allows
+// it. An order the machine cannot place is an internal error.
 func allow(o *store.Order, op Op) error {
-	m := machineOf(o)
+	m, i, err := stageOf(o)
+	if err != nil {
+		return err
+	}
 	row, known := m.cells[op]
 	if !known {
 		panic(fmt.Sprintf("payscore: operation %q is not in the %s state machine", op, o.Kind))
 	}
-	r := row[m.stageOf(o)]
+	r := row[i]
 	if r == nil {
 		return nil
 	}
 	return apierr.New(r.code, r.message).WithDetail(apierr.Detail{
-		Field: "state", Value: StageName(o),
-		Issue: fmt.Sprintf("%s is not allowed while the order is %s", op, StageName(o)),
+		Field: "state", Value: stageName(o),
+		Issue: fmt.Sprintf("%s is not allowed while the order is %s", op, stageName(o)),
 	})
 }

@@ -20,13 +20,13 @@ func (s *Service) expiryJob(o *store.Order) clock.Job {
 	if len(o.Events) > 0 {
 		seq = o.Events[0].Seq
 	}
-	key := orderKey{o.MchID, o.Kind, o.OutOrderNo}
+	key := keyOf(o)
 	return clock.Job{At: o.CreatedAt.Add(after), Seq: seq, Label: "expire " + key.String(), Run: func() { s.expire(key) }}
 }
 
 // deductionJob is the timer of a scheduled deduction attempt of o.
 func (s *Service) deductionJob(o *store.Order, due store.DeductionDue) clock.Job {
-	key := orderKey{o.MchID, o.Kind, o.OutOrderNo}
+	key := keyOf(o)
 	return clock.Job{
 		At: due.At, Seq: due.Seq, Label: "deduct " + key.String() + " (" + due.Why + ")",
 		Run: func() { s.deduct(key, due.Seq) },
@@ -35,7 +35,8 @@ func (s *Service) deductionJob(o *store.Order, due store.DeductionDue) clock.Job
 
 // Resume returns the timers the orders in tx are waiting for, for a server
 // restored from a saved state to arm: the expiry of each CREATED order and
-// the deduction attempts scheduled for each order being collected.
+// the deduction attempts scheduled for each order being collected. An order
+// the state machines cannot place fails the restore.
 //
 // What a scenario's user was going to do later (confirm an order, close
 // the service) is not resumed: scenarios are not part of a saved state, and
@@ -47,11 +48,14 @@ func (s *Service) Resume(tx store.ReadTxn) ([]clock.Job, error) {
 	}
 	var jobs []clock.Job
 	for _, o := range orders {
-		if o.Kind == store.KindServiceOrder && o.State == StateDoing && o.StateDescription == DescMchComplete && o.Collection == nil {
-			// Deductions, pay, modify and sync would dereference it.
-			return nil, fmt.Errorf("order %s/%s is %s with no collection", o.MchID, o.OutOrderNo, StageName(o))
+		if _, _, err := stageOf(o); err != nil {
+			return nil, err // every call on it would fail: refuse the state at once
 		}
-		if o.State == StateCreated {
+		if o.Kind == store.KindServiceOrder && o.State == store.StateDoing && o.StateDescription == store.DescMchComplete && o.Collection == nil {
+			// Deductions, pay, modify and sync would dereference it.
+			return nil, fmt.Errorf("order %s/%s is %s with no collection", o.MchID, o.OutOrderNo, stageName(o))
+		}
+		if o.State == store.StateCreated {
 			jobs = append(jobs, s.expiryJob(o))
 		}
 		if allow(o, OpDeduct) != nil {

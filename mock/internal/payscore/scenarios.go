@@ -21,7 +21,7 @@ func (s *Service) userCreated(tx store.WriteTxn, o *store.Order, now time.Time) 
 		return
 	}
 	d := fx.ConfirmAfter.D()
-	s.note(o, now, EventUser, fmt.Sprintf("%s: the user will confirm in %s", applied, d))
+	s.note(o, now, timelineUser, fmt.Sprintf("%s: the user will confirm in %s", applied, d))
 	confirm := s.ConfirmOrder
 	if o.Kind == store.KindPayAfter {
 		confirm = s.ConfirmPayAfter
@@ -44,7 +44,7 @@ func (s *Service) userStarted(tx store.WriteTxn, o *store.Order, now time.Time) 
 		return
 	}
 	d := fx.RevokeAfter.D()
-	s.note(o, now, EventUser, fmt.Sprintf("%s: the user will close the service in %s", applied, d))
+	s.note(o, now, timelineUser, fmt.Sprintf("%s: the user will close the service in %s", applied, d))
 	mchid, openid, serviceID := o.MchID, o.OpenID, o.ServiceID
 	tx.Defer(func() {
 		s.clock.AfterFunc(d, "the user closes the service "+mchid+"/"+openid+" ("+applied.String()+")", func() {

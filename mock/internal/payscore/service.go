@@ -1,8 +1,11 @@
 // Package payscore is the domain of the mock: Pay Score service orders and
-// their state machine, user authorizations, deductions from the sandbox
-// wallet, and the callbacks these fire. It validates the API's fields and
-// rules and changes the store, one write transaction per change, with the
-// callbacks enqueued in the same transaction. It never sees an HTTP request.
+// their state machine, legacy payafter orders, user authorizations,
+// deductions from the sandbox wallet, and when callbacks fire. It changes
+// the store, one write transaction per change, with the callbacks enqueued
+// in the same transaction. It never sees an HTTP request: the HTTP layer
+// decodes a request into its wire type (package wire) and passes it here,
+// where its fields are checked (package rules) before anything changes;
+// callbacks are assembled by package callback.
 package payscore
 
 import (
@@ -90,62 +93,31 @@ func defaultOpenID(orderID string) string {
 	return "oMock" + base64.RawURLEncoding.EncodeToString(sum[:])[:23]
 }
 
-// merchantError answers an appid or service_id that is not the merchant's.
-func checkMerchant(m *store.Merchant, appid, serviceID string, c *check) {
-	if c.failed() {
-		return
-	}
-	if appid != "" && !m.HasAppID(appid) {
-		c.rule("/appid", "appid和mch_id不匹配", fmt.Sprintf("appid %s is not bound to merchant %s", appid, m.MchID), appid)
-		return
-	}
-	if serviceID != "" && !m.HasServiceID(serviceID) {
-		field := "/service_id"
-		if c.loc != apierr.LocBody {
-			field = "service_id"
-		}
-		c.err = apierr.New(apierr.NoAuth, "商户暂无权限使用此服务").WithDetail(apierr.Detail{
-			Field: field, Value: serviceID, Location: c.loc,
-			Issue: fmt.Sprintf("service_id %s is not a Pay Score service of merchant %s", serviceID, m.MchID),
-		})
-	}
-}
-
 // errOrderNotExist is the answer for an order the merchant does not have,
-// including another merchant's.
-func errOrderNotExist(outOrderNo string) error {
+// including another merchant's, named by the parameter that named it: the
+// path's out_order_no of a call on an order, or a query's out_order_no or
+// query_id.
+func errOrderNotExist(param, value, loc string) error {
 	return apierr.New(apierr.OrderNotExist, "订单不存在").WithDetail(apierr.Detail{
-		Field: "out_order_no", Value: outOrderNo, Location: apierr.LocPath, Issue: "no such order for this merchant",
+		Field: param, Value: value, Location: loc, Issue: "no such order for this merchant",
 	})
 }
 
-// loadOrder reads an order in tx, mapping absence to ORDER_NOT_EXIST.
-func loadOrder(tx store.ReadTxn, mchid, kind, outOrderNo string) (*store.Order, error) {
+// loadOrder reads the order a call's path names in tx, mapping absence to
+// ORDER_NOT_EXIST.
+func loadOrder(tx store.ReadTxn, mchid string, kind store.Kind, outOrderNo string) (*store.Order, error) {
 	o, err := tx.Order(mchid, kind, outOrderNo)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errOrderNotExist(outOrderNo)
+		return nil, errOrderNotExist("out_order_no", outOrderNo, apierr.LocPath)
 	}
 	return o, err
 }
 
-// sameOrderRef checks that a call names the appid and service_id the order
-// was created with.
-func sameOrderRef(o *store.Order, appid, serviceID string, c *check) {
-	switch {
-	case c.failed():
-	case appid != o.AppID:
-		c.rule("/appid", "appid与创单时不一致", fmt.Sprintf("the order was created with appid %s", o.AppID), appid)
-	case serviceID != o.ServiceID:
-		c.rule("/service_id", "service_id与创单时不一致", fmt.Sprintf("the order was created with service_id %s", o.ServiceID), serviceID)
-	}
-}
-
 // digest fingerprints a request's parameters for idempotency checks.
 func digest(v any) store.Digest {
-	b, err := protocol.MarshalJSON(v)
+	dg, err := store.DigestOf(v)
 	if err != nil {
-		panic(fmt.Sprintf("payscore: digest: %v", err)) // request structs always encode
+		panic(fmt.Sprintf("payscore: %v", err)) // request structs always encode
 	}
-	sum := sha256.Sum256(b)
-	return store.Digest(sum[:16])
+	return dg
 }

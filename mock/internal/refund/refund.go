@@ -6,18 +6,15 @@
 package refund
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/event"
 	"github.com/mockpay/mockpay/mock/internal/ids"
 	"github.com/mockpay/mockpay/mock/internal/notify"
 	"github.com/mockpay/mockpay/mock/internal/store"
@@ -31,11 +28,12 @@ const (
 	maxRefunds = 50
 	// refundWindow is how long after payment a charge may be refunded.
 	refundWindow = 365 * 24 * time.Hour
+	// refundInterval is how far apart two refunds of one charge must be
+	// applied for.
+	refundInterval = time.Minute
 	// userReceivedAccount is where a refund to a wallet arrives.
 	userReceivedAccount = "支付用户零钱"
 )
-
-var reOutRefundNo = regexp.MustCompile(`^[0-9A-Za-z_\-|*@]{1,64}$`)
 
 // Service is the refund domain.
 type Service struct {
@@ -68,201 +66,16 @@ func New(c Config) *Service {
 	return &Service{store: c.Store, clock: c.Clock, notifier: c.Notifier, ids: ids.Source{NewID: c.NewID}, delay: delay, scenarios: c.Scenarios, log: c.Logger}
 }
 
-// Request is the body of POST /v3/refund/domestic/refunds.
-type Request struct {
-	TransactionID string        `json:"transaction_id"`
-	OutTradeNo    string        `json:"out_trade_no"`
-	OutRefundNo   string        `json:"out_refund_no"`
-	Reason        string        `json:"reason"`
-	NotifyURL     string        `json:"notify_url"`
-	FundsAccount  string        `json:"funds_account"`
-	Amount        *AmountReq    `json:"amount"`
-	GoodsDetail   []GoodsDetail `json:"goods_detail"`
-}
-
-// AmountReq is the request's amount.
-type AmountReq struct {
-	Refund   *int64 `json:"refund"`
-	From     []From `json:"from"`
-	Total    *int64 `json:"total"`
-	Currency string `json:"currency"`
-}
-
-// From is one account a refund is taken from.
-type From struct {
-	Account string `json:"account"`
-	Amount  *int64 `json:"amount"`
-}
-
-// GoodsDetail is a refunded item.
-type GoodsDetail struct {
-	MerchantGoodsID  string `json:"merchant_goods_id"`
-	WechatpayGoodsID string `json:"wechatpay_goods_id,omitempty"`
-	GoodsName        string `json:"goods_name,omitempty"`
-	UnitPrice        *int64 `json:"unit_price"`
-	RefundAmount     *int64 `json:"refund_amount"`
-	RefundQuantity   *int64 `json:"refund_quantity"`
-}
-
-// Refund is a refund as the API returns it.
-type Refund struct {
-	RefundID            string   `json:"refund_id"`
-	OutRefundNo         string   `json:"out_refund_no"`
-	TransactionID       string   `json:"transaction_id"`
-	OutTradeNo          string   `json:"out_trade_no"`
-	Channel             string   `json:"channel"`
-	UserReceivedAccount string   `json:"user_received_account"`
-	SuccessTime         string   `json:"success_time,omitempty"`
-	CreateTime          string   `json:"create_time"`
-	Status              string   `json:"status"`
-	FundsAccount        string   `json:"funds_account"`
-	Amount              Amount   `json:"amount"`
-	PromotionDetail     []string `json:"promotion_detail"`
-}
-
-// Amount is a refund's amounts.
-type Amount struct {
-	Total            int64  `json:"total"`
-	Refund           int64  `json:"refund"`
-	From             []From `json:"from"`
-	PayerTotal       int64  `json:"payer_total"`
-	PayerRefund      int64  `json:"payer_refund"`
-	SettlementRefund int64  `json:"settlement_refund"`
-	SettlementTotal  int64  `json:"settlement_total"`
-	DiscountRefund   int64  `json:"discount_refund"`
-	Currency         string `json:"currency"`
-}
-
-// Event is the resource of REFUND.SUCCESS, REFUND.ABNORMAL and REFUND.CLOSED.
-type Event struct {
-	MchID               string      `json:"mchid"`
-	OutTradeNo          string      `json:"out_trade_no"`
-	TransactionID       string      `json:"transaction_id"`
-	OutRefundNo         string      `json:"out_refund_no"`
-	RefundID            string      `json:"refund_id"`
-	RefundStatus        string      `json:"refund_status"`
-	SuccessTime         string      `json:"success_time,omitempty"`
-	UserReceivedAccount string      `json:"user_received_account"`
-	Amount              EventAmount `json:"amount"`
-}
-
-// EventAmount is a refund callback's amounts.
-type EventAmount struct {
-	Total       int64 `json:"total"`
-	Refund      int64 `json:"refund"`
-	PayerTotal  int64 `json:"payer_total"`
-	PayerRefund int64 `json:"payer_refund"`
-}
-
-// View renders a stored refund.
-func View(r *store.Refund) Refund {
-	v := Refund{
-		RefundID: r.RefundID, OutRefundNo: r.OutRefundNo, TransactionID: r.TransactionID, OutTradeNo: r.OutTradeNo,
-		Channel: "ORIGINAL", UserReceivedAccount: userReceivedAccount, CreateTime: protocol.FormatRFC3339(r.CreatedAt),
-		Status: r.Status, FundsAccount: "AVAILABLE", PromotionDetail: []string{},
-		Amount: Amount{
-			Total: r.Total, Refund: r.Amount, From: []From{}, PayerTotal: r.Total, PayerRefund: r.Amount,
-			SettlementRefund: r.Amount, SettlementTotal: r.Total, Currency: "CNY",
-		},
-	}
-	if r.FundsAccount != "" {
-		v.FundsAccount = r.FundsAccount
-	}
-	if r.Status == store.RefundSuccess {
-		v.SuccessTime = protocol.FormatRFC3339(r.SuccessAt)
-	}
-	return v
-}
-
-func param(field, message, issue string, value any) *apierr.Error {
-	return apierr.Param(apierr.LocBody, field, message, issue, value)
-}
-
-// validate checks the request's own fields; the first violation is returned.
-func (req *Request) validate() error {
-	switch {
-	case req.TransactionID == "" && req.OutTradeNo == "":
-		return param("/transaction_id", "transaction_id和out_trade_no必须填写其中一个", "give transaction_id (collection.details[].transaction_id or finish_transaction_id) or out_trade_no", nil)
-	case len(req.TransactionID) > 32:
-		return param("/transaction_id", "transaction_id长度超过限制", "transaction_id is at most 32 characters", req.TransactionID)
-	case len(req.OutTradeNo) > 32:
-		return param("/out_trade_no", "out_trade_no长度超过限制", "out_trade_no is at most 32 characters", req.OutTradeNo)
-	case req.OutRefundNo == "":
-		return param("/out_refund_no", "输入源“/body/out_refund_no”映射到字段“out_refund_no”必填性规则校验失败，此字段为必填项", "/out_refund_no is required", nil)
-	case !reOutRefundNo.MatchString(req.OutRefundNo):
-		return param("/out_refund_no", "out_refund_no格式不正确", "out_refund_no is 1 to 64 of [0-9A-Za-z_-|*@]", req.OutRefundNo)
-	case len(req.Reason) > 80:
-		return param("/reason", "reason长度超过限制", fmt.Sprintf("reason is %d bytes; at most 80 are allowed", len(req.Reason)), req.Reason)
-	case req.FundsAccount != "" && req.FundsAccount != "AVAILABLE" && req.FundsAccount != "UNSETTLED":
-		return param("/funds_account", "funds_account取值错误", "funds_account must be AVAILABLE or UNSETTLED", req.FundsAccount)
-	case req.Amount == nil:
-		return param("/amount", "输入源“/body/amount”映射到字段“amount”必填性规则校验失败，此字段为必填项", "/amount is required", nil)
-	case req.Amount.Refund == nil:
-		return param("/amount/refund", "输入源“/body/amount/refund”映射到字段“refund”必填性规则校验失败，此字段为必填项", "/amount/refund is required", nil)
-	case *req.Amount.Refund <= 0:
-		return param("/amount/refund", "退款金额必须大于0", "amount.refund must be positive", *req.Amount.Refund)
-	case req.Amount.Total == nil:
-		return param("/amount/total", "输入源“/body/amount/total”映射到字段“total”必填性规则校验失败，此字段为必填项", "/amount/total is required", nil)
-	case *req.Amount.Total <= 0:
-		return param("/amount/total", "原订单金额必须大于0", "amount.total must be positive", *req.Amount.Total)
-	case *req.Amount.Refund > *req.Amount.Total:
-		return param("/amount/refund", "退款金额不能大于原订单金额", "amount.refund must not exceed amount.total", *req.Amount.Refund)
-	case req.Amount.Currency == "":
-		return param("/amount/currency", "输入源“/body/amount/currency”映射到字段“currency”必填性规则校验失败，此字段为必填项", "/amount/currency is required", nil)
-	case req.Amount.Currency != "CNY":
-		return param("/amount/currency", "币种不正确", "amount.currency must be CNY", req.Amount.Currency)
-	}
-	var from int64
-	for i, f := range req.Amount.From {
-		p := fmt.Sprintf("/amount/from/%d", i)
-		switch {
-		case f.Account != "AVAILABLE" && f.Account != "UNAVAILABLE":
-			return param(p+"/account", "出资账户取值错误", "account must be AVAILABLE or UNAVAILABLE", f.Account)
-		case f.Amount == nil || *f.Amount <= 0:
-			return param(p+"/amount", "出资金额必须大于0", p+"/amount must be positive", nil)
-		}
-		from += *f.Amount
-	}
-	if from > *req.Amount.Refund {
-		return param("/amount/from", "出资金额之和不能大于退款金额", "Σamount.from[].amount must not exceed amount.refund", from)
-	}
-	for i, g := range req.GoodsDetail {
-		p := fmt.Sprintf("/goods_detail/%d", i)
-		switch {
-		case g.MerchantGoodsID == "":
-			return param(p+"/merchant_goods_id", "商品编码必填", p+"/merchant_goods_id is required", nil)
-		case g.UnitPrice == nil:
-			return param(p+"/unit_price", "商品单价必填", p+"/unit_price is required", nil)
-		case g.RefundAmount == nil:
-			return param(p+"/refund_amount", "商品退款金额必填", p+"/refund_amount is required", nil)
-		case g.RefundQuantity == nil || *g.RefundQuantity <= 0:
-			return param(p+"/refund_quantity", "商品退货数量必须大于0", p+"/refund_quantity is required and positive", nil)
-		}
-	}
-	if req.NotifyURL != "" {
-		u, err := url.Parse(req.NotifyURL)
-		switch {
-		case len(req.NotifyURL) > 256, err != nil, u.Host == "", u.Scheme != "https" && u.Scheme != "http":
-			return param("/notify_url", "notify_url格式不正确", "notify_url must be an absolute https:// URL of at most 256 characters (mockpay also accepts http://)", req.NotifyURL)
-		case strings.Contains(req.NotifyURL, "?"):
-			return param("/notify_url", "notify_url不能携带参数", "notify_url must not carry a query string", req.NotifyURL)
-		}
-	}
-	return nil
-}
-
 // Create applies for a refund of a Pay Score charge. The same out_refund_no
 // never refunds twice: an identical retry returns the refund as it stands.
 func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
-	if err := req.validate(); err != nil {
+	if err := check(req); err != nil {
 		return Refund{}, err
 	}
-	raw, err := protocol.MarshalJSON(req)
+	dg, err := store.DigestOf(req)
 	if err != nil {
-		return Refund{}, err
+		return Refund{}, fmt.Errorf("refund %s: %w", req.OutRefundNo, err)
 	}
-	sum := sha256.Sum256(raw)
-	dg := store.Digest(sum[:16])
 
 	tx := s.store.Write()
 	defer tx.Abort()
@@ -285,14 +98,18 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 		return Refund{}, err
 	}
 	var refunded int64
+	var latest time.Time
 	for _, r := range refunds {
 		if r.Status != store.RefundClosed {
 			refunded += r.Amount
 		}
+		if r.CreatedAt.After(latest) {
+			latest = r.CreatedAt
+		}
 	}
 	switch {
 	case *req.Amount.Total != t.Amount:
-		return Refund{}, param("/amount/total", "订单金额与原交易金额不一致", fmt.Sprintf("amount.total must be the charge's amount, %d", t.Amount), *req.Amount.Total)
+		return Refund{}, apierr.Param(apierr.LocBody, "/amount/total", "订单金额与原交易金额不一致", fmt.Sprintf("amount.total must be the charge's amount, %d", t.Amount), *req.Amount.Total)
 	case refunded+*req.Amount.Refund > t.Amount:
 		return Refund{}, apierr.New(apierr.InvalidRequest, "申请退款金额超过订单可退金额").WithDetail(apierr.Detail{
 			Field: "/amount/refund", Value: *req.Amount.Refund, Location: apierr.LocBody,
@@ -305,6 +122,12 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 	case now.Sub(t.PaidAt) > refundWindow:
 		return Refund{}, apierr.New(apierr.InvalidRequest, "订单已超过退款期限").WithDetail(apierr.Detail{
 			Field: "/transaction_id", Value: t.TransactionID, Location: apierr.LocBody, Issue: "charges can be refunded for a year",
+		})
+	case len(refunds) > 0 && now.Sub(latest) < refundInterval:
+		return Refund{}, apierr.New(apierr.FrequencyLimited, "单笔订单请求频率过高,请于1分钟后重试").WithDetail(apierr.Detail{
+			Field: "/transaction_id", Value: t.TransactionID, Location: apierr.LocBody,
+			Issue: fmt.Sprintf("this charge's last refund was applied for at %s; refunds of one charge must be a minute apart (nothing was done: apply again from %s)",
+				protocol.FormatRFC3339(latest), protocol.FormatRFC3339(latest.Add(refundInterval))),
 		})
 	}
 	r := &store.Refund{
@@ -360,7 +183,7 @@ func (s *Service) charge(tx store.ReadTxn, mchid string, req *Request) (*store.T
 	if req.TransactionID != "" {
 		t, err = tx.Transaction(mchid, req.TransactionID)
 		if err == nil && req.OutTradeNo != "" && req.OutTradeNo != t.OutTradeNo {
-			return nil, param("/out_trade_no", "out_trade_no与transaction_id不匹配", "transaction_id and out_trade_no name different charges", req.OutTradeNo)
+			return nil, apierr.Param(apierr.LocBody, "/out_trade_no", "out_trade_no与transaction_id不匹配", "transaction_id and out_trade_no name different charges", req.OutTradeNo)
 		}
 	} else {
 		field, value = "/out_trade_no", req.OutTradeNo
@@ -454,13 +277,22 @@ func (s *Service) notify(tx store.WriteTxn, r *store.Refund, t *store.Transactio
 	if r.Status == store.RefundSuccess {
 		ev.SuccessTime = protocol.FormatRFC3339(r.SuccessAt)
 	}
-	summary := map[string]string{store.RefundSuccess: "退款成功", store.RefundAbnormal: "退款异常", store.RefundClosed: "退款关闭"}[r.Status]
+	typ, ok := events[r.Status]
+	if !ok {
+		return fmt.Errorf("refund %s/%s ended %q, which has no callback", r.MchID, r.OutRefundNo, r.Status)
+	}
 	_, err = s.notifier.Enqueue(tx, notify.Event{
-		MchID: r.MchID, APIv3Key: m.APIv3Key, EventType: "REFUND." + r.Status, Summary: summary, NotifyURL: target,
-		OriginalType: "refund", Resource: ev, OrderKind: t.OrderKind, OutOrderNo: t.OutOrderNo, OpenID: t.OpenID,
-		Schedule: notify.GenericSchedule,
+		MchID: r.MchID, APIv3Key: m.APIv3Key, Type: typ, NotifyURL: target,
+		Resource: ev, OrderKind: t.OrderKind, OutOrderNo: t.OutOrderNo, OpenID: t.OpenID,
 	})
 	return err
+}
+
+// events are the callbacks of the refund outcomes.
+var events = map[string]event.Type{
+	store.RefundSuccess:  event.RefundSuccess,
+	store.RefundAbnormal: event.RefundAbnormal,
+	store.RefundClosed:   event.RefundClosed,
 }
 
 // noteOrder puts a refund on the timeline of the order its charge paid.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/mockpay/mockpay/mock/internal/event"
 )
 
 const tableNotifications = "notifications"
@@ -24,13 +26,13 @@ type Notification struct {
 	ID           string // the envelope id, kept across retries
 	Seq          uint64 // Store.NextSeq at creation
 	MchID        string
-	EventType    string
+	EventType    event.Type
 	Summary      string
 	NotifyURL    string
-	OrderKind    string // with OutOrderNo: the order it is about, if any
+	OrderKind    Kind // with OutOrderNo: the order it is about, if any
 	OutOrderNo   string
 	OpenID       string
-	OriginalType string // resource.original_type, also the associated data
+	OriginalType string // resource.original_type
 	Resource     []byte // plaintext resource JSON
 	Body         []byte // the envelope as sent, with the resource encrypted
 	CreateTime   time.Time
@@ -76,7 +78,7 @@ func notificationsTable() *memdb.TableSchema {
 				if n.OutOrderNo == "" {
 					return nil
 				}
-				return []string{n.MchID, n.OrderKind, n.OutOrderNo}
+				return []string{n.MchID, string(n.OrderKind), n.OutOrderNo}
 			}}},
 		},
 	}
@@ -98,8 +100,8 @@ func (tx ReadTxn) Notifications() ([]*Notification, error) {
 }
 
 // OrderNotifications returns the notifications about one order in creation order.
-func (tx ReadTxn) OrderNotifications(mchid, kind, outOrderNo string) ([]*Notification, error) {
-	ns, err := all[*Notification](tx, tableNotifications, "order", mchid, kind, outOrderNo)
+func (tx ReadTxn) OrderNotifications(mchid string, kind Kind, outOrderNo string) ([]*Notification, error) {
+	ns, err := all[*Notification](tx, tableNotifications, "order", mchid, string(kind), outOrderNo)
 	if err != nil {
 		return nil, err
 	}

@@ -9,19 +9,69 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/mockpay/mockpay/client/protocol"
 )
 
 const tableOrders = "orders"
 
-// Order kinds: the two Pay Score order APIs keep separate out_order_no spaces.
+// Kind is which of the two Pay Score order APIs an order belongs to; they
+// keep separate out_order_no spaces.
+type Kind string
+
+// Order kinds.
 const (
-	KindServiceOrder = "serviceorder"   // /v3/payscore/serviceorder
-	KindPayAfter     = "payafter-order" // /v3/payscore/payafter-orders (legacy 先享后付)
+	KindServiceOrder Kind = "serviceorder"   // /v3/payscore/serviceorder
+	KindPayAfter     Kind = "payafter-order" // /v3/payscore/payafter-orders (legacy 先享后付)
+)
+
+// State is an order's state: a service order's (protocol.md §4.11) or a
+// legacy payafter order's (§5.6). CREATED, REVOKED and EXPIRED are both's.
+type State string
+
+// Order states.
+const (
+	StateCreated State = "CREATED"
+	StateDoing   State = "DOING"
+	StateDone    State = "DONE"
+	StateRevoked State = "REVOKED"
+	StateExpired State = "EXPIRED"
+
+	StateUserAccepted State = "USER_ACCEPTED" // payafter: the user accepted, a finish_ticket exists
+	StateFinished     State = "FINISHED"      // payafter: completed, to be charged
+	StateUserPaid     State = "USER_PAID"     // payafter: charged or paid otherwise
+)
+
+// Description is a DOING service order's state_description.
+type Description string
+
+// State descriptions.
+const (
+	DescUserConfirm Description = "USER_CONFIRM"
+	DescMchComplete Description = "MCH_COMPLETE"
+)
+
+// CollectionState is collection.state, once a service order is completed.
+type CollectionState string
+
+// Collection states.
+const (
+	CollectionPaying CollectionState = "USER_PAYING"
+	CollectionPaid   CollectionState = "USER_PAID"
+)
+
+// PaidType is how one collection of a service order was paid.
+type PaidType string
+
+// Paid types.
+const (
+	PaidNewton PaidType = "NEWTON" // collected by Pay Score (a WeChat Pay deduction)
+	PaidMch    PaidType = "MCH"    // paid through the merchant's own channel, reported by sync
 )
 
 // Order is a Pay Score order. Money is in fen. Times are domain time.
 type Order struct {
-	Kind       string
+	Kind       Kind
 	MchID      string
 	OutOrderNo string
 	OrderID    string // WeChat Pay's order id
@@ -30,8 +80,8 @@ type Order struct {
 	OpenID     string
 
 	ServiceIntroduction string
-	State               string
-	StateDescription    string
+	State               State
+	StateDescription    Description
 	NeedUserConfirm     bool
 
 	PostPayments  []PostPayment
@@ -132,7 +182,7 @@ type Device struct {
 
 // Collection is the 收款信息 of a completed order.
 type Collection struct {
-	State        string // USER_PAYING or USER_PAID
+	State        CollectionState
 	TotalAmount  int64
 	PayingAmount int64
 	PaidAmount   int64
@@ -143,7 +193,7 @@ type Collection struct {
 type CollectionDetail struct {
 	Seq           int64
 	Amount        int64
-	PaidType      string // NEWTON or MCH
+	PaidType      PaidType
 	PaidTime      time.Time
 	TransactionID string // NEWTON collections only
 }
@@ -166,6 +216,17 @@ type Event struct {
 
 // Digest fingerprints a request's parameters (a truncated SHA-256).
 type Digest [16]byte
+
+// DigestOf fingerprints a request: the truncated SHA-256 of its JSON, as
+// the mock writes JSON.
+func DigestOf(v any) (Digest, error) {
+	b, err := protocol.MarshalJSON(v)
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return Digest(sum[:16]), nil
+}
 
 // MarshalText writes the digest in hex, so that a saved state shows it as
 // one string rather than 16 numbers.
@@ -244,23 +305,23 @@ func ordersTable() *memdb.TableSchema {
 		Name: tableOrders,
 		Indexes: map[string]*memdb.IndexSchema{
 			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Order]{parts: 3, key: func(o *Order) []string {
-				return []string{o.MchID, o.Kind, o.OutOrderNo}
+				return []string{o.MchID, string(o.Kind), o.OutOrderNo}
 			}}},
 			"query_id": {Name: "query_id", Unique: true, Indexer: keyIndex[*Order]{parts: 3, key: func(o *Order) []string {
-				return []string{o.MchID, o.Kind, o.QueryID()}
+				return []string{o.MchID, string(o.Kind), o.QueryID()}
 			}}},
 		},
 	}
 }
 
 // Order returns a merchant's order of a kind by out_order_no, or ErrNotFound.
-func (tx ReadTxn) Order(mchid, kind, outOrderNo string) (*Order, error) {
-	return first[*Order](tx, tableOrders, "id", mchid, kind, outOrderNo)
+func (tx ReadTxn) Order(mchid string, kind Kind, outOrderNo string) (*Order, error) {
+	return first[*Order](tx, tableOrders, "id", mchid, string(kind), outOrderNo)
 }
 
 // OrderByQueryID returns a merchant's order of a kind by query_id, or ErrNotFound.
-func (tx ReadTxn) OrderByQueryID(mchid, kind, queryID string) (*Order, error) {
-	return first[*Order](tx, tableOrders, "query_id", mchid, kind, queryID)
+func (tx ReadTxn) OrderByQueryID(mchid string, kind Kind, queryID string) (*Order, error) {
+	return first[*Order](tx, tableOrders, "query_id", mchid, string(kind), queryID)
 }
 
 // Orders returns the orders of one merchant, or of all merchants when mchid

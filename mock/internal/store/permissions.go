@@ -34,8 +34,13 @@ type Permission struct {
 	PreAuthDigest Digest
 	SuccessTime   time.Time // authorization_success_time
 	CancelTime    time.Time // cancel_authorization_time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// UserRiskLevel and RiskLevelVersion are the user's 用户分层 as WeChat
+	// Pay assessed it when the user authorised; 0 before that, or for a
+	// record saved before the mock assessed users.
+	UserRiskLevel    int64
+	RiskLevelVersion int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Copy returns a copy to change and insert again.

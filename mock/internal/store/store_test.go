@@ -32,7 +32,7 @@ func TestKeyIndex(t *testing.T) {
 		if o.OutOrderNo == "" {
 			return nil
 		}
-		return []string{o.MchID, o.Kind, o.OutOrderNo}
+		return []string{o.MchID, string(o.Kind), o.OutOrderNo}
 	}}
 	tests := []struct {
 		name    string
@@ -111,7 +111,7 @@ func TestOrder_Copy(t *testing.T) {
 	c.PostPayments[0].Name = "b"
 	c.Location.EndLocation = "e"
 	c.Collection.Details = append(c.Collection.Details, CollectionDetail{Seq: 2})
-	c.Collection.State = "USER_PAID"
+	c.Collection.State = CollectionPaid
 	c.AddEvent(Event{Type: "state"})
 	c.Events[0].Summary = "changed"
 	assert.Equal(t, "a", orig.PostPayments[0].Name)

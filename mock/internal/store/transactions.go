@@ -15,7 +15,7 @@ type Transaction struct {
 	TransactionID string
 	MchID         string
 	OutTradeNo    string // the deduction's own merchant trade no., which Pay Score generates
-	OrderKind     string // the Pay Score order it collected for
+	OrderKind     Kind   // the Pay Score order it collected for
 	OutOrderNo    string
 	OpenID        string
 	Amount        int64
