@@ -125,3 +125,31 @@ func TestEndpoints_ListIsJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `"path":"/v3/payscore/serviceorder/direct-complete","aliases":["/payscore/serviceorder/direct-complete"]`)
 }
+
+// A path id is checked by the same pattern as the body field of its name,
+// before anything is looked up, and the answer names it in the path.
+func TestEndpoints_PathIDs(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name, method, uri, field string
+	}{
+		{"out_order_no with a space", "POST", "/v3/payscore/serviceorder/A%20B/cancel", "out_order_no"},
+		{"out_order_no of 33 characters", "POST", "/payscore/serviceorder/" + strings.Repeat("A", 33) + "/complete", "out_order_no"},
+		{"authorization_code with a pipe", "GET", "/v3/payscore/permissions/authorization-code/A%7CB?service_id=1", "authorization_code"},
+		{"out_refund_no of 65 characters", "GET", "/v3/refund/domestic/refunds/" + strings.Repeat("R", 65), "out_refund_no"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body any
+			if tt.method == "POST" {
+				body = map[string]any{"reason": "x"}
+			}
+			resp, raw := f.me.call(t, f.ts, tt.method, tt.uri, body)
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode, string(raw))
+			e := decodeError(t, raw)
+			assert.Equal(t, "PARAM_ERROR", e.Code)
+			assert.Equal(t, tt.field, e.Detail["field"])
+			assert.Equal(t, "path", e.Detail["location"])
+		})
+	}
+}
