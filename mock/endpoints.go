@@ -3,6 +3,7 @@ package mock
 import (
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/mockpay/mockpay/client/protocol"
@@ -114,8 +115,11 @@ func orderQuery(c *call) wire.OrderQuery {
 	}
 }
 
-// endpoints is the v3 API, in the order of protocol.md.
-var endpoints = []endpoint{
+// endpoints is the v3 API: each API's table, in the order of its reference.
+var endpoints = slices.Concat(directEndpoints)
+
+// directEndpoints are the direct merchant's calls, in the order of protocol.md.
+var directEndpoints = []endpoint{
 	{Name: "certificates", Method: "GET", Path: "/v3/certificates",
 		Doc:      "platform certificates, encrypted with the APIv3 key",
 		handling: noBody((*Server).getCertificates)},
