@@ -31,32 +31,49 @@ const DefaultNotifyURL = "http://127.0.0.1:9000/notify"
 // MerchantSpec registers a merchant (POST /sandbox/merchants, MOCKPAY_MERCHANTS).
 // Every field is optional; what is missing is generated.
 type MerchantSpec struct {
-	MchID          string   `json:"mchid,omitempty" yaml:"mchid"`
-	APIv3Key       string   `json:"apiv3_key,omitempty" yaml:"apiv3_key"`
-	SerialNo       string   `json:"serial_no,omitempty" yaml:"serial_no"`
-	CertificatePEM string   `json:"certificate_pem,omitempty" yaml:"certificate_pem"`
-	PublicKeyPEM   string   `json:"public_key_pem,omitempty" yaml:"public_key_pem"`
-	PrivateKeyPEM  string   `json:"private_key_pem,omitempty" yaml:"private_key_pem"`
-	AppIDs         []string `json:"appids,omitempty" yaml:"appids"`
-	ServiceIDs     []string `json:"service_ids,omitempty" yaml:"service_ids"`
-	NotifyURL      string   `json:"notify_url,omitempty" yaml:"notify_url"`
-	PlatformMode   string   `json:"platform_mode,omitempty" yaml:"platform_mode"`
-	RiskFundCap    int64    `json:"risk_fund_cap,omitempty" yaml:"risk_fund_cap"`
+	MchID string `json:"mchid,omitempty" yaml:"mchid"`
+	// Kind is "merchant" (a direct merchant, the default) or "partner" (a
+	// service provider, 服务商, that calls for its sub-merchants).
+	Kind string `json:"kind,omitempty" yaml:"kind"`
+	// SubMerchants are a partner's bound sub-merchants; a partner given
+	// none gets one, and an entry without a sub_mchid gets one drawn.
+	SubMerchants   []SubMerchant `json:"sub_merchants,omitempty" yaml:"sub_merchants"`
+	APIv3Key       string        `json:"apiv3_key,omitempty" yaml:"apiv3_key"`
+	SerialNo       string        `json:"serial_no,omitempty" yaml:"serial_no"`
+	CertificatePEM string        `json:"certificate_pem,omitempty" yaml:"certificate_pem"`
+	PublicKeyPEM   string        `json:"public_key_pem,omitempty" yaml:"public_key_pem"`
+	PrivateKeyPEM  string        `json:"private_key_pem,omitempty" yaml:"private_key_pem"`
+	AppIDs         []string      `json:"appids,omitempty" yaml:"appids"`
+	ServiceIDs     []string      `json:"service_ids,omitempty" yaml:"service_ids"`
+	NotifyURL      string        `json:"notify_url,omitempty" yaml:"notify_url"`
+	PlatformMode   string        `json:"platform_mode,omitempty" yaml:"platform_mode"`
+	RiskFundCap    int64         `json:"risk_fund_cap,omitempty" yaml:"risk_fund_cap"`
+}
+
+// SubMerchant is a sub-merchant bound to a service provider: its mchid and
+// the appids bound to it (sub_appid). Left out of a spec, sub_appids gets
+// one drawn; an empty list binds none.
+type SubMerchant struct {
+	SubMchID  string   `json:"sub_mchid,omitempty" yaml:"sub_mchid"`
+	SubAppIDs []string `json:"sub_appids" yaml:"sub_appids"`
 }
 
 // Merchant is a merchant record as the sandbox shows it.
 type Merchant struct {
-	MchID          string   `json:"mchid"`
-	SerialNo       string   `json:"serial_no"`
-	CertificatePEM string   `json:"certificate_pem,omitempty"`
-	PublicKeyPEM   string   `json:"public_key_pem,omitempty"`
-	PrivateKeyPEM  string   `json:"private_key_pem,omitempty"` // PKCS#8, as apiclient_key.pem; only when mockpay holds it
-	APIv3Key       string   `json:"apiv3_key"`
-	AppIDs         []string `json:"appids"`
-	ServiceIDs     []string `json:"service_ids"`
-	NotifyURL      string   `json:"notify_url,omitempty"`
-	PlatformMode   string   `json:"platform_mode"`
-	RiskFundCap    int64    `json:"risk_fund_cap"`
+	MchID string `json:"mchid"`
+	Kind  string `json:"kind"` // merchant or partner
+	// SubMerchants are a partner's bound sub-merchants.
+	SubMerchants   []SubMerchant `json:"sub_merchants,omitempty"`
+	SerialNo       string        `json:"serial_no"`
+	CertificatePEM string        `json:"certificate_pem,omitempty"`
+	PublicKeyPEM   string        `json:"public_key_pem,omitempty"`
+	PrivateKeyPEM  string        `json:"private_key_pem,omitempty"` // PKCS#8, as apiclient_key.pem; only when mockpay holds it
+	APIv3Key       string        `json:"apiv3_key"`
+	AppIDs         []string      `json:"appids"`
+	ServiceIDs     []string      `json:"service_ids"`
+	NotifyURL      string        `json:"notify_url,omitempty"`
+	PlatformMode   string        `json:"platform_mode"`
+	RiskFundCap    int64         `json:"risk_fund_cap"`
 }
 
 // DefaultMerchantSpec is the default test merchant of a bundle: mchid
@@ -116,6 +133,7 @@ func (s *Server) CreateMerchant(spec MerchantSpec) (Merchant, error) {
 func (s *Server) buildMerchant(spec MerchantSpec) (*store.Merchant, error) {
 	m := &store.Merchant{
 		MchID:        spec.MchID,
+		Kind:         spec.Kind,
 		APIv3Key:     spec.APIv3Key,
 		AppIDs:       spec.AppIDs,
 		ServiceIDs:   spec.ServiceIDs,
@@ -133,7 +151,7 @@ func (s *Server) buildMerchant(spec MerchantSpec) (*store.Merchant, error) {
 		return nil, specError("/apiv3_key", fmt.Sprintf("must be exactly %d bytes, got %d", protocol.APIv3KeySize, len(m.APIv3Key)))
 	}
 	if len(m.AppIDs) == 0 {
-		m.AppIDs = []string{"wx" + strings.ToLower(protocol.NewNonce(16))}
+		m.AppIDs = []string{newAppID()}
 	}
 	if len(m.ServiceIDs) == 0 {
 		m.ServiceIDs = []string{"00004000" + identity.NewDigits(17)}
@@ -141,6 +159,17 @@ func (s *Server) buildMerchant(spec MerchantSpec) (*store.Merchant, error) {
 	if m.PlatformMode == "" {
 		m.PlatformMode = store.PlatformModeCertificate
 	}
+	if m.Kind == "" {
+		m.Kind = store.KindMerchant
+	}
+	kind := field.Body()
+	if kind.Enum("/kind", m.Kind, store.KindMerchant, store.KindPartner); kind.Failed() {
+		return nil, kind.Err()
+	}
+	if m.IsPartner() && spec.SubMerchants == nil {
+		spec.SubMerchants = []SubMerchant{{}} // a partner has one at least
+	}
+	s.bindSubMerchants(m, spec.SubMerchants)
 	if m.RiskFundCap == 0 {
 		m.RiskFundCap = DefaultRiskFundCap
 	}
@@ -171,10 +200,50 @@ func checkSettings(m *store.Merchant) error {
 		}
 	}
 	c.NotifyURL("/notify_url", m.NotifyURL)
+	if len(m.SubMerchants) > 0 && !m.IsPartner() {
+		c.Rule("/sub_merchants", "/sub_merchants is for partners", `only a service provider (kind "partner") has sub-merchants`, nil)
+	}
+	seen := map[string]bool{}
+	for i, sm := range m.SubMerchants {
+		at := field.Item("/sub_merchants", i)
+		c.Pattern(at+"/sub_mchid", sm.SubMchID, field.MchID)
+		switch {
+		case sm.SubMchID == m.MchID:
+			c.Rule(at+"/sub_mchid", at+"/sub_mchid is the partner's own mchid", "a sub-merchant is another merchant than its service provider", sm.SubMchID)
+		case seen[sm.SubMchID]:
+			c.Rule(at+"/sub_mchid", at+"/sub_mchid repeats", "each sub-merchant is bound once", sm.SubMchID)
+		}
+		seen[sm.SubMchID] = true
+		for j, appid := range sm.SubAppIDs {
+			c.Pattern(field.Item(at+"/sub_appids", j), appid, field.ConfigID)
+		}
+	}
 	c.Enum("/platform_mode", m.PlatformMode, store.PlatformModeCertificate, store.PlatformModePublicKey)
 	c.Positive("/risk_fund_cap", m.RiskFundCap)
 	return c.Err()
 }
+
+// bindSubMerchants sets a partner's sub-merchants from their specs,
+// drawing a sub_mchid and a sub_appid where the spec leaves them out.
+func (s *Server) bindSubMerchants(m *store.Merchant, specs []SubMerchant) {
+	m.SubMerchants = nil
+	for _, sp := range specs {
+		sm := store.SubMerchant{SubMchID: sp.SubMchID, SubAppIDs: slices.Clone(sp.SubAppIDs)}
+		for sm.SubMchID == "" {
+			// A free 10-digit mchid; a collision is merely unlikely.
+			if id := identity.NewDigits(10); id != m.MchID && !s.hasMerchant(id) {
+				sm.SubMchID = id
+			}
+		}
+		if sp.SubAppIDs == nil {
+			sm.SubAppIDs = []string{newAppID()}
+		}
+		m.SubMerchants = append(m.SubMerchants, sm)
+	}
+}
+
+// newAppID draws an appid of WeChat's shape.
+func newAppID() string { return "wx" + strings.ToLower(protocol.NewNonce(16)) }
 
 // merchantKeys settles the merchant's key material: a given certificate
 // (with or without its key), a bare public key with its serial, a private
@@ -245,6 +314,7 @@ func (s *Server) merchantKeys(m *store.Merchant, spec MerchantSpec) error {
 func merchantRecord(m *store.Merchant) Merchant {
 	rec := Merchant{
 		MchID:          m.MchID,
+		Kind:           m.Kind,
 		SerialNo:       m.SerialNo,
 		CertificatePEM: m.CertificatePEM,
 		PrivateKeyPEM:  m.PrivateKeyPEM,
@@ -254,6 +324,12 @@ func merchantRecord(m *store.Merchant) Merchant {
 		NotifyURL:      m.NotifyURL,
 		PlatformMode:   m.PlatformMode,
 		RiskFundCap:    m.RiskFundCap,
+	}
+	if rec.Kind == "" {
+		rec.Kind = store.KindMerchant
+	}
+	for _, sm := range m.SubMerchants {
+		rec.SubMerchants = append(rec.SubMerchants, SubMerchant{SubMchID: sm.SubMchID, SubAppIDs: slices.Clone(sm.SubAppIDs)})
 	}
 	if m.CertificatePEM == "" {
 		pem, err := protocol.EncodePublicKey(m.PublicKey)
@@ -328,6 +404,10 @@ type MerchantPatch struct {
 	// RiskFundCap is the per-order risk fund cap in fen, for orders made
 	// from now on.
 	RiskFundCap *int64 `json:"risk_fund_cap,omitempty"`
+	// SubMerchants replaces a partner's sub-merchants: binds those added
+	// and unbinds those left out. Their orders and authorizations stay, and
+	// calls about them are refused as for any sub-merchant not bound.
+	SubMerchants []SubMerchant `json:"sub_merchants,omitempty"`
 }
 
 // apply makes the patch's changes to m.
@@ -364,6 +444,12 @@ func (s *Server) UpdateMerchant(mchid string, patch MerchantPatch) (Merchant, er
 	}
 	m := cur.Copy()
 	patch.apply(m)
+	if patch.SubMerchants != nil {
+		if !m.IsPartner() {
+			return Merchant{}, specError("/sub_merchants", `only a service provider (kind "partner") has sub-merchants`)
+		}
+		s.bindSubMerchants(m, patch.SubMerchants)
+	}
 	if err := checkSettings(m); err != nil {
 		return Merchant{}, err
 	}
@@ -381,6 +467,7 @@ func (s *Server) UpdateMerchant(mchid string, patch MerchantPatch) (Merchant, er
 // integration is configured with.
 var merchantFixed = map[string]string{
 	"mchid":           "identifies the merchant and cannot change",
+	"kind":            "cannot change: register a service provider as another merchant",
 	"apiv3_key":       "cannot change: a merchant's keys stay; register another merchant for other keys",
 	"serial_no":       "cannot change: a merchant's keys stay; register another merchant for other keys",
 	"certificate_pem": "cannot change: a merchant's keys stay; register another merchant for other keys",
@@ -420,6 +507,8 @@ func decodeMerchantPatch(raw []byte) (MerchantPatch, error) {
 			err = patchMember(ptr, v, "an array of strings", &p.ServiceIDs)
 		case "risk_fund_cap":
 			err = patchMember(ptr, v, "an integer", &p.RiskFundCap)
+		case "sub_merchants":
+			err = patchMember(ptr, v, `an array of {"sub_mchid","sub_appids"}`, &p.SubMerchants)
 		default:
 			if why, ok := merchantFixed[name]; ok {
 				err = apierr.Param(apierr.LocBody, ptr, fmt.Sprintf("%s %s", ptr, why), why, nil)

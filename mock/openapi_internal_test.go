@@ -396,6 +396,7 @@ func TestOpenAPI_SchemasMatchGoTypes(t *testing.T) {
 		{"MerchantSpec", reflect.TypeFor[MerchantSpec](), false, nil},
 		{"MerchantPatch", reflect.TypeFor[MerchantPatch](), false, nil},
 		{"Merchant", reflect.TypeFor[Merchant](), true, nil},
+		{"SubMerchant", reflect.TypeFor[SubMerchant](), false, nil},
 		{"RequestRecord", reflect.TypeFor[RequestRecord](), true, nil},
 		{"ClockState", reflect.TypeFor[ClockState](), true, nil},
 		{"ClockEvent", reflect.TypeFor[ClockEvent](), true, nil},

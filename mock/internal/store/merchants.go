@@ -20,9 +20,26 @@ const (
 	PlatformModePublicKey   = "public_key"  // WeChat Pay public key, Wechatpay-Serial = PUB_KEY_ID_…
 )
 
-// Merchant is a registered merchant (直连商户) and its credentials.
+// Merchant kinds: a direct merchant (直连商户) calls for itself, a service
+// provider (服务商, partner) for the sub-merchants bound to it.
+const (
+	KindMerchant = "merchant"
+	KindPartner  = "partner"
+)
+
+// SubMerchant is a sub-merchant bound to a service provider, with the
+// appids bound to the sub-merchant (sub_appid).
+type SubMerchant struct {
+	SubMchID  string
+	SubAppIDs []string
+}
+
+// Merchant is a registered merchant (直连商户) or service provider
+// (服务商) and its credentials.
 type Merchant struct {
 	MchID          string
+	Kind           string         // KindMerchant (or "", from states saved before partners) or KindPartner
+	SubMerchants   []SubMerchant  // a partner's bound sub-merchants
 	SerialNo       string         // merchant API certificate serial, as in Authorization serial_no
 	PublicKey      *rsa.PublicKey // verifies the merchant's request signatures
 	CertificatePEM string         // apiclient_cert.pem; empty when registered with a bare public key
@@ -87,7 +104,24 @@ func (m *Merchant) Copy() *Merchant {
 	c := *m
 	c.AppIDs = slices.Clone(m.AppIDs)
 	c.ServiceIDs = slices.Clone(m.ServiceIDs)
+	c.SubMerchants = nil
+	for _, sm := range m.SubMerchants {
+		c.SubMerchants = append(c.SubMerchants, SubMerchant{SubMchID: sm.SubMchID, SubAppIDs: slices.Clone(sm.SubAppIDs)})
+	}
 	return &c
+}
+
+// IsPartner reports whether the merchant is a service provider.
+func (m *Merchant) IsPartner() bool { return m.Kind == KindPartner }
+
+// SubMerchant returns the bound sub-merchant subMchID, or false.
+func (m *Merchant) SubMerchant(subMchID string) (SubMerchant, bool) {
+	for _, sm := range m.SubMerchants {
+		if sm.SubMchID == subMchID {
+			return sm, true
+		}
+	}
+	return SubMerchant{}, false
 }
 
 // HasAppID reports whether appid is bound to the merchant.
