@@ -70,8 +70,8 @@ func (s *Server) authenticate(c *call, rec *RequestRecord) error {
 		return signErr("商户证书序列号有误", "serial_no",
 			fmt.Sprintf("serial_no %q is not the API certificate of merchant %s, whose serial is %s", auth.SerialNo, m.MchID, m.SerialNo))
 	}
-	if skew := time.Since(time.Unix(auth.Timestamp, 0)); skew > maxSkew || skew < -maxSkew {
-		issue := fmt.Sprintf("timestamp %d is %s from the server's clock; at most %s is allowed", auth.Timestamp, skew.Round(time.Second), maxSkew)
+	if off, ok := clockOffset(auth.Timestamp, time.Now()); !ok {
+		issue := fmt.Sprintf("timestamp %d is %s the server's clock; at most %s is allowed", auth.Timestamp, off, maxSkew)
 		if auth.Timestamp > 1e11 {
 			issue += "; it looks like milliseconds, but the timestamp is in seconds (10 digits)"
 		}
@@ -87,6 +87,29 @@ func (s *Server) authenticate(c *call, rec *RequestRecord) error {
 	rec.Signature = VerdictValid
 	c.merchant = m
 	return nil
+}
+
+// clockOffset says how far a request timestamp (Unix seconds) is from now,
+// "6m0s behind" or "20784513 days ahead of", and whether that is within
+// maxSkew. It counts in seconds, not in a time.Duration, because a
+// timestamp in milliseconds (a common mistake) is further away than a
+// Duration can hold.
+func clockOffset(ts int64, now time.Time) (string, bool) {
+	secs := now.Unix()
+	var off uint64 // |ts - secs|, which overflows an int64 for extreme ts
+	dir := "ahead of"
+	if ts >= secs {
+		off = uint64(ts) - uint64(secs)
+	} else {
+		off, dir = uint64(secs)-uint64(ts), "behind"
+	}
+	if off <= uint64(maxSkew/time.Second) {
+		return "", true
+	}
+	if off < 2*24*3600 {
+		return fmt.Sprintf("%s %s", time.Duration(off)*time.Second, dir), false
+	}
+	return fmt.Sprintf("%d days %s", off/(24*3600), dir), false
 }
 
 func signInformation(r *http.Request, auth protocol.Authorization, msg, body []byte, issue string) *apierr.SignInformation {

@@ -70,9 +70,9 @@ func TestAuthenticate_Rejections(t *testing.T) {
 		{"tampered path", "", resign(me, "POST", "/v3/payscore/serviceOrder", body, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
 		{"tampered query", uri + "?debug=1", resign(me, "POST", uri, body, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
 		{"tampered method", "", resign(me, "PUT", uri, body, now), 401, "SIGN_ERROR", "signature", "sign not match", true},
-		{"timestamp 6 minutes old", "", resign(me, "POST", uri, body, now-360), 401, "SIGN_ERROR", "timestamp", "at most 5m0s", true},
-		{"timestamp 6 minutes ahead", "", resign(me, "POST", uri, body, now+360), 401, "SIGN_ERROR", "timestamp", "at most 5m0s", true},
-		{"timestamp in milliseconds", "", resign(me, "POST", uri, body, now*1000), 401, "SIGN_ERROR", "timestamp", "milliseconds", true},
+		{"timestamp 6 minutes old", "", resign(me, "POST", uri, body, now-360), 401, "SIGN_ERROR", "timestamp", "behind the server's clock; at most 5m0s", true},
+		{"timestamp 6 minutes ahead", "", resign(me, "POST", uri, body, now+360), 401, "SIGN_ERROR", "timestamp", "ahead of the server's clock; at most 5m0s", true},
+		{"timestamp in milliseconds", "", resign(me, "POST", uri, body, now*1000), 401, "SIGN_ERROR", "timestamp", "days ahead of the server's clock; at most 5m0s is allowed; it looks like milliseconds", true},
 		{"signature not base64", "", func(t *testing.T, r *http.Request) {
 			a, _ := protocol.ParseAuthorization(r.Header.Get("Authorization"))
 			a.Signature = "not*base64"
