@@ -153,6 +153,16 @@ func TestUnknownPaths(t *testing.T) {
 		{"GET", "/certificates", http.StatusNotFound, "WeChat Pay's API paths start with /v3: GET /v3/certificates"},
 		{"GET", "/nowhere", http.StatusNotFound, "GET /nowhere is not an API that mockpay serves"},
 		{"GET", "/v3/nowhere", http.StatusNotFound, "GET /v3/nowhere is not an API that mockpay serves"},
+		// A near miss names the nearest endpoint, its variables filled in
+		// by the path's own segments when the shapes agree.
+		{"POST", "/v3/payscore/serviceorders", http.StatusNotFound, "did you mean POST /v3/payscore/serviceorder?"},
+		{"POST", "/v3/payscore/serviceorder/RIDE-1/complet", http.StatusNotFound, "did you mean POST /v3/payscore/serviceorder/{out_order_no}/complete?"},
+		{"GET", "/v3/payscore/user-service-status?openid=o1", http.StatusNotFound, "did you mean GET /v3/payscore/user-service-state?"},
+		{"GET", "/payscore/serviceorders", http.StatusNotFound, "did you mean GET /payscore/serviceorder?"},
+		{"POST", "/payscore/serviceorders", http.StatusNotFound, "did you mean POST /payscore/serviceorder?"},
+		// A path that exists under another method: 405, naming those.
+		{"DELETE", "/v3/certificates", http.StatusMethodNotAllowed, "/v3/certificates answers GET"},
+		{"GET", "/v3/payscore/serviceorder/RIDE-1/complete", http.StatusMethodNotAllowed, "answers POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.uri, func(t *testing.T) {
@@ -166,11 +176,21 @@ func TestUnknownPaths(t *testing.T) {
 				} `json:"detail"`
 			}
 			require.NoError(t, json.Unmarshal(body, &e))
-			assert.Equal(t, "NOT_FOUND", e.Code)
 			assert.Equal(t, "url", e.Detail.Field)
 			assert.Contains(t, e.Detail.Issue, tt.issue)
 			if !strings.Contains(tt.issue, "start with /v3") {
 				assert.NotContains(t, e.Detail.Issue, "start with /v3")
+			}
+			if tt.status == http.StatusMethodNotAllowed {
+				assert.Equal(t, "METHOD_NOT_ALLOWED", e.Code)
+				assert.NotEmpty(t, resp.Header.Get("Allow"))
+				assert.Contains(t, tt.issue, resp.Header.Get("Allow"), "Allow lists what the issue names")
+			} else {
+				assert.Equal(t, "NOT_FOUND", e.Code)
+				assert.Empty(t, resp.Header.Get("Allow"))
+			}
+			if !strings.Contains(tt.issue, "did you mean") {
+				assert.NotContains(t, e.Detail.Issue, "did you mean")
 			}
 		})
 	}

@@ -67,7 +67,9 @@ func (s *Server) routes() *mux.Router {
 // fallback answers unknown paths and methods: in the sandbox's shape under
 // /sandbox, and everywhere else in WeChat Pay's signed error shape, since a
 // merchant's client that missed /v3 (a path copied from an older document)
-// must get the answer WeChat Pay would give, with a hint at the fix.
+// must get the answer WeChat Pay would give, with a hint at the fix. A 404
+// names the nearest real path; a 405 says, in Allow too, which methods the
+// path answers.
 func (s *Server) fallback(status int) http.Handler {
 	code, message := apierr.NotFound, "请求的资源不存在"
 	if status == http.StatusMethodNotAllowed {
@@ -75,7 +77,7 @@ func (s *Server) fallback(status int) http.Handler {
 	}
 	api := s.unauthenticated(func(c *call) reply {
 		issue := c.r.Method + " " + c.r.URL.Path + " is not an API that mockpay serves"
-		if hint := s.v3Hint(c.r); hint != "" {
+		if hint := s.apiHint(c.r, status); hint != "" {
 			issue += "; " + hint
 		}
 		return fail(apierr.New(code, message).WithDetail(apierr.Detail{
@@ -83,9 +85,12 @@ func (s *Server) fallback(status int) http.Handler {
 		}))
 	})
 	sb := s.sandbox(func(r *http.Request) reply {
-		return fail(apierr.Newf(code, "%s %s is not a sandbox endpoint", r.Method, r.URL.Path))
+		return fail(apierr.New(code, s.sandboxMiss(r, status)))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", strings.Join(s.allowed(r), ", "))
+		}
 		if r.URL.Path == "/sandbox" || strings.HasPrefix(r.URL.Path, "/sandbox/") {
 			sb.ServeHTTP(w, r)
 			return
