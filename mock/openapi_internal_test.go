@@ -195,6 +195,46 @@ func TestOpenAPI_MatchesRoutes(t *testing.T) {
 	}
 }
 
+// The query parameters sandboxQuery lets through are the ones the document
+// declares, route by route. Paging (limit, after) may be let through on a
+// listing before the document declares it there.
+func TestOpenAPI_QueryParameters(t *testing.T) {
+	srv, err := New(Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	routed := map[string]bool{}
+	for _, rt := range srv.sandboxRoutes() {
+		routed[rt.method+" "+rt.path] = true
+	}
+	for endpoint := range sandboxQuery {
+		assert.True(t, routed[endpoint], "sandboxQuery names %s, which is not a sandbox route", endpoint)
+	}
+	doc := loadAPIDoc(t)
+	for _, o := range doc.operations() {
+		t.Run(o.String(), func(t *testing.T) {
+			var documented []string
+			for _, src := range []map[string]any{o.item, o.op} {
+				list, _ := src["parameters"].([]any)
+				for _, raw := range list {
+					if p := doc.deref(raw.(map[string]any)); p["in"] == "query" {
+						documented = append(documented, p["name"].(string))
+					}
+				}
+			}
+			declared := sandboxQuery[o.String()]
+			for _, name := range documented {
+				assert.Contains(t, declared, name, "documented, but refused: add it to sandboxQuery")
+			}
+			for _, name := range declared {
+				if name == "limit" || name == "after" {
+					continue
+				}
+				assert.Contains(t, documented, name, "let through, but not documented in openapi.json")
+			}
+		})
+	}
+}
+
 // Every variable of a path template is declared as a required path
 // parameter of each of its operations, and nothing more is.
 func TestOpenAPI_PathParameters(t *testing.T) {

@@ -218,7 +218,11 @@ func TestOpenAPI_RealResponsesMatchDocument(t *testing.T) {
 		{"POST", "/sandbox/clock/advance", "/sandbox/clock/advance", map[string]any{}, 400},
 		{"GET", "/sandbox/clock", "/sandbox/clock", nil, 200},
 		{"GET", "/sandbox/notifications", "/sandbox/notifications?mchid=" + mchid, nil, 200},
-		{"POST", "/sandbox/scenarios", "/sandbox/scenarios?mchid=1&file=slow.json", map[string]any{
+		{"GET", "/sandbox/orders", "/sandbox/orders?mchd=" + mchid, nil, 400},
+		{"POST", "/sandbox/scenarios", "/sandbox/scenarios?mchid=1", map[string]any{
+			"name": "nobody", "description": "Scoped to no merchant.", "callback": map[string]any{"delay": "1m"},
+		}, 400},
+		{"POST", "/sandbox/scenarios", "/sandbox/scenarios?mchid=" + mchid + "&file=slow.json", map[string]any{
 			"name": "slow-callbacks", "description": "Callbacks wait a minute.", "callback": map[string]any{"delay": "1m"},
 		}, 201},
 		{"POST", "/sandbox/scenarios", "/sandbox/scenarios", map[string]any{"name": "no-effect", "description": "Nothing."}, 400},

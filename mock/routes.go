@@ -46,6 +46,20 @@ func (s *Server) sandboxRoutes() []route {
 	}
 }
 
+// sandboxQuery lists the query parameters each sandbox route takes, by
+// "METHOD /path"; a route not listed takes none. Any other parameter is
+// refused, as an unknown JSON field is, so that a misspelt one fails
+// instead of being ignored: POST /sandbox/scenarios?mchd=… would
+// otherwise load a scenario for every merchant. The listings also take
+// the paging parameters limit and after.
+var sandboxQuery = map[string][]string{
+	"GET /sandbox/merchants":     {"limit", "after"},
+	"GET /sandbox/requests":      {"mchid", "limit", "after"},
+	"GET /sandbox/orders":        {"mchid", "openid", "state", "kind", "limit", "after"},
+	"GET /sandbox/notifications": {"mchid", "out_order_no", "event_type", "state", "limit", "after"},
+	"POST /sandbox/scenarios":    {"file", "mchid", "openid", "out_order_no", "service_id"},
+}
+
 func (s *Server) routes() *mux.Router {
 	// Match on the escaped path: an out_order_no may hold "|" or "*", sent
 	// percent-encoded; pathVars unescapes the variables in one place.
@@ -57,7 +71,7 @@ func (s *Server) routes() *mux.Router {
 		}
 	}
 	for _, rt := range s.sandboxRoutes() {
-		r.Handle(rt.path, rt.handler).Methods(rt.method)
+		r.Handle(rt.path, s.knownQuery(rt)).Methods(rt.method)
 	}
 	r.NotFoundHandler = s.fallback(http.StatusNotFound)
 	r.MethodNotAllowedHandler = s.fallback(http.StatusMethodNotAllowed)

@@ -46,3 +46,50 @@ func TestSandbox_Misses(t *testing.T) {
 		})
 	}
 }
+
+// A query parameter the endpoint does not take is refused by name, with
+// the ones it takes, after the token check; so is a scenario scope naming
+// a merchant that is not registered, which would otherwise wait for calls
+// that never come.
+func TestSandbox_UnknownQueryParameters(t *testing.T) {
+	srv, ts := mock.NewTestServer(t, mock.Options{SandboxToken: "s3cret"})
+	const scenario = "name: slow\ndescription: d\ncallback: {delay: 1m}\n"
+	tests := []struct {
+		method, uri, token string
+		status             int
+		field, message     string
+	}{
+		{"POST", "/sandbox/scenarios?mchd=1230000109", "s3cret", 400, "mchd", "mchd is not a query parameter of POST /sandbox/scenarios (it takes file, mchid, openid, out_order_no, service_id); did you mean mchid?"},
+		{"POST", "/sandbox/scenarios?mchid=1230000190", "s3cret", 400, "mchid", "mchid 1230000190 is not a registered merchant"},
+		{"GET", "/sandbox/orders?opnid=o1&mchid=1230000109", "s3cret", 400, "opnid", "did you mean openid?"},
+		{"GET", "/sandbox/clock?now=1", "s3cret", 400, "now", "now is not a query parameter of GET /sandbox/clock, which takes none"},
+		{"GET", "/sandbox/health?verbose=1", "", 400, "verbose", "which takes none"},
+		{"GET", "/sandbox/orders?opnid=o1", "", 401, "", "Bearer"},
+		{"GET", "/sandbox/orders?limit=5&after=x", "s3cret", 200, "", ""},
+		{"POST", "/sandbox/scenarios?mchid=1230000109&file=slow.yaml", "s3cret", 201, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.uri, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, ts.URL+tt.uri, strings.NewReader(scenario))
+			require.NoError(t, err)
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			resp, body := send(t, req)
+			require.Equal(t, tt.status, resp.StatusCode, string(body))
+			if tt.status < 400 {
+				return
+			}
+			e := decodeError(t, body)
+			assert.Contains(t, e.Message, tt.message)
+			if tt.field != "" {
+				assert.Equal(t, "PARAM_ERROR", e.Code)
+				assert.Equal(t, tt.field, e.Detail["field"])
+				assert.Equal(t, "query", e.Detail["location"])
+			}
+		})
+	}
+	loaded := srv.Scenarios()
+	require.Len(t, loaded, 1, "only the well-scoped scenario loaded")
+	assert.Equal(t, "1230000109", loaded[0].Match.MchID)
+}

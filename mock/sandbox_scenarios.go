@@ -13,7 +13,17 @@ import (
 // LoadScenarios loads the scenarios of a YAML (or JSON) text, all or none,
 // narrowed by scope (POST /sandbox/scenarios). file names the text in
 // errors, which say where and why: "deduct.yaml:7: deduction.fail: …".
+//
+// A scope naming a merchant that is not registered is refused: a typo in
+// it would otherwise leave the scenario waiting for a merchant that never
+// calls.
 func (s *Server) LoadScenarios(file string, data []byte, scope scenario.Scope) ([]scenario.Info, error) {
+	if scope.MchID != "" {
+		if _, err := s.store.Read().Merchant(scope.MchID); err != nil {
+			msg := "mchid " + scope.MchID + " is not a registered merchant"
+			return nil, apierr.Param(apierr.LocQuery, "mchid", msg, msg+": scope the scenarios to one of GET /sandbox/merchants", scope.MchID)
+		}
+	}
 	infos, err := s.scenarios.Load(file, data, scope)
 	var se *scenario.Error
 	if errors.As(err, &se) {
