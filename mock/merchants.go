@@ -532,7 +532,16 @@ func patchMember(ptr string, v json.RawMessage, want string, dst any) error {
 		return specError(ptr, "cannot be removed (null); give the new value")
 	}
 	if err := json.Unmarshal(v, dst); err != nil {
-		return apierr.Param(apierr.LocBody, ptr, fmt.Sprintf("%s must be %s", ptr, want), err.Error(), nil)
+		msg := fmt.Sprintf("%s must be %s", ptr, want)
+		if inner, _, given, ok := apierr.TypeMismatch(v, err); ok {
+			if inner == "" {
+				msg += ", not " + given
+			} else { // within it: /appids/1 is the number 3
+				msg += fmt.Sprintf("; %s%s is %s", ptr, inner, given)
+				ptr += inner
+			}
+		}
+		return apierr.Param(apierr.LocBody, ptr, msg, msg, nil)
 	}
 	return nil
 }

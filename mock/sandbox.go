@@ -111,10 +111,12 @@ func decodeJSON(r *http.Request, v any) error {
 // naming the field by its JSON Pointer when the error tells which (as
 // apierr.Detail says, and as the v3 API does).
 func bodyError(raw []byte, err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		ptr := apierr.TypeErrorPointer(raw, te)
-		return apierr.Param(apierr.LocBody, ptr, fmt.Sprintf("%s must be %s", ptr, te.Type), err.Error(), nil)
+	if ptr, need, given, ok := apierr.TypeMismatch(raw, err); ok {
+		msg := fmt.Sprintf("%s must be %s, not %s", ptr, need, given)
+		if ptr == "" {
+			msg = fmt.Sprintf("the body must be %s, not %s", need, given)
+		}
+		return apierr.Param(apierr.LocBody, ptr, msg, msg, nil)
 	}
 	// encoding/json has no error type for an unknown field, only this text.
 	if q, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {

@@ -389,7 +389,7 @@ func TestSandbox_UserActionErrors(t *testing.T) {
 		{"revoke an ended authorization", "revoke", "oEnded", map[string]any{"mchid": f.me.mchid}, 409, "CONFLICT", "", "is UNAVAILABLE"},
 		{"revoke an unknown service", "revoke", "oAvailable", map[string]any{"mchid": f.me.mchid, "service_id": "nope"}, 400, "PARAM_ERROR", "/service_id", "not a service of merchant"},
 		{"revoke without mchid", "revoke", "oAvailable", map[string]any{}, 400, "PARAM_ERROR", "/mchid", "mchid is required"},
-		{"revoke with a field of the wrong type", "revoke", "oAvailable", map[string]any{"mchid": 1}, 400, "PARAM_ERROR", "/mchid", "/mchid must be string"},
+		{"revoke with a field of the wrong type", "revoke", "oAvailable", map[string]any{"mchid": 1}, 400, "PARAM_ERROR", "/mchid", "/mchid must be a string, not a number"},
 		{"revoke with an unknown field", "revoke", "oAvailable", map[string]any{"mchid": f.me.mchid, "reason": "x"}, 400, "PARAM_ERROR", "/reason", "not a field"},
 	}
 	for _, tt := range tests {

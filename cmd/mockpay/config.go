@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -215,10 +216,61 @@ func readMerchants(path string) ([]mock.MerchantSpec, error) {
 	var specs []mock.MerchantSpec
 	if err := dec.Decode(&specs); err != nil {
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n  ", " ")
-		return nil, &configError{"MOCKPAY_MERCHANTS", fmt.Sprintf("%s: %s", path, msg)}
+		return nil, &configError{"MOCKPAY_MERCHANTS", fmt.Sprintf("%s: %s", path, inYAMLWords(msg))}
 	}
 	if len(specs) == 0 {
 		return nil, &configError{"MOCKPAY_MERCHANTS", path + ": lists no merchants"}
 	}
 	return specs, nil
+}
+
+// yamlMismatch matches a YAML type error, which names the Go type the
+// value was meant for: "cannot unmarshal !!str `lots` into int64".
+var yamlMismatch = regexp.MustCompile("cannot unmarshal !!(\\w+)( `[^`]*`)? into (\\S+)")
+
+// inYAMLWords rewrites the YAML decoder's type errors in the file's own
+// terms: "expected an integer, not a string `lots`".
+func inYAMLWords(msg string) string {
+	return yamlMismatch.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := yamlMismatch.FindStringSubmatch(m)
+		return "expected " + yamlNeed(sub[3]) + ", not " + yamlTag(sub[1]) + sub[2]
+	})
+}
+
+// yamlNeed names what a Go type is read from in a YAML file.
+func yamlNeed(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]mock."):
+		return "a list of merchants (each the fields of POST /sandbox/merchants)"
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case strings.HasPrefix(goType, "mock."), strings.HasPrefix(goType, "map["):
+		return "a mapping"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "an integer"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	}
+	return "a string"
+}
+
+// yamlTag names a YAML node's tag in words.
+func yamlTag(tag string) string {
+	switch tag {
+	case "map":
+		return "a mapping"
+	case "seq":
+		return "a list"
+	case "int":
+		return "an integer"
+	case "float":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "null":
+		return "null"
+	}
+	return "a string"
 }

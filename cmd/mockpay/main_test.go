@@ -160,6 +160,10 @@ func TestRun_BadConfiguration(t *testing.T) {
 	require.NoError(t, os.WriteFile(otherVersion, []byte(`{"version":2}`), 0o600))
 	inconsistentState := filepath.Join(dir, "inconsistent.json")
 	require.NoError(t, os.WriteFile(inconsistentState, []byte(`{"version":1,"clock":{"mode":"real","now":"2026-12-01T09:00:00+08:00"},"merchants":[null]}`), 0o600))
+	notAList := filepath.Join(dir, "not-a-list.yaml")
+	require.NoError(t, os.WriteFile(notAList, []byte("mchid: \"1900000001\"\n"), 0o600))
+	wrongType := filepath.Join(dir, "wrong-type.yaml")
+	require.NoError(t, os.WriteFile(wrongType, []byte("- mchid: \"1900000001\"\n  risk_fund_cap: lots\n"), 0o600))
 	certs := filepath.Join("..", "..", "testdata", "certs")
 	tests := []struct {
 		name    string
@@ -184,6 +188,8 @@ func TestRun_BadConfiguration(t *testing.T) {
 		{"merchants unknown key", map[string]string{"MOCKPAY_MERCHANTS": badYAML}, nil, "colour"},
 		{"merchants bad spec", map[string]string{"MOCKPAY_MERCHANTS": badSpec}, nil, "MOCKPAY_MERCHANTS"},
 		{"merchants bad spec names the field", map[string]string{"MOCKPAY_MERCHANTS": badSpec}, nil, "apiv3_key"},
+		{"merchants not a list", map[string]string{"MOCKPAY_MERCHANTS": notAList}, nil, "line 1: expected a list of merchants (each the fields of POST /sandbox/merchants), not a mapping"},
+		{"merchants field of the wrong type", map[string]string{"MOCKPAY_MERCHANTS": wrongType}, nil, "line 2: expected an integer, not a string `lots`"},
 		{"scenario pattern matching nothing", map[string]string{"MOCKPAY_SCENARIOS": filepath.Join(dir, "none-*.yaml")}, nil, "MOCKPAY_SCENARIOS"},
 		{"bad scenario names file, line and field", map[string]string{"MOCKPAY_SCENARIOS": badScenario}, nil, "bad-scenario.yaml:4: callback.delay"},
 		{"state file corrupt", map[string]string{"MOCKPAY_STATE_FILE": corruptState}, nil, "MOCKPAY_STATE_FILE: " + corruptState + ": invalid saved state: not a mockpay state"},

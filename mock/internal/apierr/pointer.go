@@ -11,7 +11,10 @@ import (
 // array indexes, into the JSON Pointer of the offending value
 // (post_payments.amount → /post_payments/1/amount), for Detail.Field.
 func TypeErrorPointer(body []byte, te *json.UnmarshalTypeError) string {
-	fields := strings.Split(te.Field, ".")
+	var fields []string // none: the value is the body, or an element of it
+	if te.Field != "" {
+		fields = strings.Split(te.Field, ".")
+	}
 	var root any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber() // keep number literals: "number 2.5" names the value
@@ -19,6 +22,9 @@ func TypeErrorPointer(body []byte, te *json.UnmarshalTypeError) string {
 		if ptr, ok := locate(root, fields, te.Value); ok {
 			return ptr
 		}
+	}
+	if len(fields) == 0 {
+		return ""
 	}
 	return "/" + strings.Join(fields, "/")
 }

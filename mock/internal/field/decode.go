@@ -30,6 +30,9 @@ func Decode(body []byte, v any) error {
 			fmt.Sprintf("输入源“/body%s”映射到字段“%s”类型校验失败，应为%s", ptr, te.Field, want),
 			fmt.Sprintf("%s must be a JSON %s, not %s", ptr, want, te.Value), te.Value)
 	}
+	if ptr, need, given, ok := apierr.TypeMismatch(body, err); ok && ptr == "" {
+		return apierr.Param(apierr.LocBody, "", "请求体不是合法的JSON", fmt.Sprintf("the body must be %s, not %s", need, given), nil)
+	}
 	issue := "the body is not valid JSON: " + err.Error()
 	var se *json.SyntaxError
 	if errors.As(err, &se) {

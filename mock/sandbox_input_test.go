@@ -93,3 +93,42 @@ func TestSandbox_UnknownQueryParameters(t *testing.T) {
 	require.Len(t, loaded, 1, "only the well-scoped scenario loaded")
 	assert.Equal(t, "1230000109", loaded[0].Match.MchID)
 }
+
+// A value of the wrong JSON type is refused in the API's words (what the
+// field needs, what was sent), never with the Go type it decodes into.
+func TestSandbox_TypeErrorsInTheAPIsWords(t *testing.T) {
+	_, ts := mock.NewTestServer(t, mock.Options{})
+	tests := []struct {
+		method, path string
+		body         string
+		field, want  string
+	}{
+		{"PUT", "/sandbox/users/o1/wallet", `{"balance":"lots"}`, "/balance", "/balance must be an integer, not a string"},
+		{"PUT", "/sandbox/users/o1/wallet", `{"balance":2.5}`, "/balance", "/balance must be an integer, not the number 2.5"},
+		{"POST", "/sandbox/merchants", `[]`, "", "the body must be an object, not an array"},
+		{"POST", "/sandbox/merchants", `{"appids":"wx1"}`, "/appids", "/appids must be an array, not a string"},
+		{"POST", "/sandbox/merchants", `{"risk_fund_cap":true}`, "/risk_fund_cap", "/risk_fund_cap must be an integer, not true or false"},
+		{"POST", "/sandbox/clock/advance", `"30m"`, "", "the body must be an object, not a string"},
+		{"POST", "/sandbox/users/o1/authorize", `{"mchid":1230000109}`, "/mchid", "/mchid must be a string, not a number"},
+		{"PATCH", "/sandbox/merchants/1230000109", `{"appids":["wx1",2]}`, "/appids/1", "/appids must be an array of strings; /appids/1 is a number"},
+		{"PATCH", "/sandbox/merchants/1230000109", `{"risk_fund_cap":"lots"}`, "/risk_fund_cap", "/risk_fund_cap must be an integer, not a string"},
+	}
+	goWords := []string{"int64", "Go value", "Go struct", "mock.", "[]string", "unmarshal"}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path+" "+tt.body, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, ts.URL+tt.path, strings.NewReader(tt.body))
+			require.NoError(t, err)
+			resp, body := send(t, req)
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode, string(body))
+			e := decodeError(t, body)
+			assert.Equal(t, "PARAM_ERROR", e.Code)
+			assert.Equal(t, tt.want, e.Message)
+			if tt.field != "" {
+				assert.Equal(t, tt.field, e.Detail["field"])
+			}
+			for _, w := range goWords {
+				assert.NotContains(t, string(body), w)
+			}
+		})
+	}
+}
