@@ -51,11 +51,6 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
-// usagef returns a usage error for the command at path.
-func usagef(path []string, format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...), path: path}
-}
-
 // errHelpShown ends a run that printed --help: exit status 0.
 var errHelpShown = errors.New("help shown")
 
@@ -77,7 +72,7 @@ func (a *app) execute(ctx context.Context, cmd *command, path []string, args []s
 				a.printHelp(a.stdout, cmd, path)
 				return errHelpShown
 			}
-			return &usageError{msg: err.Error(), path: path}
+			return parseError(fs, path, err)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -99,14 +94,14 @@ func (a *app) execute(ctx context.Context, cmd *command, path []string, args []s
 		if len(pos) == 0 {
 			return &usageError{msg: fmt.Sprintf("%s needs a command: %s", strings.Join(path, " "), subNames(cmd)), path: path}
 		}
-		return &usageError{msg: fmt.Sprintf("unknown command %q for %s (one of: %s)", pos[0], strings.Join(path, " "), subNames(cmd)), path: path}
+		return unknownCommand(path, cmd, pos[0])
 	}
 	switch {
 	case len(pos) < cmd.minArgs:
 		return &usageError{msg: fmt.Sprintf("missing argument %s", cmd.args), path: path}
 	case cmd.maxArgs >= 0 && len(pos) > cmd.maxArgs:
 		if len(cmd.subs) > 0 {
-			return &usageError{msg: fmt.Sprintf("unknown command %q for %s (one of: %s)", pos[0], strings.Join(path, " "), subNames(cmd)), path: path}
+			return unknownCommand(path, cmd, pos[0])
 		}
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", pos[cmd.maxArgs]), path: path}
 	}

@@ -162,7 +162,7 @@ func (a *app) helpCmd(root *command) *command {
 			for _, name := range args {
 				sub := cmd.sub(name)
 				if sub == nil {
-					return usagef(path, "unknown command %q for %s (one of: %s)", name, strings.Join(path, " "), subNames(cmd))
+					return unknownCommand(path, cmd, name)
 				}
 				cmd, path = sub, append(path, name)
 			}
