@@ -44,7 +44,7 @@ func (a *app) flowRideCmd() *command {
 	return &command{
 		name:  "ride",
 		short: "the ride-hailing flow of the reference integration, step by step",
-		long: `Ride runs the reference ride-hailing integration (docs/reference-integration.md) with live
+		long: `Ride runs the reference ride-hailing integration (docs/walkthrough.md, section 2) with live
 progress: user-service-state → pre-authorize → the user authorises and
 PAYSCORE.USER_OPEN_SERVICE arrives → create the order (免确认 by default; --confirm: 需确认,
 the user confirms and PAYSCORE.USER_CONFIRM arrives; --legacy: the payafter-orders API, whose

@@ -35,27 +35,36 @@ func (a *app) sbClockCmd() *command {
 		name:  "advance",
 		args:  "[<duration>]",
 		short: "move a virtual clock forward, running what falls due (POST /sandbox/clock/advance)",
-		long: `Advance moves the mock's virtual clock forward by a Go duration (15s, 30m, 720h) or --to an
-RFC 3339 time, and returns once everything that fell due has run: deductions, refunds,
+		long: `Advance moves the mock's virtual clock forward by a Go duration (15s, 30m, 720h) or --to a
+time: a time of day such as 09:00 (the next one on the mock's clock, Beijing time) or an
+RFC 3339 time. It returns once everything that fell due has run: deductions, refunds,
 expiries and callback deliveries (with their retries). 'advance 0s' just waits for the work
 already due. A real clock cannot be moved (start the mock with MOCKPAY_CLOCK=virtual).`,
 		examples: []string{
 			"go run ./cmd/client sandbox clock advance 5s     # the deduction after a completion",
 			"go run ./cmd/client sandbox clock advance 15s    # the first callback retry",
-			"go run ./cmd/client sandbox clock advance --to 2026-12-31T09:00:00+08:00",
+			"go run ./cmd/client sandbox clock advance --to 09:00   # the next 09:00, Beijing time",
 		},
 		setFlags: func(fs *flag.FlagSet) {
-			fs.StringVar(&to, "to", "", "move to this RFC 3339 `time` instead")
+			fs.StringVar(&to, "to", "", "move to this `time` instead: 09:00 (the next one) or RFC 3339")
 		},
 		maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			req, err := advanceRequest(args, to)
+			move, err := parseClockMove(args, to)
 			if err != nil {
 				return err
 			}
 			sb, err := a.requireMock(ctx, "sandbox clock advance")
 			if err != nil {
 				return err
+			}
+			req := move.req
+			if move.daily {
+				now, err := sb.GetClock(ctx)
+				if err != nil {
+					return err
+				}
+				req.To = nextTimeOfDay(now.Now, move.timeOfDay)
 			}
 			st, err := sb.AdvanceClock(ctx, req)
 			if err != nil {
@@ -73,10 +82,10 @@ it moves a virtual clock.`,
 		examples: []string{
 			"go run ./cmd/client sandbox clock",
 			"go run ./cmd/client sandbox clock advance 30m",
-			"go run ./cmd/client sandbox clock --to 2026-12-02T09:00:00+08:00",
+			"go run ./cmd/client sandbox clock --to 09:00   # the next 09:00, Beijing time",
 		},
 		setFlags: func(fs *flag.FlagSet) {
-			fs.StringVar(&to, "to", "", "move a virtual clock to this RFC 3339 `time`")
+			fs.StringVar(&to, "to", "", "move a virtual clock to this `time`: 09:00 (the next one) or RFC 3339")
 		},
 		subs: []*command{advance},
 		run: func(ctx context.Context, _ []string) error {
@@ -94,26 +103,6 @@ it moves a virtual clock.`,
 			return show("now ", st)
 		},
 	}
-}
-
-// advanceRequest is what `clock advance` asks for: a duration argument
-// or --to.
-func advanceRequest(args []string, to string) (sandbox.AdvanceClockRequest, error) {
-	switch {
-	case len(args) == 1 && to != "", len(args) == 0 && to == "":
-		return sandbox.AdvanceClockRequest{}, &usageError{msg: "give a duration (advance 30m) or --to <RFC 3339 time>, not both"}
-	case to != "":
-		t, err := time.Parse(time.RFC3339, to)
-		if err != nil {
-			return sandbox.AdvanceClockRequest{}, &usageError{msg: fmt.Sprintf("--to %q is not an RFC 3339 time", to), hint: "e.g. 2026-12-02T09:00:00+08:00"}
-		}
-		return sandbox.AdvanceClockRequest{To: t}, nil
-	}
-	d, err := time.ParseDuration(args[0])
-	if err != nil || d < 0 {
-		return sandbox.AdvanceClockRequest{}, &usageError{msg: fmt.Sprintf("%q is not a duration", args[0]), hint: "a Go duration such as 15s, 30m or 720h"}
-	}
-	return sandbox.AdvanceClockRequest{Duration: d}, nil
 }
 
 func eventRows(es []sandbox.ClockEvent) [][]string {
@@ -220,8 +209,8 @@ func (a *app) printScenarios(headline string, list []sandbox.Scenario) error {
 	if headline != "" {
 		a.out.say("%s", headline)
 	}
-	return printList(a, list, []string{"ID", "NAME", "APPLIED", "EFFECTS"}, func(in sandbox.Scenario) []string {
-		return []string{in.ID, in.Name, strconv.Itoa(in.Applied), strings.Join(in.Effects, ", ")}
+	return printList(a, list, []string{"ID", "NAME", "MATCH", "APPLIED", "EFFECTS"}, func(in sandbox.Scenario) []string {
+		return []string{in.ID, in.Name, matchText(in.Match), strconv.Itoa(in.Applied), strings.Join(in.Effects, ", ")}
 	})
 }
 
@@ -390,9 +379,9 @@ func (a *app) sbOrdersCmd() *command {
 			if err != nil {
 				return err
 			}
-			return printList(a, orders, []string{"OUT_ORDER_NO", "KIND", "STATE", "OPENID", "CREATED_AT"}, func(o sandbox.Order) []string {
+			return printList(a, orders, []string{"OUT_ORDER_NO", "KIND", "STATE", "COLLECTION", "OPENID", "CREATED_AT"}, func(o sandbox.Order) []string {
 				no, st, openid := orderFields(&o)
-				return []string{no, string(o.Kind), st, dash(openid), o.CreatedAt}
+				return []string{no, string(o.Kind), st, collectionText(&o), dash(openid), o.CreatedAt}
 			})
 		},
 	}

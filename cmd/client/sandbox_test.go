@@ -163,6 +163,12 @@ func TestSandbox_clock(t *testing.T) {
 	h.okJSON(t, &st, "sandbox", "clock", "advance", "0s")
 	assert.Equal(t, "2026-12-02T10:00:00+08:00", st.Now.Format(time.RFC3339))
 
+	// A time of day is the next one on the mock's clock: 09:00 is
+	// tomorrow's, 10:30 today's; now (10:00) itself is a day ahead.
+	assert.Contains(t, h.ok(t, "sandbox", "clock", "--to", "09:00"), "clock advanced to 2026-12-03T09:00:00+08:00")
+	assert.Contains(t, h.ok(t, "sandbox", "clock", "advance", "--to", "10:30"), "clock advanced to 2026-12-03T10:30:00+08:00")
+	assert.Contains(t, h.ok(t, "sandbox", "clock", "--to", "10:30"), "clock advanced to 2026-12-04T10:30:00+08:00")
+
 	assert.Regexp(t, `^PARAM_ERROR: \S`, h.fails(t, exitFailure, "sandbox", "clock", "--to", "2026-01-01T00:00:00+08:00"))
 
 	realClock, err := clock.NewReal(1)
@@ -176,7 +182,7 @@ func TestSandbox_scenario(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	out := h.ok(t, "sandbox", "scenario", "load", "../../scenarios/deduct-failure.yaml", "--scope-openid", "oUnlucky")
 	assert.Contains(t, out, "loaded from ../../scenarios/deduct-failure.yaml:")
-	m := regexp.MustCompile(`(?m)^(\S+)\s+deduct-failure\s+0\s`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`(?m)^(\S+)\s+deduct-failure\s+openid=oUnlucky\s+0\s`).FindStringSubmatch(out)
 	require.NotNil(t, m, out)
 	var infos []struct {
 		ID    string `json:"id"`
@@ -187,6 +193,7 @@ func TestSandbox_scenario(t *testing.T) {
 	h.okJSON(t, &infos, "sandbox", "scenario", "list")
 	require.Len(t, infos, 1)
 	assert.Equal(t, "oUnlucky", infos[0].Match.OpenID, "scoped to the user")
+	assert.Regexp(t, `(?m)^ID\s+NAME\s+MATCH\s+APPLIED\s+EFFECTS$`, h.ok(t, "sandbox", "scenario", "list"), "id, match, effects, how often it applied (qa.md)")
 
 	assert.Contains(t, h.ok(t, "sandbox", "scenario", "unload", m[1]), "scenario "+m[1]+" unloaded")
 	h.okJSON(t, &infos, "sandbox", "scenario", "list")
@@ -246,9 +253,15 @@ func TestSandbox_ordersAndReset(t *testing.T) {
 	h.authorize(t, "oP")
 	h.ok(t, "payafter", "create", "--out-order-no", "OR-2", "--openid", "oP")
 
+	unpaidOrder(t, h, "oBroke", "OR-3", "4200")
+	deductedOrder(t, h, "oRich", "OR-4", "4200")
+
 	out := h.ok(t, "sandbox", "orders")
-	assert.Regexp(t, `OR-1\s+serviceorder\s+CREATED`, out)
-	assert.Regexp(t, `OR-2\s+payafter-order\s+USER_ACCEPTED\s+oP`, out)
+	assert.Regexp(t, `(?m)^OUT_ORDER_NO\s+KIND\s+STATE\s+COLLECTION\s+OPENID\s+CREATED_AT$`, out)
+	assert.Regexp(t, `OR-1\s+serviceorder\s+CREATED\s+-\s+-`, out)
+	assert.Regexp(t, `OR-2\s+payafter-order\s+USER_ACCEPTED\s+-\s+oP`, out)
+	assert.Regexp(t, `OR-3\s+serviceorder\s+DOING\s+USER_PAYING 0/4200\s+oBroke`, out, "the order waits, collection USER_PAYING (walkthrough §6)")
+	assert.Regexp(t, `OR-4\s+serviceorder\s+DONE\s+USER_PAID 4200/4200\s+oRich`, out)
 	out = h.ok(t, "sandbox", "orders", "--state", "USER_ACCEPTED")
 	assert.NotContains(t, out, "OR-1")
 	assert.Contains(t, out, "OR-2")
