@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -101,6 +102,15 @@ func explicitEnv(t *testing.T, h *harness) map[string]string {
 	}
 }
 
+// without is env less the names given.
+func without(env map[string]string, names ...string) map[string]string {
+	out := maps.Clone(env)
+	for _, n := range names {
+		delete(out, n)
+	}
+	return out
+}
+
 // TestCredentials checks each way of naming the merchant and of verifying
 // answers.
 func TestCredentials(t *testing.T) {
@@ -135,6 +145,9 @@ func TestCredentials(t *testing.T) {
 		{"explicit public key", with(map[string]string{"MOCKPAY_PUBLIC_KEY": filepath.Join(certsDir, "pub_key.pem"), "MOCKPAY_PUBLIC_KEY_ID": pubKeyID}), "wxd678efh567hg6787"},
 		{"mchid only, rest from the mock", map[string]string{"MOCKPAY_URL": h.url, "MOCKPAY_MCHID": other.MchID}, other.AppIDs[0]},
 		{"public-key merchant from the mock", map[string]string{"MOCKPAY_URL": h.url, "MOCKPAY_MCHID": pubKeyMerchant.MchID}, pubKeyMerchant.AppIDs[0]},
+		// Every credential, but no appid or service_id: against a mock they
+		// come from its record, as the help promises.
+		{"explicit files, appid and service_id from the mock", without(explicit, "MOCKPAY_APPID", "MOCKPAY_SERVICE_ID"), "wxd678efh567hg6787"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,6 +178,15 @@ func TestCredentials(t *testing.T) {
 		assert.Equal(t, exitFailure, r.code)
 		assert.Contains(t, r.stderr, "NOT_FOUND: ")
 		assert.Contains(t, r.stderr, "while: read the credentials of merchant 1999999999")
+	})
+	t.Run("every credential of a merchant the mock does not know", func(t *testing.T) {
+		t.Parallel()
+		env := without(explicit, "MOCKPAY_APPID", "MOCKPAY_SERVICE_ID")
+		env["MOCKPAY_MCHID"] = "1999999999"
+		r := runWith(t, env, "user-state", "--openid", "oNobody")
+		assert.Equal(t, exitUsage, r.code)
+		assert.Contains(t, r.stderr, "error: the appid and service_id are not configured")
+		assert.Contains(t, r.stderr, "hint: the mock has no record of merchant 1999999999 (NOT_FOUND: ")
 	})
 	t.Run("WeChat Pay needs every credential", func(t *testing.T) {
 		t.Parallel()

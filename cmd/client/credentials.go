@@ -21,9 +21,12 @@ type merchant struct {
 	appID     string
 	serviceID string
 	notifyURL string
-	// record is the mock's record of the merchant, when it came from the
-	// sandbox (default merchant, MOCKPAY_MCHID only, or --sandbox).
+	// record is the mock's record of the merchant, when the target is a
+	// mock that knows it.
 	record *sandbox.Merchant
+	// unknownToMock says why a merchant with every credential given has
+	// no record in the mock, for the error that a missing appid causes.
+	unknownToMock string
 }
 
 // merchant resolves the identity to act as, see the root help:
@@ -83,6 +86,9 @@ func (a *app) merchant(ctx context.Context, sandboxNotify string) (*merchant, er
 	default:
 		if m, err = fromSettings(cfg); err != nil {
 			return nil, err
+		}
+		if mock {
+			a.completeFromMock(ctx, m)
 		}
 	}
 	if m.notifyURL == "" {
@@ -289,11 +295,39 @@ func (a *app) scoreClient(ctx context.Context) (scoreClient, error) {
 	return scoreClient{Client: c, appID: appID, serviceID: serviceID, notifyURL: m.notifyURL}, nil
 }
 
+// completeFromMock fills in, from the mock's record of a merchant whose
+// credentials were all given, what was not: the appid and service_id
+// (their defaults are the record's first, as with no credentials). A
+// merchant the mock does not know is left as it is; ids then says why.
+func (a *app) completeFromMock(ctx context.Context, m *merchant) {
+	if m.appID != "" && m.serviceID != "" {
+		return
+	}
+	sb, err := a.sandboxAPI()
+	if err == nil {
+		m.record, err = sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: m.cfg.MchID})
+	}
+	if err != nil {
+		m.unknownToMock = fmt.Sprintf("the mock has no record of merchant %s (%v)", m.cfg.MchID, err)
+		return
+	}
+	if m.appID == "" {
+		m.appID = first(m.record.AppIDs)
+	}
+	if m.serviceID == "" {
+		m.serviceID = first(m.record.ServiceIDs)
+	}
+}
+
 // ids returns the merchant's appid and service_id, which every pay-score
 // call needs.
 func (m *merchant) ids() (appID, serviceID string, err error) {
 	if m.appID == "" || m.serviceID == "" {
-		return "", "", &usageError{msg: "the appid and service_id are not configured", hint: "set --appid and --service-id (MOCKPAY_APPID, MOCKPAY_SERVICE_ID)"}
+		hint := "set --appid and --service-id (MOCKPAY_APPID, MOCKPAY_SERVICE_ID)"
+		if m.unknownToMock != "" {
+			hint = m.unknownToMock + ": " + hint
+		}
+		return "", "", &usageError{msg: "the appid and service_id are not configured", hint: hint}
 	}
 	return m.appID, m.serviceID, nil
 }

@@ -150,6 +150,11 @@ func (a *app) probe(ctx context.Context) (*sandbox.Health, error) {
 		}
 		h, err := sb.GetHealth(ctx)
 		switch {
+		case speaksHTTPS(err):
+			return nil, &hintError{
+				err:  fmt.Errorf("%s answers in HTTPS, not HTTP", cfg.URL),
+				hint: "use " + strings.Replace(cfg.URL, "http://", "https://", 1) + " (against the mock's test certificate, with --ca-cert testdata/certs/ca_cert.pem)",
+			}
 		case errors.Is(err, sandbox.ErrNotMock):
 		case err != nil:
 			return nil, unreachable(cfg.URL, err)
@@ -159,6 +164,14 @@ func (a *app) probe(ctx context.Context) (*sandbox.Health, error) {
 	}
 	a.sess.probed = true
 	return a.sess.mock, nil
+}
+
+// speaksHTTPS reports whether err is the answer of an HTTPS server (Go's,
+// as the mock's) to a plain HTTP request: 400 "Client sent an HTTP request
+// to an HTTPS server."
+func speaksHTTPS(err error) bool {
+	var se *sandbox.Error
+	return errors.As(err, &se) && se.StatusCode == http.StatusBadRequest && strings.Contains(string(se.Body), "HTTP request to an HTTPS server")
 }
 
 // unreachable explains a transport error reaching the target.

@@ -91,6 +91,15 @@ func TestCACert(t *testing.T) {
 			assert.Contains(t, r.stderr, "hint: trust the server's CA with --ca-cert")
 		})
 	}
+	t.Run("http:// to the HTTPS mock", func(t *testing.T) {
+		t.Parallel()
+		plain := strings.Replace(h.url, "https://", "http://", 1)
+		r := runWith(t, with("MOCKPAY_URL", plain), "sandbox", "health", "--ca-cert", caCert)
+		assert.Equal(t, exitFailure, r.code)
+		assert.Contains(t, r.stderr, "error: "+plain+" answers in HTTPS, not HTTP")
+		assert.Contains(t, r.stderr, "hint: use "+h.url)
+		assert.NotContains(t, r.stderr, "not a mockpay sandbox")
+	})
 	t.Run("another CA", func(t *testing.T) {
 		t.Parallel()
 		// platform_cert.pem is a certificate, but the test CA did not
