@@ -123,7 +123,29 @@ func TestFlowRide_failures(t *testing.T) {
 		assert.Contains(t, r.stdout, "✗ 7/9 deduction: PAYSCORE.USER_PAID did not arrive")
 		assert.NotContains(t, r.stdout, "8/9")
 		assert.Contains(t, r.stderr, "error: step 7/9 deduction: ")
+		assert.Regexp(t, `hint: 'go run ./cmd/client sandbox order RIDE-\S+ --mchid \d+' shows what happened to the order`, r.stderr)
+		assert.NotContains(t, r.stderr, "scenario", "none is loaded")
 	})
+	// A loaded scenario that explains the missing callback is named, on a
+	// virtual clock and on a real one, where the flow waits --timeout.
+	for _, clk := range []string{"virtual", "real"} {
+		t.Run("a loaded scenario fails every deduction, "+clk+" clock", func(t *testing.T) {
+			t.Parallel()
+			opts := mock.Options{}
+			if clk == "real" {
+				fast, err := clock.NewReal(1000) // the 5 s deduction delay in 5 ms
+				require.NoError(t, err)
+				opts.Clock = fast
+			}
+			h := newFlowHarness(t, opts)
+			h.ok(t, "sandbox", "scenario", "load", "../../scenarios/deduct-failure.yaml")
+			r := h.run(t, "flow", "ride", "--timeout", "300ms")
+			assert.Equal(t, exitFailure, r.code)
+			assert.Contains(t, r.stdout, "✗ 7/9 deduction: PAYSCORE.USER_PAID did not arrive")
+			assert.Contains(t, r.stderr, "hint: the loaded scenario deduct-failure (sc-1, applied once) explains it: Every deduction fails; the order stays USER_PAYING and no PAYSCORE.USER_PAID comes; ")
+			assert.Regexp(t, `'go run ./cmd/client sandbox order RIDE-\S+ --mchid \d+' shows what happened to the order`, r.stderr)
+		})
+	}
 	t.Run("WeChat Pay refuses the order", func(t *testing.T) {
 		t.Parallel()
 		h := newFlowHarness(t, mock.Options{})

@@ -66,7 +66,7 @@ func (f *ride) await(ctx context.Context, what string, match func(*client.Notifi
 		select {
 		case <-again:
 		case <-timer.C:
-			return nil, fmt.Errorf("%s %s within %s (--timeout)", what, missing, f.o.timeout)
+			return nil, f.explain(ctx, fmt.Errorf("%s %s within %s (--timeout)", what, missing, f.o.timeout))
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -86,7 +86,7 @@ func (f *ride) awaitVirtual(ctx context.Context, missing string, look look) (*ca
 			return cb, err
 		}
 		if len(st.Pending) == 0 || st.Pending[0].At.After(limit) {
-			return nil, fmt.Errorf("%s, and nothing more is scheduled on the mock's clock within %s (check 'sandbox notifications')", missing, awaitHorizon)
+			return nil, f.explain(ctx, fmt.Errorf("%s, and nothing more is scheduled on the mock's clock within %s", missing, awaitHorizon))
 		}
 		if st, err = f.sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{To: st.Pending[0].At}); err != nil {
 			return nil, fmt.Errorf("advance the mock's clock: %w", err)
