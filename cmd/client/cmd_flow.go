@@ -37,6 +37,7 @@ type rideOptions struct {
 	timeout         time.Duration
 	listen          string
 	ascii           bool
+	keep            bool
 }
 
 func (a *app) flowRideCmd() *command {
@@ -57,6 +58,8 @@ decrypts every callback with the merchant's client. Against the mock it register
 merchant whose notify_url is that listener (legacy and authorization callbacks go to the
 registered address), plays the user through the sandbox, and on a virtual clock advances
 the clock instead of waiting; on a real clock it waits up to --timeout for each callback.
+Once the flow has passed, it removes that merchant with its orders (--keep keeps them), so
+that runs do not pile up in the mock; a failed flow keeps it, to be looked at.
 
 With --notify-url (MOCKPAY_NOTIFY_URL) against the mock, the callbacks go to that receiver
 instead: 'listen' in another terminal, or the compose service merchant at
@@ -89,6 +92,7 @@ real user can take, and waits for the real callbacks.`,
 			fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for each callback on a real clock")
 			fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "`host:port` of the flow's callback listener (none with --notify-url against the mock)")
 			fs.BoolVar(&o.ascii, "ascii", false, "mark steps with ok/FAIL instead of ✓/✗")
+			fs.BoolVar(&o.keep, "keep", false, "keep the fresh merchant the flow registers in the mock, with its orders, once the flow has passed")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			return a.runRide(ctx, o)
@@ -105,6 +109,7 @@ type ride struct {
 	rv      *receiver       // the flow's listener; nil when an external receiver gets the callbacks
 	sb      *sandbox.Client // nil against WeChat Pay
 	virtual bool            // the mock's clock is virtual
+	fresh   bool            // the flow registered its merchant in the mock
 
 	mchID, appID, serviceID, notifyURL string
 	openid, authCode, outOrderNo       string
@@ -171,7 +176,17 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 	f.p = newProgress(a, o.ascii, f.steps())
 	started := time.Now()
 	if err := f.p.run(ctx); err != nil {
+		if f.fresh {
+			a.out.say("merchant %s is kept, to be looked at; 'go run ./cmd/client sandbox merchant delete %s' removes it", f.mchID, f.mchID)
+		}
 		return err
+	}
+	cleanUp := ""
+	if f.fresh && !o.keep {
+		if err := f.sb.DeleteMerchant(ctx, sandbox.DeleteMerchantRequest{MchID: f.mchID}); err != nil {
+			return fmt.Errorf("the flow passed; removing its merchant %s from the mock failed: %w", f.mchID, err)
+		}
+		cleanUp = " (removed with its orders; --keep keeps them)"
 	}
 	variant := "免确认"
 	switch {
@@ -182,8 +197,8 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 	case o.confirm:
 		variant = "需确认"
 	}
-	a.out.say("ride flow complete (%s): order %s paid %s and refunded %s; merchant %s, user %s, %d steps in %s",
-		variant, f.outOrderNo, yuan(f.fare), yuan(f.refund), f.mchID, f.openid, len(f.p.steps), time.Since(started).Round(time.Millisecond))
+	a.out.say("ride flow complete (%s): order %s paid %s and refunded %s; merchant %s%s, user %s, %d steps in %s",
+		variant, f.outOrderNo, yuan(f.fare), yuan(f.refund), f.mchID, cleanUp, f.openid, len(f.p.steps), time.Since(started).Round(time.Millisecond))
 	return nil
 }
 
@@ -198,6 +213,7 @@ func (f *ride) setUpMock(ctx context.Context, listenerURL string) (*merchant, er
 	if err != nil {
 		return nil, fmt.Errorf("register the flow's merchant in the mock: %w", err)
 	}
+	f.fresh = true
 	m, err := fromRecord(rec, settings{})
 	if err != nil {
 		return nil, err

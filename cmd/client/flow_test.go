@@ -57,7 +57,7 @@ func TestFlowRide(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newFlowHarness(t, mock.Options{})
-			out := h.ok(t, append([]string{"flow", "ride", "--amount", "3800"}, tt.args...)...)
+			out := h.ok(t, append([]string{"flow", "ride", "--amount", "3800", "--keep"}, tt.args...)...)
 			mark := "✓"
 			if strings.Contains(strings.Join(tt.args, " "), "--ascii") {
 				mark = "ok"
@@ -74,7 +74,7 @@ func TestFlowRide(t *testing.T) {
 			assert.Contains(t, out, "paid ¥38.00 and refunded ¥38.00")
 			assert.Contains(t, out, "REFUND.SUCCESS received")
 
-			m := regexp.MustCompile(`order (RIDE-\S+) paid; merchant (\d+)`).FindStringSubmatch(strings.ReplaceAll(out, " ¥38.00 and refunded ¥38.00", ""))
+			m := regexp.MustCompile(`order (RIDE-\S+) paid; merchant (\d+),`).FindStringSubmatch(strings.ReplaceAll(out, " ¥38.00 and refunded ¥38.00", ""))
 			require.NotNil(t, m, out)
 			o, err := h.srv.Order(m[2], m[1])
 			require.NoError(t, err)
@@ -83,6 +83,31 @@ func TestFlowRide(t *testing.T) {
 			assert.Equal(t, paid, o.State)
 		})
 	}
+}
+
+// TestFlowRide_cleanUp checks that the merchant a flow registers is gone
+// once the flow has passed, so that runs do not pile up in the mock, and
+// that a failed flow keeps it, to be looked at.
+func TestFlowRide_cleanUp(t *testing.T) {
+	t.Parallel()
+	h := newFlowHarness(t, mock.Options{})
+	before, err := h.srv.Merchants()
+	require.NoError(t, err)
+	for range 2 {
+		out := h.ok(t, "flow", "ride")
+		assert.Regexp(t, `; merchant \d+ \(removed with its orders; --keep keeps them\), user `, out)
+	}
+	after, err := h.srv.Merchants()
+	require.NoError(t, err)
+	assert.Len(t, after, len(before), "two flows, no merchant more")
+
+	require.NoError(t, h.srv.SetWallet("oBroke", mock.Wallet{Balance: new(int64)}))
+	r := h.run(t, "flow", "ride", "--openid", "oBroke")
+	require.Equal(t, exitFailure, r.code)
+	m := regexp.MustCompile(`merchant (\d+) is kept, to be looked at; 'go run ./cmd/client sandbox merchant delete (\d+)' removes it`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, m, r.stdout)
+	_, err = h.srv.Merchant(m[1])
+	assert.NoError(t, err, "kept")
 }
 
 // TestFlowRide_json checks the one-object-per-step output.
