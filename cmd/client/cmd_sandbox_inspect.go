@@ -275,15 +275,15 @@ func (a *app) sbRedeliverCmd() *command {
 		name:     "redeliver",
 		args:     "<id>",
 		short:    "send a callback again now (POST /sandbox/notifications/{id}/redeliver)",
-		long:     "Redeliver sends a callback again at once, with the same envelope id, and shows the new attempt: handy to replay an event into a handler you are fixing.",
-		examples: []string{"go run ./cmd/client sandbox notifications redeliver 5f0c2a8e-…"},
+		long:     "Redeliver sends a callback again at once, with the same envelope id, and shows the new attempt: handy to replay an event into a handler you are fixing. The id may be cut short, as long as it is the start of one callback's id (of the configured merchant's, with --mchid).",
+		examples: []string{"go run ./cmd/client sandbox notifications redeliver 5f0c2a8e-…", "go run ./cmd/client sandbox notifications redeliver 5f0c2a8e"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
 			sb, err := a.requireMock(ctx, "sandbox notifications redeliver")
 			if err != nil {
 				return err
 			}
-			n, err := sb.RedeliverNotification(ctx, sandbox.RedeliverNotificationRequest{ID: args[0]})
+			n, err := a.redeliver(ctx, sb, args[0])
 			if err != nil {
 				return err
 			}

@@ -228,11 +228,18 @@ func TestSandbox_notificationsAndRequests(t *testing.T) {
 	out = h.ok(t, "sandbox", "notifications", "redeliver", ns[0].ID)
 	assert.Contains(t, out, "PAYSCORE.USER_PAID "+ns[0].ID+" redelivered to "+h.sink+": HTTP 204")
 	assert.Regexp(t, `^NOT_FOUND: \S`, h.fails(t, exitFailure, "sandbox", "notifications", "redeliver", "nope"))
+	// The id cut short, as lists and docs show it, names the same callback.
+	for _, short := range []string{ns[0].ID[:8], ns[0].ID[:8] + "-…", ns[0].ID[:13] + "..."} {
+		out = h.ok(t, "sandbox", "notifications", "redeliver", short)
+		assert.Contains(t, out, "PAYSCORE.USER_PAID "+ns[0].ID+" redelivered to "+h.sink+": HTTP 204", short)
+	}
+	stderr := h.fails(t, exitUsage, "sandbox", "notifications", "redeliver", "…")
+	assert.Contains(t, stderr, "give the callback's id, or the start of it")
 	assert.Contains(t, h.fails(t, exitUsage, "sandbox", "redeliver", ns[0].ID), `unknown command "redeliver" for client sandbox`, "one way to redeliver: under notifications")
 
 	// A request signed under the wrong serial: SIGN_ERROR, and the request
 	// log shows what the mock verified.
-	stderr := h.fails(t, exitFailure, "user-state", "--openid", "oN", "--serial-no", "0123456789ABCDEF")
+	stderr = h.fails(t, exitFailure, "user-state", "--openid", "oN", "--serial-no", "0123456789ABCDEF")
 	assert.Regexp(t, `^SIGN_ERROR: \S`, stderr)
 	assert.Contains(t, stderr, "sandbox requests --limit 1")
 	out = h.ok(t, "sandbox", "requests", "--limit", "1")
