@@ -158,7 +158,7 @@ func checkNotifyURL(notifyURL string) error {
 // verifies with its downloading source, so that a listener with the wrong
 // credentials fails at start rather than 401 on every callback.
 func warmVerifier(ctx context.Context, c *client.Client) error {
-	src, ok := c.Verifier().(*client.CertificateSource)
+	src, ok := c.Verifier().(interface{ Refresh(context.Context) error }) // the certificate source, cached or not
 	if !ok {
 		return nil
 	}

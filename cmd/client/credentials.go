@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mockpay/mockpay/client"
 	"github.com/mockpay/mockpay/client/protocol"
@@ -220,6 +221,11 @@ func (a *app) newClient(ctx context.Context, m *merchant) (*client.Client, error
 	if err != nil {
 		return nil, err
 	}
+	if v == nil {
+		if v, err = a.certificateCache(ctx, cfg, m, opts); err != nil {
+			return nil, err
+		}
+	}
 	if v != nil {
 		opts = append(opts, client.WithVerifier(v))
 	}
@@ -228,6 +234,23 @@ func (a *app) newClient(ctx context.Context, m *merchant) (*client.Client, error
 		return nil, &usageError{msg: fmt.Sprintf("merchant credentials: %v", err)}
 	}
 	return c, nil
+}
+
+// certificateCache is the verifier of a merchant whose answers the
+// platform certificates verify, against a mock and with a cache directory:
+// the certificates kept from an earlier run, else downloaded and kept
+// (see certcache.go). nil means the client's own downloading source.
+func (a *app) certificateCache(ctx context.Context, cfg settings, m *merchant, opts []client.Option) (client.Verifier, error) {
+	dir := cacheDir(a.environ)
+	mock, err := a.isMock(ctx)
+	if err != nil || dir == "" || !mock {
+		return nil, err
+	}
+	downloader, err := client.New(m.cfg, opts...)
+	if err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("merchant credentials: %v", err)}
+	}
+	return newCachedCertificates(certCachePath(dir, cfg.URL), cfg.URL, client.NewCertificateSource(downloader), time.Now()), nil
 }
 
 // verifier picks what verifies answers and callbacks: the configured

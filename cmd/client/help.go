@@ -131,7 +131,9 @@ mock's record of that merchant. Against WeChat Pay, set MOCKPAY_MCHID,
 MOCKPAY_SERIAL_NO, MOCKPAY_PRIVATE_KEY, MOCKPAY_APIV3_KEY, MOCKPAY_APPID and
 MOCKPAY_SERVICE_ID. Answers and callbacks are verified with MOCKPAY_PLATFORM_CERT,
 or MOCKPAY_PUBLIC_KEY with MOCKPAY_PUBLIC_KEY_ID, or else with the platform
-certificates downloaded from /v3/certificates.
+certificates downloaded from /v3/certificates. A mock's are kept until they expire,
+per mock URL, in MOCKPAY_CACHE_DIR (default: mockpay in the user's cache directory;
+off keeps nothing), so that each command does not download them again.
 
 HTTPS: a mock serving testdata/certs/tls_cert.pem (MOCKPAY_TLS_CERT, the compose
 service mockpay-https on port 8443) has a certificate of mockpay's test CA, which
