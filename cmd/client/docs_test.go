@@ -86,3 +86,14 @@ func TestDocuments_linksExist(t *testing.T) {
 		}
 	}
 }
+
+// .ci/run serves its smoke test on the port MOCKPAY_CI_PORT names, when it
+// names one, and the README says so.
+func TestCIRun_portOverride(t *testing.T) {
+	run, err := os.ReadFile(filepath.Join(repoRoot, ".ci", "run"))
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^port=\$\{MOCKPAY_CI_PORT:-`, string(run))
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "MOCKPAY_CI_PORT=")
+}
