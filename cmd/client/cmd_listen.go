@@ -16,7 +16,7 @@ import (
 
 // listenCmd is a local callback receiver.
 func (a *app) listenCmd() *command {
-	var addr string
+	var addr, forwardTo string
 	var failFirst int
 	var register bool
 	return &command{
@@ -45,7 +45,17 @@ The listener's address is what it advertises (prints, and registers with --regis
 Where the sender reaches it by another name, as in docker compose (the mock posts to
 http://merchant:9000/notify) or through a tunnel, give that URL as --notify-url: listen
 advertises it instead. The listener answers on every path, so the path of --notify-url is
-free (a proxy may keep its own).`,
+free (a proxy may keep its own).
+
+--forward-to URL relays every callback to your app instead, as WeChat Pay would send it:
+the same bytes with their Wechatpay-* headers, so that the app's own notify handler
+verifies and decrypts them. Listen prints each one's event type (it verifies a copy too;
+one that does not verify, such as a scenario's forgery, is forwarded all the same), the
+app's status and how long the app took, and answers the mock with the app's answer, so
+that the mock retries what the app failed, on WeChat Pay's schedule. An app that does not
+answer within 5 s is a 502 to the mock. With the mock in docker compose and the app on
+your machine, listen on the host and advertise the name the mock's container reaches it
+by: --addr 0.0.0.0:9100 --notify-url http://host.docker.internal:9100/notify --register.`,
 		examples: []string{
 			"go run ./cmd/client listen",
 			"go run ./cmd/client listen --addr 127.0.0.1:9100 --fail-first 2",
@@ -53,15 +63,26 @@ free (a proxy may keep its own).`,
 			"go run ./cmd/client listen --register  # the merchant's registered notify_url = this listener",
 			"go run ./cmd/client listen --sandbox   # a fresh merchant, notify_url = this listener",
 			"go run ./cmd/client listen --register --addr 0.0.0.0:9000 --notify-url http://merchant:9000/notify   # in docker compose",
+			"go run ./cmd/client listen --register --forward-to http://127.0.0.1:3000/notify   # your app verifies them",
+			"go run ./cmd/client listen --register --addr 0.0.0.0:9100 --notify-url http://host.docker.internal:9100/notify --forward-to http://127.0.0.1:3000/notify   # the mock in compose, your app on the host",
 		},
 		setFlags: func(fs *flag.FlagSet) {
 			fs.StringVar(&addr, "addr", defaultListenAddr, "`host:port` to listen on (port 0 picks a free one)")
 			fs.IntVar(&failFirst, "fail-first", 0, "answer the first `N` verified deliveries 500, to watch WeChat Pay retry")
 			fs.BoolVar(&register, "register", false, "against the mock, make this listener the merchant's registered notify_url")
+			fs.StringVar(&forwardTo, "forward-to", "", "relay every callback to your app at this `URL`, headers and all, and answer with its answer")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			if failFirst < 0 {
 				return &usageError{msg: "--fail-first cannot be negative"}
+			}
+			if forwardTo != "" {
+				if err := checkForwardTo(forwardTo); err != nil {
+					return err
+				}
+				if failFirst > 0 {
+					return &usageError{msg: "--fail-first and --forward-to do not go together: with --forward-to, your app's answer is the answer"}
+				}
 			}
 			cfg, err := a.settings()
 			if err != nil {
@@ -98,11 +119,20 @@ free (a proxy may keep its own).`,
 					return err
 				}
 			}
-			rv := newReceiver(c, failFirst)
-			rv.onCallback = a.printCallback
-			rv.onReject = a.printRejection
+			var handler http.Handler
+			if forwardTo != "" {
+				handler = newForwarder(forwardTo, c, func(fw forwarded) { a.printForwarded(forwardTo, fw) })
+			} else {
+				rv := newReceiver(c, failFirst)
+				rv.onCallback = a.printCallback
+				rv.onReject = a.printRejection
+				handler = rv
+			}
 
 			info := fmt.Sprintf("listening on %s (%smerchant %s); Ctrl-C to stop", notifyURL, where, m.cfg.MchID)
+			if forwardTo != "" {
+				info = fmt.Sprintf("listening on %s (%smerchant %s), forwarding to %s; Ctrl-C to stop", notifyURL, where, m.cfg.MchID, forwardTo)
+			}
 			if registered != "" {
 				info = registered + "\n" + info
 			}
@@ -114,7 +144,7 @@ free (a proxy may keep its own).`,
 					a.out.say("note: commands send notify_url %s; pass --notify-url %s to send callbacks here", m.notifyURL, notifyURL)
 				}
 			}
-			if err := <-serveCallbacks(ctx, ln, rv); err != nil {
+			if err := <-serveCallbacks(ctx, ln, handler); err != nil {
 				return fmt.Errorf("listener: %w", err)
 			}
 			return nil
