@@ -20,6 +20,7 @@ import (
 
 	"github.com/mockpay/mockpay/client"
 	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/internal/deploy"
 	"github.com/mockpay/mockpay/mock"
 )
 
@@ -199,4 +200,14 @@ func TestListen_forwardTo(t *testing.T) {
 		assert.Equal(t, exitUsage, r.code)
 		assert.Contains(t, r.stderr, "--fail-first and --forward-to do not go together")
 	})
+}
+
+// The walkthrough's recipe for an app on the host and the mock in docker
+// compose needs the mock's container to reach the host by name.
+func TestCompose_mockReachesTheHost(t *testing.T) {
+	c, err := deploy.LoadCompose()
+	require.NoError(t, err)
+	svc, ok := c.Services["mockpay"]
+	require.True(t, ok)
+	assert.Contains(t, svc.ExtraHosts, "host.docker.internal:host-gateway")
 }

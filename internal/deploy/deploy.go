@@ -37,6 +37,7 @@ type Service struct {
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
 	Ports       []string          `yaml:"ports"`
+	ExtraHosts  []string          `yaml:"extra_hosts"`
 	Volumes     []string          `yaml:"volumes"`
 	Profiles    []string          `yaml:"profiles"`
 	Sysctls     map[string]int    `yaml:"sysctls"`
