@@ -43,6 +43,7 @@ the mock's clock.`,
 			"go run ./cmd/mockpay                      # the sandbox, in another terminal",
 			"go run ./cmd/client flow ride             # the whole flow, every step reported",
 			"go run ./cmd/client listen                # receive callbacks on http://127.0.0.1:9000/notify",
+			"go run ./cmd/client trigger PAYSCORE.USER_PAID   # any callback on demand, to that listener",
 			"go run ./cmd/client flow ride --notify-url http://127.0.0.1:9000/notify   # its callbacks to that listener",
 			"go run ./cmd/client order create --out-order-no RIDE-1 --amount 5000 --openid oUser1",
 			"go run ./cmd/client order query --out-order-no RIDE-1 --json | jq .state",
@@ -54,7 +55,7 @@ the mock's clock.`,
 	for _, c := range api {
 		c.group = "API commands (signed v3 calls, as the merchant)"
 	}
-	tools := []*command{a.listenCmd(), a.flowCmd(), a.sandboxCmd()}
+	tools := []*command{a.listenCmd(), a.triggerCmd(), a.flowCmd(), a.sandboxCmd()}
 	for _, c := range tools {
 		c.group = "Developer tools"
 	}

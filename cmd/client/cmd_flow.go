@@ -116,9 +116,11 @@ type ride struct {
 	fare, refund                       int64
 
 	alreadyAuthorised bool
-	start             string // the order's service start, yyyyMMddHHmmss
-	transactionID     string // what the refund is made against
-	finishTicket      string // legacy only
+	start             string              // the order's service start, yyyyMMddHHmmss
+	transactionID     string              // what the refund is made against
+	finishTicket      string              // legacy only
+	refundOutcome     client.RefundStatus // how the refund must end; "" is SUCCESS
+	last              *callback           // the latest callback awaited
 }
 
 func (a *app) runRide(ctx context.Context, o rideOptions) error {

@@ -344,8 +344,12 @@ func (f *ride) refundFare(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	if ev.RefundStatus != client.RefundSuccess {
-		return stepResult{}, errors.New(n.seen + ": the refund ended " + string(ev.RefundStatus))
+	want := f.refundOutcome
+	if want == "" {
+		want = client.RefundSuccess
+	}
+	if ev.RefundStatus != want {
+		return stepResult{}, errors.New(n.seen + ": the refund ended " + string(ev.RefundStatus) + ", not " + string(want))
 	}
 	return stepResult{fmt.Sprintf("%s %s of %s (%s); %s, to %s", outRefundNo, yuan(ev.Amount.Refund), yuan(ev.Amount.Total), r.Status, n.seen, ev.UserReceivedAccount), ev}, nil
 }

@@ -24,6 +24,13 @@ const rideLength = 20 * time.Minute
 // /sandbox/notifications answers at once, with no long-poll to wait on.
 const followEvery = 200 * time.Millisecond
 
+// after is a channel closed once d has passed: when to look again.
+func after(d time.Duration) <-chan struct{} {
+	c := make(chan struct{})
+	time.AfterFunc(d, func() { close(c) })
+	return c
+}
+
 // callback is a callback the flow awaited and how it saw it, for the
 // step's report: "PAYSCORE.USER_PAID received" when the flow's listener
 // verified it, "PAYSCORE.USER_PAID delivered to http://… (answered 204)"
@@ -50,6 +57,17 @@ func (f *ride) await(ctx context.Context, what string, match func(*client.Notifi
 	if f.rv == nil {
 		look, missing = f.lookSandbox(what, match), "did not reach "+f.notifyURL
 	}
+	cb, err := f.wait(ctx, what, missing, look)
+	if cb != nil {
+		f.last = cb
+	}
+	return cb, err
+}
+
+// wait runs look until it finds what it looks for: on a virtual clock by
+// moving the clock to each next scheduled event, otherwise for up to
+// --timeout. missing says what went wrong if it never does.
+func (f *ride) wait(ctx context.Context, what, missing string, look look) (*callback, error) {
 	if f.virtual {
 		return f.awaitVirtual(ctx, what+" "+missing, look)
 	}
@@ -117,7 +135,7 @@ func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) l
 	if !strings.HasSuffix(what, "*") {
 		q.EventType = what
 	}
-	if what != client.EventUserOpenService {
+	if what != client.EventUserOpenService && what != client.EventUserCloseService {
 		q.OutOrderNo = f.outOrderNo
 	}
 	return func(ctx context.Context) (*callback, <-chan struct{}, error) {
@@ -134,9 +152,7 @@ func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) l
 				break // made, not answered yet
 			}
 		}
-		again := make(chan struct{})
-		time.AfterFunc(followEvery, func() { close(again) })
-		return nil, again, nil
+		return nil, after(followEvery), nil
 	}
 }
 
