@@ -216,16 +216,20 @@ func (a *app) printScenarios(headline string, list []sandbox.Scenario) error {
 
 func (a *app) sbNotificationsCmd() *command {
 	var outOrderNo, eventType, state string
+	var follow bool
 	return &command{
 		name:  "notifications",
 		short: "callbacks with their plaintext and every delivery attempt (GET /sandbox/notifications)",
 		long: `Notifications lists the callbacks the mock made, oldest first: event type, state (pending,
 delivered, failed, dropped), where they went and every attempt with its HTTP status. --json
-adds the decrypted resource. 'notifications redeliver <id>' sends one again now.`,
+adds the decrypted resource. 'notifications redeliver <id>' sends one again now. --follow
+shows each callback and each of its attempts as it happens, until Ctrl-C (the filters apply;
+--json prints one object per line).`,
 		examples: []string{
 			"go run ./cmd/client sandbox notifications",
 			"go run ./cmd/client sandbox notifications --out-order-no RIDE-1 --json | jq '.[].attempts'",
 			"go run ./cmd/client sandbox notifications --state failed",
+			"go run ./cmd/client sandbox notifications --follow --event-type PAYSCORE.USER_PAID",
 			"go run ./cmd/client sandbox notifications redeliver 5f0c2a8e-…",
 		},
 		subs: []*command{a.sbRedeliverCmd()},
@@ -233,8 +237,12 @@ adds the decrypted resource. 'notifications redeliver <id>' sends one again now.
 			fs.StringVar(&outOrderNo, "out-order-no", "", "only the callbacks of this order")
 			fs.StringVar(&eventType, "event-type", "", "only this event type, e.g. PAYSCORE.USER_PAID")
 			fs.StringVar(&state, "state", "", "only pending, delivered, failed or dropped")
+			fs.BoolVar(&follow, "follow", false, "show callbacks and their attempts as they happen, until Ctrl-C")
 		},
 		run: func(ctx context.Context, _ []string) error {
+			if follow {
+				return a.follow(ctx, "notifications", sandbox.EventNotification, notificationLine(outOrderNo, eventType, sandbox.NotificationState(state)))
+			}
 			mchid, err := a.listMchID()
 			if err != nil {
 				return err
@@ -302,20 +310,27 @@ func (a *app) sbRedeliverCmd() *command {
 
 func (a *app) sbRequestsCmd() *command {
 	var limit int
+	var follow bool
 	return &command{
 		name:  "requests",
 		short: "recent v3 API calls with their signature verdict (GET /sandbox/requests)",
 		long: `Requests lists the latest v3 API calls the mock received, newest first: method, path,
 status, error code and the signature verdict; for a failed signature, the exact message the
-mock verified, to compare with the one you signed.`,
+mock verified, to compare with the one you signed. --follow shows each call as it is answered,
+until Ctrl-C (--json: one object per line).`,
 		examples: []string{
 			"go run ./cmd/client sandbox requests --limit 5",
 			"go run ./cmd/client sandbox requests --limit 1 --json | jq -r '.[0].verified_message'",
+			"go run ./cmd/client sandbox requests --follow --mchid 1230000109",
 		},
 		setFlags: func(fs *flag.FlagSet) {
 			fs.IntVar(&limit, "limit", 20, "at most `N` calls (0: all the mock keeps)")
+			fs.BoolVar(&follow, "follow", false, "show calls as they are answered, until Ctrl-C")
 		},
 		run: func(ctx context.Context, _ []string) error {
+			if follow {
+				return a.follow(ctx, "requests", sandbox.EventRequest, requestLine)
+			}
 			if limit < 0 {
 				return &usageError{msg: "--limit cannot be negative"}
 			}
