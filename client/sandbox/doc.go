@@ -41,6 +41,10 @@
 // request is client.CodeParamError, whether the API or the sandbox refused
 // it.
 //
+// Events follows the mock's live events (GET /sandbox/events, Server-Sent
+// Events) as an iterator, for a test that waits on what happens rather
+// than polling a listing.
+//
 // The API's reference is docs/sandbox-api.md and the OpenAPI document the
 // mock serves at GET /sandbox/openapi.json.
 package sandbox
