@@ -223,14 +223,7 @@ func (f *ride) userRevokes(ctx context.Context) (stepResult, error) {
 			return err == nil && ev.OpenID == f.openid
 		},
 	})
-	if err != nil {
-		return stepResult{}, err
-	}
-	ev, err := n.PermissionEvent()
-	if err != nil {
-		return stepResult{}, err
-	}
-	return stepResult{fmt.Sprintf("%s: user %s %s", n.seen, ev.OpenID, ev.UserServiceStatus), ev}, nil
+	return permissionResult(n, err)
 }
 
 // refundsEnd makes the user's refunds end with f.refundOutcome.

@@ -87,6 +87,12 @@ func (f *ride) userAuthorizes(ctx context.Context) (stepResult, error) {
 			return err == nil && ev.AuthorizationCode == f.authCode
 		},
 	})
+	return permissionResult(n, err)
+}
+
+// permissionResult reports the authorization callback a user step
+// awaited.
+func permissionResult(n *callback, err error) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}

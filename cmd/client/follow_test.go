@@ -23,7 +23,8 @@ import (
 // eventsMock serves /sandbox/health and, for the nth connection to
 // /sandbox/events (from 0), the frames streams[n] (the last one again for
 // later connections); a stream ending in "hold" stays open until its
-// reader leaves.
+// reader leaves. With no streams, it is a mock older than live events:
+// /sandbox/events is 404.
 type eventsMock struct {
 	url string
 
@@ -43,6 +44,11 @@ func newEventsMock(t *testing.T, streams ...[]string) *eventsMock {
 		n := len(m.queries)
 		m.queries = append(m.queries, r.URL.RawQuery)
 		m.mu.Unlock()
+		if len(streams) == 0 {
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"code":"NOT_FOUND","message":"GET /sandbox/events is not a sandbox endpoint"}`)
+			return
+		}
 		frames := streams[min(n, len(streams)-1)]
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(http.StatusOK)
@@ -167,17 +173,8 @@ func TestFollow(t *testing.T) {
 	})
 	t.Run("a mock without live events", func(t *testing.T) {
 		t.Parallel()
-		mux := http.NewServeMux()
-		mux.HandleFunc("GET /sandbox/health", func(w http.ResponseWriter, _ *http.Request) {
-			io.WriteString(w, `{"status":"ok","version":"0.1.0","clock":"real"}`)
-		})
-		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, `{"code":"NOT_FOUND","message":"GET /sandbox/events is not a sandbox endpoint"}`)
-		})
-		ts := httptest.NewServer(mux)
-		t.Cleanup(ts.Close)
-		r := runWith(t, map[string]string{"MOCKPAY_URL": ts.URL}, "sandbox", "notifications", "--follow")
+		m := newEventsMock(t)
+		r := runWith(t, map[string]string{"MOCKPAY_URL": m.url}, "sandbox", "notifications", "--follow")
 		assert.Equal(t, exitFailure, r.code)
 		assert.Contains(t, r.stderr, "NOT_FOUND: GET /sandbox/events is not a sandbox endpoint")
 		assert.Contains(t, r.stderr, "hint: this mock has no live events (GET /sandbox/events); 'sandbox notifications' without --follow lists them")
