@@ -43,6 +43,7 @@ func (s *Server) sandboxRoutes() []route {
 		{"POST", "/sandbox/scenarios", s.sandbox(s.sbLoadScenarios)},
 		{"GET", "/sandbox/scenarios", s.sandbox(s.sbScenarios)},
 		{"DELETE", "/sandbox/scenarios/{id}", s.sandbox(s.sbUnloadScenario)},
+		{"GET", "/sandbox/events", http.HandlerFunc(s.serveEvents)},
 	}
 }
 
