@@ -155,6 +155,8 @@ type eventBus struct {
 	mu      sync.Mutex
 	streams map[*EventStream]struct{}
 	closed  bool
+	// dropped counts the streams dropped for falling behind, for /metrics.
+	dropped func()
 	// shutdowns are the http.Servers whose Shutdown ends the streams.
 	shutdowns sync.Map // *http.Server → struct{}
 }
@@ -200,6 +202,7 @@ func (b *eventBus) publish(ev Event) {
 		case es.ch <- ev:
 		default:
 			b.endLocked(es, ErrSlowReader)
+			b.dropped()
 		}
 	}
 }
@@ -210,6 +213,13 @@ func (b *eventBus) active() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.streams) > 0
+}
+
+// count is the number of open streams.
+func (b *eventBus) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.streams)
 }
 
 func (b *eventBus) end(es *EventStream, why error) {
@@ -237,18 +247,21 @@ func (b *eventBus) endAll(closing bool) {
 	}
 }
 
-// watch sets up what sees the server's changes: the event bus and the
-// store observer that feeds it. It runs before the store is first
-// written, and after the scenarios given at start are loaded, so that
-// those are not reported as loaded later.
+// watch sets up what sees the server's changes: the event bus, the
+// metrics, and the store observer that feeds both. It runs before the
+// store is first written, and after the scenarios given at start are
+// loaded, so that those are not reported as loaded later.
 func (s *Server) watch() {
 	s.events = newEventBus()
+	s.metrics = newMetrics(s.store, s.events.count)
+	s.events.dropped = s.metrics.streamsDropped.Inc
 	s.store.Observe(s.observe)
 	s.syncScenarios()
 }
 
-// observe turns the store's committed changes into events.
+// observe turns the store's committed changes into events and metrics.
 func (s *Server) observe(changes []store.Change) {
+	s.metrics.observeChanges(changes)
 	if s.events.active() {
 		for _, c := range changes {
 			if ev, ok := changeEvent(c); ok {
@@ -286,8 +299,10 @@ func changeEvent(c store.Change) (Event, bool) {
 	return Event{}, false
 }
 
-// requestDone publishes a finished v3 call.
-func (s *Server) requestDone(rec *RequestRecord) {
+// requestDone publishes a finished v3 call and counts it: e is nil for a
+// path or method the API does not serve, rep is the answer.
+func (s *Server) requestDone(e *endpoint, rec *RequestRecord, rep *reply, start time.Time) {
+	s.metrics.observeRequest(e, rec, rep, time.Since(start))
 	if s.events.active() {
 		path, _, _ := strings.Cut(rec.URL, "?")
 		s.events.publish(Event{Type: EventRequest, MchID: rec.MchID, Data: &RequestEvent{

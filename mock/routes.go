@@ -60,6 +60,7 @@ func (s *Server) routes() *mux.Router {
 	for _, rt := range s.sandboxRoutes() {
 		r.Handle(rt.path, rt.handler).Methods(rt.method)
 	}
+	r.Handle("/metrics", s.serveMetrics()).Methods("GET")
 	r.NotFoundHandler = s.fallback(http.StatusNotFound)
 	r.MethodNotAllowedHandler = s.fallback(http.StatusMethodNotAllowed)
 	return r

@@ -98,8 +98,9 @@ type Server struct {
 	scenarios *scenario.Engine
 	sleep     func(ctx context.Context, d time.Duration)
 
-	// What sees every change (events.go).
+	// What sees every change (events.go, metrics.go).
 	events        *eventBus
+	metrics       *metrics
 	scenarioWatch scenarioWatch
 }
 
