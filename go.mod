@@ -4,6 +4,10 @@ go 1.26.0
 
 require (
 	github.com/caarlos0/env/v11 v11.4.2
+	// Test-only: drives the dashboard (/sandbox/ui/) in headless Chromium,
+	// as QA uses it; cdproto is its protocol types (console errors).
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.24.0
 	// Test-only: an independent client (gopay), to prove that SDKs which
 	// call WeChat Pay's paths without /v3 work against the mock.
 	github.com/go-pay/gopay v1.5.115
@@ -27,6 +31,7 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-pay/crypto v0.0.1 // indirect
 	github.com/go-pay/errgroup v0.0.3 // indirect
 	github.com/go-pay/smap v0.0.2 // indirect

@@ -7,6 +7,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/ui"
 )
 
 // route is one entry of the route table.
@@ -61,6 +62,10 @@ func (s *Server) routes() *mux.Router {
 		r.Handle(rt.path, rt.handler).Methods(rt.method)
 	}
 	r.Handle("/metrics", s.serveMetrics()).Methods("GET")
+	// The dashboard's page and files hold no data: they are served without
+	// the sandbox token, and the page asks for it.
+	r.PathPrefix("/sandbox/ui/").Handler(http.StripPrefix("/sandbox/ui", ui.Handler())).Methods("GET", "HEAD")
+	r.Handle("/sandbox/ui", http.RedirectHandler("/sandbox/ui/", http.StatusFound)).Methods("GET", "HEAD")
 	r.NotFoundHandler = s.fallback(http.StatusNotFound)
 	r.MethodNotAllowedHandler = s.fallback(http.StatusMethodNotAllowed)
 	return r
