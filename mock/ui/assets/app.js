@@ -1255,6 +1255,7 @@ function showScenarioError(box, source, body) {
     line = m ? Number(m[1]) : 0;
   }
   const lines = source.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // the final newline
   box.hidden = false;
   fill(box,
     h('p', { class: 'error', id: 'scenario-error-message', text: msg }),
