@@ -49,20 +49,13 @@ func describe(ev mock.Event) string {
 	return fmt.Sprintf("%s %T", ev.Type, ev.Data)
 }
 
-// buffered returns the events waiting in es, without waiting for more.
+// buffered describes the events waiting in es, without waiting for more.
 func buffered(es *mock.EventStream) []string {
 	var out []string
-	for {
-		select {
-		case ev, open := <-es.C():
-			if !open {
-				return out
-			}
-			out = append(out, describe(ev))
-		default:
-			return out
-		}
+	for _, ev := range drain(es) {
+		out = append(out, describe(ev))
 	}
+	return out
 }
 
 // collect reads es until every line of want has been seen, and returns
@@ -168,14 +161,7 @@ func TestEvents_FilterByMerchant(t *testing.T) {
 		defer streams[i].Close()
 	}
 
-	// Neither merchant has a notify_url: the callbacks are dropped, which
-	// is a change like any other, made before the calls return.
-	_, err = srv.AuthorizeUser("oA", mock.AuthorizeRequest{MchID: a.MchID})
-	require.NoError(t, err)
-	_, err = srv.AuthorizeUser("oB", mock.AuthorizeRequest{MchID: b.MchID})
-	require.NoError(t, err)
-	_, err = srv.Advance(time.Second)
-	require.NoError(t, err)
+	changeEach(t, srv, time.Second, a, b)
 
 	name := map[string]string{
 		"notification PAYSCORE.USER_OPEN_SERVICE dropped " + a.MchID: "a",
@@ -193,6 +179,20 @@ func TestEvents_FilterByMerchant(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// changeEach makes one change about each merchant, in order, then moves
+// the clock by d. The change is a user opening the merchant's service:
+// without a notify_url, its callback is dropped, a change like any other,
+// made before the call returns.
+func changeEach(t *testing.T, srv *mock.Server, d time.Duration, ms ...mock.Merchant) {
+	t.Helper()
+	for _, m := range ms {
+		_, err := srv.AuthorizeUser("oUser", mock.AuthorizeRequest{MchID: m.MchID})
+		require.NoError(t, err)
+	}
+	_, err := srv.Advance(d)
+	require.NoError(t, err)
 }
 
 // drain returns the events waiting in es.
@@ -408,12 +408,7 @@ func TestEventsSSE(t *testing.T) {
 	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
 	assert.Equal(t, "no-cache", resp.Header.Get("Cache-Control"))
 	// The server has subscribed once the headers are out: what follows is seen.
-	_, err = srv.AuthorizeUser("oB", mock.AuthorizeRequest{MchID: b.MchID})
-	require.NoError(t, err)
-	_, err = srv.AuthorizeUser("oA", mock.AuthorizeRequest{MchID: a.MchID})
-	require.NoError(t, err)
-	_, err = srv.Advance(time.Minute)
-	require.NoError(t, err)
+	changeEach(t, srv, time.Minute, b, a)
 
 	ev, err := sse.next()
 	require.NoError(t, err)

@@ -319,6 +319,22 @@ function flashDone(list) {
   delete shown[`${list}.next`];
 }
 
+// listTable renders items as a table with the columns cols, each a title
+// and a cell(item); row(item) gives a row's key, its signature (what,
+// changed, makes it flash) and its attributes.
+function listTable(id, list, cols, items, row) {
+  const rows = items.map((x) => {
+    const r = row(x);
+    const tr = h('tr', r.attrs, cols.map(([, cell]) => cell(x)));
+    flashIfChanged(list, r.key, r.sig, tr);
+    return tr;
+  });
+  flashDone(list);
+  return h('table', { id },
+    h('thead', {}, h('tr', {}, cols.map(([title]) => h('th', { text: title })))),
+    h('tbody', {}, rows));
+}
+
 // ---------------------------------------------------------------- loading
 
 const loaders = {
@@ -666,13 +682,19 @@ function moreButton(list, name) {
   }));
 }
 
+// filterSetter makes setFilter(key)(value): a filter of a listing
+// changed, so it is loaded again from its first page.
+function filterSetter(filter, list, name) {
+  return (k) => (v) => {
+    filter[k] = v;
+    list().pages = 1;
+    refresh(name);
+  };
+}
+
 views.orders = () => {
   const f = state.orderFilter;
-  const setFilter = (k) => (v) => {
-    f[k] = v;
-    state.orders.pages = 1;
-    refresh('orders');
-  };
+  const setFilter = filterSetter(f, () => state.orders, 'orders');
   const subLabel = h('label', {}, 'Sub-merchant');
   const stateSel = h('select', { 'aria-label': 'State', on: { change: (e) => setFilter('state')(e.target.value) } });
   const kindSel = h('select', { 'aria-label': 'Kind', on: { change: (e) => setFilter('kind')(e.target.value) } });
@@ -737,21 +759,16 @@ function renderOrderList(card, withSub) {
     wide && ['Created', (x) => timeCell(x.created_at)],
     ['Updated', (x) => timeCell(x.updated_at)],
   ].filter(Boolean);
-  const rows = o.items.map((x) => {
-    const key = `${x.mchid}|${x.sub_mchid || ''}|${x.kind}|${x.out_order_no}`;
-    const isSel = sel && sel.mchid === x.mchid && sel.out_order_no === x.out_order_no && (sel.sub_mchid || '') === (x.sub_mchid || '');
-    const row = h('tr', {
-      class: `row${isSel ? ' selected' : ''}`, data: { key, order: x.out_order_no },
-      on: { click: () => selectOrder(x) },
-    }, cols.map(([, cell]) => cell(x)));
-    flashIfChanged('orders', key, `${stateText(x)}|${x.updated_at}`, row);
-    return row;
-  });
-  flashDone('orders');
   fill(card,
-    h('table', { id: 'orders-table' },
-      h('thead', {}, h('tr', {}, cols.map(([title]) => h('th', { text: title })))),
-      h('tbody', {}, rows)),
+    listTable('orders-table', 'orders', cols, o.items, (x) => {
+      const key = `${x.mchid}|${x.sub_mchid || ''}|${x.kind}|${x.out_order_no}`;
+      const isSel = sel && sel.mchid === x.mchid && sel.out_order_no === x.out_order_no && (sel.sub_mchid || '') === (x.sub_mchid || '');
+      return {
+        key,
+        sig: `${stateText(x)}|${x.updated_at}`,
+        attrs: { class: `row${isSel ? ' selected' : ''}`, data: { key, order: x.out_order_no }, on: { click: () => selectOrder(x) } },
+      };
+    }),
     moreButton(o, 'orders'));
 }
 
@@ -869,11 +886,7 @@ function redeliverButton(n) {
 
 views.callbacks = () => {
   const f = state.callbackFilter;
-  const setFilter = (k) => (v) => {
-    f[k] = v;
-    state.notifications.pages = 1;
-    refresh('notifications');
-  };
+  const setFilter = filterSetter(f, () => state.notifications, 'notifications');
   const typeSel = h('select', { 'aria-label': 'Event type', on: { change: (e) => setFilter('event_type')(e.target.value) } });
   const list = h('div', { class: 'card', id: 'callbacks-list' });
   const root = h('section', {},
@@ -1017,19 +1030,15 @@ function renderRequestList(card) {
     wide && ['Took', (r) => h('td', { class: 'num', text: `${r.duration_ms.toFixed(1)} ms` })],
     wide && ['Scenario', (r) => h('td', { class: 'wrap', text: r.scenario ? `${r.scenario}: ${r.injected || ''}` : '' })],
   ].filter(Boolean);
-  const rows = items.map((r) => {
-    const row = h('tr', {
-      class: `row${state.selectedRequest === r.request_id ? ' selected' : ''}`, data: { id: r.request_id },
-      on: { click: () => { state.selectedRequest = r.request_id; render(); } },
-    }, cols.map(([, cell]) => cell(r)));
-    flashIfChanged('requests', r.request_id, '', row);
-    return row;
-  });
-  flashDone('requests');
   fill(card,
-    h('table', { id: 'requests-table' },
-      h('thead', {}, h('tr', {}, cols.map(([title]) => h('th', { text: title })))),
-      h('tbody', {}, rows)),
+    listTable('requests-table', 'requests', cols, items, (r) => ({
+      key: r.request_id,
+      sig: '',
+      attrs: {
+        class: `row${state.selectedRequest === r.request_id ? ' selected' : ''}`, data: { id: r.request_id },
+        on: { click: () => { state.selectedRequest = r.request_id; render(); } },
+      },
+    })),
     moreButton(l, 'requests'));
 }
 
