@@ -283,11 +283,11 @@ func changeEvent(c store.Change) (Event, bool) {
 	case *store.Order:
 		return Event{Type: EventOrder, MchID: r.MchID, Data: &OrderEvent{
 			MchID: r.MchID, OutOrderNo: r.OutOrderNo, Kind: string(r.Kind),
-			State: r.State, StateDescription: r.StateDescription, Removed: removed,
+			State: string(r.State), StateDescription: string(r.StateDescription), Removed: removed,
 		}}, true
 	case *store.Notification:
 		ev := &NotificationEvent{
-			ID: r.ID, EventType: string(r.EventType), State: r.State, MchID: r.MchID, OutOrderNo: r.OutOrderNo,
+			ID: r.ID, EventType: string(r.EventType), State: string(r.State), MchID: r.MchID, OutOrderNo: r.OutOrderNo,
 			Attempts: len(r.Attempts), Removed: removed,
 		}
 		if n := len(r.Attempts); n > 0 {

@@ -210,7 +210,7 @@ func (c *ordersCollector) Collect(ch chan<- prometheus.Metric) {
 	defer c.mu.Unlock()
 	counts := map[[2]string]int{}
 	for _, o := range orders {
-		k := [2]string{string(o.Kind), o.State}
+		k := [2]string{string(o.Kind), string(o.State)}
 		counts[k]++
 		c.seen[k] = true
 	}

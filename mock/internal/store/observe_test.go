@@ -41,7 +41,7 @@ func describe(c Change) string {
 		case nil:
 			return "-"
 		case *Order:
-			return "order " + r.OutOrderNo + " " + r.State
+			return "order " + r.OutOrderNo + " " + string(r.State)
 		case *User:
 			return "user " + r.OpenID
 		}
