@@ -1531,5 +1531,7 @@ render();
 listen();
 // A real clock moves by itself; the header follows it.
 setInterval(() => {
-  if (state.clock && state.clock.mode === 'real') renderTop();
+  if (!state.clock || state.clock.mode !== 'real') return;
+  renderTop();
+  if (built && built.id === 'clock') built.update();
 }, 1000);
