@@ -77,6 +77,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, e *endpoint, a
 		Signature: VerdictUnchecked,
 	}
 	var rep reply
+	defer s.requestDone(e, &rec, &rep, start) // also when a scenario drops the connection
 	c := &call{r: r, ep: e}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	switch {

@@ -466,6 +466,11 @@ func TestOpenAPI_SchemasMatchGoTypes(t *testing.T) {
 		{"AttemptRecord", reflect.TypeFor[AttemptRecord](), true, nil},
 		{"ScenarioInfo", reflect.TypeFor[scenario.Info](), true, nil},
 		{"ScenarioMatch", reflect.TypeFor[scenario.Match](), true, nil},
+		{"OrderEvent", reflect.TypeFor[OrderEvent](), true, nil},
+		{"NotificationEvent", reflect.TypeFor[NotificationEvent](), true, nil},
+		{"RequestEvent", reflect.TypeFor[RequestEvent](), true, nil},
+		{"ClockChangeEvent", reflect.TypeFor[ClockChangeEvent](), true, nil},
+		{"ScenarioEvent", reflect.TypeFor[ScenarioEvent](), true, nil},
 	}
 	schemas := obj(obj(doc, "components"), "schemas")
 	// SandboxOrder is made of SandboxOrderFields and the two views, each

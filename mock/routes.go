@@ -7,6 +7,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/ui"
 )
 
 // route is one entry of the route table.
@@ -43,6 +44,7 @@ func (s *Server) sandboxRoutes() []route {
 		{"POST", "/sandbox/scenarios", s.sandbox(s.sbLoadScenarios)},
 		{"GET", "/sandbox/scenarios", s.sandbox(s.sbScenarios)},
 		{"DELETE", "/sandbox/scenarios/{id}", s.sandbox(s.sbUnloadScenario)},
+		{"GET", "/sandbox/events", http.HandlerFunc(s.serveEvents)},
 	}
 }
 
@@ -55,6 +57,7 @@ func (s *Server) sandboxRoutes() []route {
 var sandboxQuery = map[string][]string{
 	"GET /sandbox/merchants":     {"limit", "after"},
 	"GET /sandbox/requests":      {"mchid", "limit", "after"},
+	"GET /sandbox/events":        {"mchid"},
 	"GET /sandbox/orders":        {"mchid", "openid", "state", "kind", "limit", "after"},
 	"GET /sandbox/notifications": {"mchid", "out_order_no", "event_type", "state", "limit", "after"},
 	"POST /sandbox/scenarios":    {"file", "mchid", "openid", "out_order_no", "service_id"},
@@ -73,6 +76,11 @@ func (s *Server) routes() *mux.Router {
 	for _, rt := range s.sandboxRoutes() {
 		r.Handle(rt.path, s.knownQuery(rt)).Methods(rt.method)
 	}
+	r.Handle("/metrics", s.serveMetrics()).Methods("GET")
+	// The dashboard's page and files hold no data: they are served without
+	// the sandbox token, and the page asks for it.
+	r.PathPrefix("/sandbox/ui/").Handler(http.StripPrefix("/sandbox/ui", ui.Handler())).Methods("GET", "HEAD")
+	r.Handle("/sandbox/ui", http.RedirectHandler("/sandbox/ui/", http.StatusFound)).Methods("GET", "HEAD")
 	r.NotFoundHandler = s.fallback(http.StatusNotFound)
 	r.MethodNotAllowedHandler = s.fallback(http.StatusMethodNotAllowed)
 	return r

@@ -234,6 +234,7 @@ func (s *Server) Reset() error {
 	tx.Commit()
 	s.requests.reset()
 	s.scenarios.Reset()
+	s.syncScenarios()
 	s.log.Info("sandbox reset")
 	return nil
 }

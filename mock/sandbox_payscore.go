@@ -367,9 +367,13 @@ func notificationRecord(n *store.Notification) NotificationRecord {
 		Note: n.Note, Scenario: n.Scenario, Attempts: []AttemptRecord{},
 	}
 	for _, a := range n.Attempts {
-		r.Attempts = append(r.Attempts, AttemptRecord{At: protocol.FormatRFC3339(a.At), Status: a.Status, Error: a.Error, DurationMS: a.DurationMS, Kind: a.Kind})
+		r.Attempts = append(r.Attempts, attemptRecord(a))
 	}
 	return r
+}
+
+func attemptRecord(a store.Attempt) AttemptRecord {
+	return AttemptRecord{At: protocol.FormatRFC3339(a.At), Status: a.Status, Error: a.Error, DurationMS: a.DurationMS, Kind: a.Kind}
 }
 
 // Notifications lists callbacks in the order they were made (GET /sandbox/notifications).

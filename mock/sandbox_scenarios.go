@@ -35,6 +35,7 @@ func (s *Server) LoadScenarios(file string, data []byte, scope scenario.Scope) (
 	for _, in := range infos {
 		s.log.Info("scenario loaded", "id", in.ID, "name", in.Name, "file", file)
 	}
+	s.syncScenarios()
 	return infos, nil
 }
 
@@ -66,6 +67,7 @@ func (s *Server) UnloadScenario(id string) error {
 	if !s.scenarios.Unload(id) {
 		return apierr.Newf(apierr.NotFound, "no scenario %s is loaded", id)
 	}
+	s.syncScenarios()
 	return nil
 }
 

@@ -97,6 +97,11 @@ type Server struct {
 	refunds   *refund.Service
 	scenarios *scenario.Engine
 	sleep     func(ctx context.Context, d time.Duration)
+
+	// What sees every change (events.go, metrics.go).
+	events        *eventBus
+	metrics       *metrics
+	scenarioWatch scenarioWatch
 }
 
 // New builds a server: store, routes and workers. It opens no socket.
@@ -141,6 +146,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("mock: scenarios: %w", err)
 		}
 	}
+	s.watch()
 	s.sleep = opts.Sleep
 	if s.sleep == nil {
 		s.sleep = sleep
@@ -203,6 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // In-flight HTTP requests are the listener's business.
 func (s *Server) Close() error {
 	s.clock.Stop()
+	s.events.endAll(true)
 	return nil
 }
 
@@ -219,7 +226,11 @@ func (s *Server) Advance(d time.Duration) ([]clock.Event, error) {
 	if !ok {
 		return nil, ErrNotVirtual
 	}
-	return v.Advance(d)
+	fired, err := v.Advance(d)
+	if err == nil {
+		s.clockMoved()
+	}
+	return fired, err
 }
 
 // AdvanceTo moves a virtual clock forward to t and returns what ran.
@@ -228,5 +239,9 @@ func (s *Server) AdvanceTo(t time.Time) ([]clock.Event, error) {
 	if !ok {
 		return nil, ErrNotVirtual
 	}
-	return v.AdvanceTo(t)
+	fired, err := v.AdvanceTo(t)
+	if err == nil {
+		s.clockMoved()
+	}
+	return fired, err
 }

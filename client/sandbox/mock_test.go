@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -249,5 +250,72 @@ func TestClient_Token(t *testing.T) {
 			assert.Equal(t, http.StatusUnauthorized, se.StatusCode)
 			assert.Equal(t, tt.wantCode, se.Code)
 		})
+	}
+}
+
+// TestEvents_AgainstTheMock reads the live events of an in-process mock: a
+// v3 call shows as a request event with its signature verdict, and the
+// callback it causes as notification events, each decoded by this package.
+func TestEvents_AgainstTheMock(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, ts := mock.NewTestServer(t, mock.Options{})
+	sb := newClient(t, ts.URL)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(receiver.Close)
+	m, err := sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{NotifyURL: receiver.URL + "/notify"})
+	require.NoError(t, err)
+	c := merchantClient(t, ts.URL, m)
+
+	events := sb.Events(ctx, sandbox.EventsRequest{MchID: m.MchID})
+	next, stop := iter.Pull2(events)
+	defer stop()
+
+	// The stream opens at the first next(), at a moment the test cannot
+	// see: a v3 call is repeated (a bounded number of times) until one
+	// shows in the stream.
+	opened := make(chan struct{})
+	go func() {
+		for range 200 {
+			select {
+			case <-opened:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			_, _ = c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: m.ServiceIDs[0], AppID: m.AppIDs[0], OpenID: "oLive"})
+		}
+	}()
+	var sawRequest, sawDelivered bool
+	for !sawRequest || !sawDelivered {
+		e, err, ok := next()
+		require.True(t, ok, "the stream ended")
+		require.NoError(t, err)
+		switch e.Type {
+		case sandbox.EventRequest:
+			r, err := e.Request()
+			require.NoError(t, err)
+			if r.Path == "/v3/payscore/user-service-state" && !sawRequest {
+				sawRequest = true
+				close(opened)
+				assert.Equal(t, m.MchID, r.MchID)
+				assert.Equal(t, sandbox.SignatureValid, r.Signature)
+				assert.Equal(t, http.StatusOK, r.Status)
+				// Now a callback: the user opens the service.
+				_, err := srv.AuthorizeUser("oLive", mock.AuthorizeRequest{MchID: m.MchID})
+				require.NoError(t, err)
+				_, err = srv.Advance(time.Second)
+				require.NoError(t, err)
+			}
+		case sandbox.EventNotification:
+			n, err := e.Notification()
+			require.NoError(t, err)
+			if n.State == sandbox.NotificationDelivered {
+				sawDelivered = true
+				assert.Equal(t, "PAYSCORE.USER_OPEN_SERVICE", n.EventType)
+				require.NotNil(t, n.Attempt)
+				assert.Equal(t, http.StatusNoContent, n.Attempt.Status)
+			}
+		}
 	}
 }

@@ -25,6 +25,7 @@ var ErrExists = errors.New("already exists")
 type Store struct {
 	db  *memdb.MemDB
 	seq atomic.Uint64
+	obs observer // Observe
 }
 
 // NextSeq returns the next number of a sequence that orders everything the
@@ -77,6 +78,7 @@ type ReadTxn struct {
 // Abort after Commit does nothing.
 type WriteTxn struct {
 	ReadTxn
+	obs *observer
 }
 
 // Read opens a read transaction.
@@ -85,10 +87,17 @@ func (s *Store) Read() ReadTxn { return ReadTxn{tx: s.db.Txn(false)} }
 // Write opens the write transaction. memdb allows one writer at a time, so
 // write transactions serialise every change: this is what makes concurrent
 // calls on one order safe.
-func (s *Store) Write() WriteTxn { return WriteTxn{ReadTxn{tx: s.db.Txn(true)}} }
+func (s *Store) Write() WriteTxn {
+	tx := s.db.Txn(true)
+	if s.obs.f != nil {
+		tx.TrackChanges()
+	}
+	return WriteTxn{ReadTxn{tx: tx}, &s.obs}
+}
 
-// Commit makes the changes visible and then runs the deferred work.
-func (w WriteTxn) Commit() { w.tx.Commit() }
+// Commit makes the changes visible, hands them to the observer (Observe)
+// and then runs the deferred work.
+func (w WriteTxn) Commit() { w.obs.commit(w.tx) }
 
 // Abort drops the changes, and the deferred work with them.
 func (w WriteTxn) Abort() { w.tx.Abort() }
