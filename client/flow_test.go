@@ -318,7 +318,7 @@ func TestPayScore_RideHailing(t *testing.T) {
 		assert.Nil(t, created.NeedCollection)
 		assert.Nil(t, created.Collection)
 
-		_, err = e.srv.ConfirmOrder(e.mchID, no, mock.ConfirmRequest{OpenID: openid})
+		_, err = e.srv.ConfirmOrder(e.mchID, "", no, mock.ConfirmRequest{OpenID: openid})
 		require.NoError(t, err)
 		e.settle()
 

@@ -89,7 +89,7 @@ func BenchmarkOrderLifecycle(b *testing.B) {
 			"time_range": map[string]any{"start_time": protocol.Format14(now)}, "notify_url": rcv.URL,
 			"risk_fund": map[string]any{"name": "ESTIMATE_ORDER_COST", "amount": 10000},
 		})
-		if _, err := srv.ConfirmOrder("1230000109", no, mock.ConfirmRequest{}); err != nil {
+		if _, err := srv.ConfirmOrder("1230000109", "", no, mock.ConfirmRequest{}); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := srv.Advance(time.Minute); err != nil {
@@ -131,7 +131,7 @@ func BenchmarkCallbackDelivery(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for _, no := range nos {
-		if _, err := srv.ConfirmOrder("1230000109", no, mock.ConfirmRequest{}); err != nil {
+		if _, err := srv.ConfirmOrder("1230000109", "", no, mock.ConfirmRequest{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -49,7 +49,7 @@ func TestSDK_GopayDirectComplete(t *testing.T) {
 	assert.Equal(t, "DONE", f.query("GOPAY-1").State)
 	assert.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_PAID"}, f.rc.events())
 
-	o, err := f.srv.Order(f.m.MchID, "GOPAY-1")
+	o, err := f.srv.Order(f.m.MchID, "", "GOPAY-1")
 	require.NoError(t, err)
 	require.NotEmpty(t, o.Timeline)
 	assert.Contains(t, o.Timeline[0].Summary, "POST /payscore/serviceorder/direct-complete → 200")

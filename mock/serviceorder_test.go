@@ -22,7 +22,7 @@ func TestFlow_ConfirmThenPay(t *testing.T) {
 	assert.NotEmpty(t, created.Package)
 	assert.Empty(t, created.StateDescription)
 
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "RIDE-C", mock.ConfirmRequest{OpenID: "oRider"})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "RIDE-C", mock.ConfirmRequest{OpenID: "oRider"})
 	require.NoError(t, err)
 	f.settle()
 	require.Equal(t, []string{"PAYSCORE.USER_CONFIRM"}, f.rc.events())
@@ -78,7 +78,7 @@ func TestDeduction_WalletFailsThenPayCollects(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, int64(7500), *u.Wallet.Balance, "the deduction took the amount from the wallet")
 			case "user pays":
-				_, err := f.srv.UserPay(f.me.mchid, "W1")
+				_, err := f.srv.UserPay(f.me.mchid, "", "W1")
 				require.NoError(t, err)
 				f.settle()
 			case "sync":
@@ -243,7 +243,7 @@ func TestQueryByQueryID(t *testing.T) {
 	f.mustCreate("Q1", true, "")
 	// The user confirms and leaves the confirm page: WeChat hands the
 	// merchant's front end the query_id, which the sandbox shows.
-	so, err := f.srv.ConfirmOrder(f.me.mchid, "Q1", mock.ConfirmRequest{})
+	so, err := f.srv.ConfirmOrder(f.me.mchid, "", "Q1", mock.ConfirmRequest{})
 	require.NoError(t, err)
 	qid := so.QueryID
 	require.NotEmpty(t, qid)
@@ -408,7 +408,7 @@ func TestNotifyURL(t *testing.T) {
 func TestCallback_Retries(t *testing.T) {
 	f := newFixture(t, 500, 503, 404)
 	f.mustCreate("R1", true, "")
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "R1", mock.ConfirmRequest{})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "R1", mock.ConfirmRequest{})
 	require.NoError(t, err)
 	start := f.now()
 	f.settle()
@@ -449,7 +449,7 @@ func TestCallback_GivesUpAfterSchedule(t *testing.T) {
 	}
 	f := newFixture(t, script...)
 	f.mustCreate("G1", true, "")
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "G1", mock.ConfirmRequest{})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "G1", mock.ConfirmRequest{})
 	require.NoError(t, err)
 	f.advance(3*time.Hour + 4*time.Minute - time.Second)
 	ns, _ := f.srv.Notifications(mock.NotificationFilter{OutOrderNo: "G1"})

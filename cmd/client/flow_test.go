@@ -76,7 +76,7 @@ func TestFlowRide(t *testing.T) {
 
 			m := regexp.MustCompile(`order (RIDE-\S+) paid; merchant (\d+)`).FindStringSubmatch(strings.ReplaceAll(out, " ¥38.00 and refunded ¥38.00", ""))
 			require.NotNil(t, m, out)
-			o, err := h.srv.Order(m[2], m[1])
+			o, err := h.srv.Order(m[2], "", m[1])
 			require.NoError(t, err)
 			assert.Equal(t, tt.kind, o.Kind)
 			paid := map[string]string{"serviceorder": "DONE", "payafter-order": "USER_PAID"}[tt.kind]

@@ -130,8 +130,9 @@ func uniqueKeys(t *memdb.TableSchema, row any, seen map[string]map[string]bool) 
 		}
 		parts := strings.Split(strings.TrimSuffix(string(key), "\x00"), "\x00")
 		if name == "id" {
-			for _, p := range parts {
-				if p == "" {
+			optional, _ := idx.Indexer.(interface{ mayBeEmpty(i int) bool })
+			for i, p := range parts {
+				if p == "" && (optional == nil || !optional.mayBeEmpty(i)) {
 					return fmt.Errorf("its key %q lacks a part", strings.Join(parts, "/"))
 				}
 			}

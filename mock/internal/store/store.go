@@ -129,7 +129,13 @@ func all[R any](tx ReadTxn, table, index string, args ...any) ([]R, error) {
 type keyIndex[R any] struct {
 	parts int
 	key   func(R) []string // nil: the row is not in this index
+	// account marks a key that starts with an Account (Account.key), whose
+	// SubMchID part is empty for a direct merchant's rows.
+	account bool
 }
+
+// mayBeEmpty reports whether part i of a key may be empty.
+func (x keyIndex[R]) mayBeEmpty(i int) bool { return x.account && i == accountPart }
 
 func (x keyIndex[R]) FromObject(raw any) (bool, []byte, error) {
 	r, ok := raw.(R)

@@ -19,8 +19,8 @@ import (
 // notify_url.
 func Order(o *store.Order, m *store.Merchant, t event.Type) notify.Event {
 	return notify.Event{
-		MchID: o.MchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: o.NotifyURL, Resource: wire.View(o),
-		OrderKind: o.Kind, OutOrderNo: o.OutOrderNo, OpenID: o.OpenID,
+		MchID: o.MchID, SubMchID: o.SubMchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: o.NotifyURL, Resource: wire.View(o),
+		OrderKind: o.Kind, OutOrderNo: o.OutOrderNo, OpenID: o.User(),
 	}
 }
 
@@ -39,7 +39,8 @@ func PayAfter(o *store.Order, m *store.Merchant, t event.Type, now time.Time) no
 
 // Permission is a callback about an authorization
 // (PAYSCORE.USER_OPEN_SERVICE, PAYSCORE.USER_CLOSE_SERVICE) at now, to the
-// pre-authorization's notify_url, else the service's configured one.
+// pre-authorization's notify_url, else the service's configured one (a
+// service provider's, for a partner's).
 func Permission(p *store.Permission, m *store.Merchant, t event.Type, now time.Time) notify.Event {
 	url := p.NotifyURL
 	if url == "" {
@@ -47,7 +48,7 @@ func Permission(p *store.Permission, m *store.Merchant, t event.Type, now time.T
 	}
 	status := strings.TrimPrefix(string(t), "PAYSCORE.") // user_service_status: USER_OPEN_SERVICE, USER_CLOSE_SERVICE
 	return notify.Event{
-		MchID: p.MchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: url, OpenID: p.OpenID,
+		MchID: p.MchID, SubMchID: p.SubMchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: url, OpenID: p.User(),
 		Resource: wire.PermissionEventOf(p, status, now),
 	}
 }

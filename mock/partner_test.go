@@ -1,0 +1,201 @@
+package mock_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/mock"
+)
+
+// Sub-merchants of the partner fixtures: two bound to the service
+// provider, each with one app of its own.
+var (
+	subA = mock.SubMerchant{SubMchID: "1900000109", SubAppIDs: []string{"wxsubappa000000001"}}
+	subB = mock.SubMerchant{SubMchID: "1900000110", SubAppIDs: []string{"wxsubappb000000001"}}
+)
+
+// newPartnerFixture is newFixture for a service provider (服务商) with the
+// sub-merchants subA and subB: f.me signs as the service provider, and its
+// receiver decrypts with the service provider's APIv3 key.
+func newPartnerFixture(t *testing.T) *fixture {
+	t.Helper()
+	srv, ts := mock.NewTestServer(t, mock.Options{})
+	return partnerOf(t, srv, ts)
+}
+
+// partnerOf registers another service provider, with subA and subB, on a
+// running server.
+func partnerOf(t *testing.T, srv *mock.Server, ts *httptest.Server) *fixture {
+	t.Helper()
+	m, err := srv.CreateMerchant(mock.MerchantSpec{Kind: "partner", SubMerchants: []mock.SubMerchant{subA, subB}})
+	require.NoError(t, err)
+	return &fixture{t: t, srv: srv, ts: ts, me: keyOf(t, m), m: m, rc: newReceiver(t, srv, m.APIv3Key)}
+}
+
+// partnerCreateBody is a valid partner create for a ride starting now, for
+// the user named by user (openid, or sub_openid under the sub-merchant's
+// first app when subOpenID).
+func (f *fixture) partnerCreateBody(sub mock.SubMerchant, no string, needConfirm bool, user string, subOpenID bool) map[string]any {
+	b := f.createBody(no, needConfirm, "")
+	b["sub_mchid"] = sub.SubMchID
+	switch {
+	case user == "":
+	case subOpenID:
+		b["sub_appid"], b["sub_openid"] = sub.SubAppIDs[0], user
+	default:
+		b["openid"] = user
+	}
+	return b
+}
+
+// partnerAuthorize pre-authorizes for the sub-merchant and lets the user
+// authorize, by openid; it returns the authorization code.
+func (f *fixture) partnerAuthorize(sub mock.SubMerchant, openid string) string {
+	f.t.Helper()
+	code := "AUTH" + sub.SubMchID + openid
+	status, e := f.v3("POST", "/v3/payscore/partner/permissions", map[string]any{
+		"service_id": f.serviceID(), "appid": f.appid(), "sub_mchid": sub.SubMchID, "authorization_code": code, "notify_url": f.rc.url(),
+	}, nil)
+	require.Equal(f.t, http.StatusOK, status, "%+v", e)
+	_, err := f.srv.AuthorizeUser(openid, mock.AuthorizeRequest{MchID: f.me.mchid, SubMchID: sub.SubMchID, AuthorizationCode: code})
+	require.NoError(f.t, err)
+	f.settle()
+	return code
+}
+
+// partnerQuery queries a sub-merchant's order.
+func (f *fixture) partnerQuery(sub mock.SubMerchant, no string) (int, map[string]any, errorBody) {
+	f.t.Helper()
+	var v map[string]any
+	q := url.Values{"out_order_no": {no}, "service_id": {f.serviceID()}, "sub_mchid": {sub.SubMchID}}
+	status, e := f.v3("GET", "/v3/payscore/partner/serviceorder?"+q.Encode(), nil, &v)
+	return status, v, e
+}
+
+// partnerCompleteBody completes a sub-merchant's order with amount: the
+// direct completion without appid, with sub_mchid.
+func (f *fixture) partnerCompleteBody(sub mock.SubMerchant, amount int64) map[string]any {
+	b := f.completeBody(amount)
+	delete(b, "appid")
+	b["sub_mchid"] = sub.SubMchID
+	return b
+}
+
+// A service provider's whole ride for its sub-merchant, over the wire:
+// every answer signed (the 204s too), every callback verified and
+// decrypted with the service provider's APIv3 key, and the sub-merchant
+// named in each.
+func TestPartner_Flow(t *testing.T) {
+	f := newPartnerFixture(t)
+	const openid = "oPartnerRider"
+
+	var st map[string]any
+	stateURI := "/v3/payscore/user-service-state?" + url.Values{"service_id": {f.serviceID()}, "appid": {f.appid()}, "openid": {openid}, "sub_mchid": {subA.SubMchID}}.Encode()
+	status, e := f.v3("GET", stateURI, nil, &st)
+	require.Equal(t, 200, status, "%+v", e)
+	assert.Equal(t, "UNAVAILABLE", st["use_service_state"])
+
+	code := f.partnerAuthorize(subA, openid)
+	require.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE"}, f.rc.events())
+	open := f.rc.callbacks()[0].Resource
+	assert.Equal(t, f.me.mchid, open["mchid"], "mchid is the service provider's")
+	assert.Equal(t, f.appid(), open["appid"])
+	assert.Equal(t, subA.SubMchID, open["sub_mchid"])
+	assert.Equal(t, openid, open["openid"])
+	assert.Equal(t, code, open["authorization_code"])
+	assert.NotContains(t, open, "sp_mchid")
+
+	f.v3("GET", stateURI, nil, &st)
+	assert.Equal(t, "AVAILABLE", st["use_service_state"])
+
+	var created map[string]any
+	status, e = f.v3("POST", "/v3/payscore/partner/serviceorder", f.partnerCreateBody(subA, "P-RIDE-1", false, openid, false), &created)
+	require.Equal(t, 200, status, "%+v", e)
+	assert.Equal(t, "DOING", created["state"])
+	assert.Equal(t, "USER_CONFIRM", created["state_description"])
+	assert.Equal(t, f.me.mchid, created["mchid"])
+	assert.Equal(t, subA.SubMchID, created["sub_mchid"])
+	assert.NotEmpty(t, created["package"])
+
+	f.advance(10 * time.Minute)
+	resp, raw := f.me.call(t, f.ts, "POST", "/v3/payscore/partner/serviceorder/P-RIDE-1/complete", f.partnerCompleteBody(subA, 2500))
+	verifyResponse(t, f.srv.Platform(), resp, raw)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, string(raw))
+	assert.Empty(t, raw)
+
+	f.advance(5 * time.Second)
+	require.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_PAID"}, f.rc.events())
+	paid := f.rc.callbacks()[1].Resource
+	assert.Equal(t, "DONE", paid["state"])
+	assert.Equal(t, f.me.mchid, paid["mchid"])
+	assert.Equal(t, subA.SubMchID, paid["sub_mchid"])
+	assert.Equal(t, openid, paid["openid"])
+
+	status, q, e := f.partnerQuery(subA, "P-RIDE-1")
+	require.Equal(t, 200, status, "%+v", e)
+	assert.Equal(t, "DONE", q["state"])
+	assert.Equal(t, subA.SubMchID, q["sub_mchid"])
+	details := q["collection"].(map[string]any)["details"].([]any)
+	require.Len(t, details, 1)
+	txID := details[0].(map[string]any)["transaction_id"].(string)
+
+	refund := f.refundBody(txID, "P-RF-1", 2500, 2500)
+	refund["sub_mchid"] = subA.SubMchID
+	var r map[string]any
+	status, e = f.v3("POST", "/v3/refund/domestic/refunds", refund, &r)
+	require.Equal(t, 200, status, "%+v", e)
+	assert.Equal(t, "PROCESSING", r["status"])
+	f.advance(5 * time.Second)
+	require.Equal(t, []string{"PAYSCORE.USER_OPEN_SERVICE", "PAYSCORE.USER_PAID", "REFUND.SUCCESS"}, f.rc.events())
+	rf := f.rc.callbacks()[2].Resource
+	assert.Equal(t, f.me.mchid, rf["sp_mchid"], "a partner's refund callback names the service provider sp_mchid")
+	assert.Equal(t, subA.SubMchID, rf["sub_mchid"])
+	assert.NotContains(t, rf, "mchid")
+	status, e = f.v3("GET", "/v3/refund/domestic/refunds/P-RF-1?sub_mchid="+subA.SubMchID, nil, &r)
+	require.Equal(t, 200, status, "%+v", e)
+	assert.Equal(t, "SUCCESS", r["status"])
+
+	so, err := f.srv.Order(f.me.mchid, subA.SubMchID, "P-RIDE-1")
+	require.NoError(t, err)
+	assert.Equal(t, subA.SubMchID, so.SubMchID)
+	var api []string
+	for _, e := range so.Timeline {
+		if e.Type == "api" {
+			api = append(api, e.Summary)
+		}
+	}
+	require.Len(t, api, 5, "create, complete, query and the refund calls show on the sub-merchant's order: %v", api)
+	assert.Contains(t, api[1], "POST /v3/payscore/partner/serviceorder/P-RIDE-1/complete → 204")
+}
+
+// A 需确认 partner order for a user of the sub-merchant's own app: the
+// user is its sub_openid under sub_appid, in the order and the callbacks.
+func TestPartner_SubOpenID(t *testing.T) {
+	f := newPartnerFixture(t)
+	var created map[string]any
+	status, e := f.v3("POST", "/v3/payscore/partner/serviceorder", f.partnerCreateBody(subB, "P-SUB-1", true, "oSubApp", true), &created)
+	require.Equal(t, 200, status, "%+v", e)
+	assert.Equal(t, "CREATED", created["state"])
+	assert.Equal(t, subB.SubAppIDs[0], created["sub_appid"])
+
+	_, err := f.srv.ConfirmOrder(f.me.mchid, subB.SubMchID, "P-SUB-1", mock.ConfirmRequest{})
+	require.NoError(t, err)
+	f.settle()
+	require.Equal(t, []string{"PAYSCORE.USER_CONFIRM"}, f.rc.events())
+	confirmed := f.rc.callbacks()[0].Resource
+	assert.Equal(t, "oSubApp", confirmed["sub_openid"])
+	assert.Equal(t, subB.SubAppIDs[0], confirmed["sub_appid"])
+	assert.Equal(t, subB.SubMchID, confirmed["sub_mchid"])
+	assert.NotContains(t, confirmed, "openid")
+
+	_, q, _ := f.partnerQuery(subB, "P-SUB-1")
+	assert.Equal(t, "oSubApp", q["sub_openid"])
+	assert.Equal(t, protocol.Format14(f.now())[:8], q["time_range"].(map[string]any)["start_time"].(string)[:8])
+}
