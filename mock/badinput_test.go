@@ -97,7 +97,7 @@ func (f *fixture) snapshot() string {
 	// deductions too.
 	var timelines [][]mock.TimelineEntry
 	for _, o := range orders {
-		so, err := f.srv.Order(f.me.mchid, "", o.OutOrderNo)
+		so, err := f.srv.Order(f.me.mchid, o.SubMchID, o.OutOrderNo)
 		require.NoError(f.t, err)
 		var own []mock.TimelineEntry
 		for _, e := range so.Timeline {
