@@ -54,12 +54,19 @@ const (
 // and PAYSCORE.USER_CLOSE_SERVICE (protocol.md §6.3).
 type PermissionEvent struct {
 	AppID string `json:"appid"`
-	MchID string `json:"mchid"`
+	MchID string `json:"mchid"` // a service provider's for a partner's authorization
+	// SubMchID, SubAppID and SubOpenID are those of a service provider's
+	// authorization (protocol-partner.md §5.3): its sub-merchant, and the
+	// sub-merchant's app and the user under it when the user authorised
+	// there (OpenID is then empty).
+	SubMchID  string `json:"sub_mchid,omitempty"`
+	SubAppID  string `json:"sub_appid,omitempty"`
+	SubOpenID string `json:"sub_openid,omitempty"`
 	// OutRequestNo is set only for users who authorised through the legacy
 	// 普通授权 flow with a merchant request number.
 	OutRequestNo      string            `json:"out_request_no,omitempty"`
 	ServiceID         string            `json:"service_id"`          // the service (un)authorised
-	OpenID            string            `json:"openid"`              // the user
+	OpenID            string            `json:"openid,omitempty"`    // the user
 	UserServiceStatus UserServiceStatus `json:"user_service_status"` // opened or closed
 	// OpenOrCloseTime is yyyyMMddHHmmss in Beijing time.
 	OpenOrCloseTime string `json:"openorclose_time"`
@@ -138,7 +145,11 @@ type RefundEventAmount struct {
 // RefundEvent is the decrypted resource of REFUND.SUCCESS, REFUND.ABNORMAL
 // and REFUND.CLOSED (protocol.md §6.4).
 type RefundEvent struct {
-	MchID         string       `json:"mchid"`
+	MchID string `json:"mchid,omitempty"` // a direct merchant's refund
+	// SpMchID and SubMchID name a service provider's refund for its
+	// sub-merchant, whose callbacks carry no mchid.
+	SpMchID       string       `json:"sp_mchid,omitempty"`
+	SubMchID      string       `json:"sub_mchid,omitempty"`
 	OutTradeNo    string       `json:"out_trade_no"`
 	TransactionID string       `json:"transaction_id"`
 	OutRefundNo   string       `json:"out_refund_no"` // the merchant's refund number
