@@ -246,7 +246,7 @@ adds the decrypted resource. 'notifications redeliver <id>' sends one again now.
 			fs.StringVar(&state, "state", "", "only pending, delivered, failed or dropped")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			mchid, err := a.listMchID()
+			mchid, subMchID, err := a.listMchID()
 			if err != nil {
 				return err
 			}
@@ -255,7 +255,7 @@ adds the decrypted resource. 'notifications redeliver <id>' sends one again now.
 				return err
 			}
 			ns, err := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{
-				MchID: mchid, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state),
+				MchID: mchid, SubMchID: subMchID, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state),
 			})
 			if err != nil {
 				return err
@@ -330,7 +330,7 @@ mock verified, to compare with the one you signed.`,
 			if limit < 0 {
 				return &usageError{msg: "--limit cannot be negative"}
 			}
-			mchid, err := a.listMchID()
+			mchid, _, err := a.listMchID()
 			if err != nil {
 				return err
 			}
@@ -378,7 +378,7 @@ func (a *app) sbOrdersCmd() *command {
 			fs.StringVar(&kind, "kind", "", "only serviceorder or payafter-order")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			mchid, err := a.listMchID()
+			mchid, subMchID, err := a.listMchID()
 			if err != nil {
 				return err
 			}
@@ -386,7 +386,7 @@ func (a *app) sbOrdersCmd() *command {
 			if err != nil {
 				return err
 			}
-			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind)})
+			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, SubMchID: subMchID, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind)})
 			if err != nil {
 				return err
 			}
@@ -411,7 +411,7 @@ every API call about it, state change, deduction, refund and callback attempt, i
 		},
 		minArgs: 1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			mchid, err := a.sandboxMchID()
+			mchid, subMchID, err := a.sandboxAccount()
 			if err != nil {
 				return err
 			}
@@ -419,7 +419,7 @@ every API call about it, state change, deduction, refund and callback attempt, i
 			if err != nil {
 				return err
 			}
-			o, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: mchid, OutOrderNo: args[0]})
+			o, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: mchid, SubMchID: subMchID, OutOrderNo: args[0]})
 			if err != nil {
 				return err
 			}

@@ -113,7 +113,7 @@ func (f *ride) lookListener(match func(*client.Notification) bool) look {
 // order; authorization events are about a user, not an order, and
 // match picks the flow's among them by its plaintext.
 func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) look {
-	q := sandbox.ListNotificationsRequest{MchID: f.mchID}
+	q := sandbox.ListNotificationsRequest{MchID: f.mchID, SubMchID: f.subMchID}
 	if !strings.HasSuffix(what, "*") {
 		q.EventType = what
 	}
