@@ -97,7 +97,10 @@
 // DirectCompletePartnerServiceOrder (the calls on an order are answered
 // 204, so they return only an error), and CreatePartnerPermission,
 // QueryPartnerPermissionByCode, TerminatePartnerPermissionByCode,
-// QueryPartnerPermission and TerminatePartnerPermission. Its refunds are
+// QueryPartnerPermission and TerminatePartnerPermission; a 平台收付通 service
+// provider binds a sub-merchant with ApplyServiceAccount and
+// QueryServiceAccountApplication (PAYSCORE.BIND_SERVICE_ACCOUNT decodes
+// with Notification.ServiceAccountEvent). Its refunds are
 // CreateRefund and QueryRefund with SubMchID; its callbacks are the same
 // events, decrypted with its APIv3 key, with the sub-merchant in SubMchID.
 //

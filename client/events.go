@@ -26,6 +26,10 @@ const (
 	// USER_ACCEPTED); sent to the merchant's registered notify_url.
 	// Payload: PayAfterEvent with FinishTicket.
 	EventUserAccepted = "PAYSCORE.USER_ACCEPTED"
+	// EventBindServiceAccount: a service provider's binding application
+	// was decided; sent to its result_notify_url. Payload:
+	// ServiceAccountApplication.
+	EventBindServiceAccount = "PAYSCORE.BIND_SERVICE_ACCOUNT"
 	// EventRefundSuccess, EventRefundAbnormal and EventRefundClosed report
 	// the outcome of a refund; sent to the refund's notify_url or the one
 	// configured for refunds. Payload: RefundEvent.
@@ -130,6 +134,19 @@ func (n *Notification) PayAfterEvent() (*PayAfterEvent, error) {
 	if n.EventType == EventUserPaid && ev.State != PayAfterUserPaid {
 		return nil, fmt.Errorf("notification %s is %s with state %q, not a legacy order's %s; decode it with ServiceOrderEvent",
 			n.ID, n.EventType, ev.State, PayAfterUserPaid)
+	}
+	return ev, nil
+}
+
+// ServiceAccountEvent decodes a PAYSCORE.BIND_SERVICE_ACCOUNT callback;
+// any other event type is an error.
+func (n *Notification) ServiceAccountEvent() (*ServiceAccountApplication, error) {
+	if n.EventType != EventBindServiceAccount {
+		return nil, fmt.Errorf("notification %s is %s, not %s", n.ID, n.EventType, EventBindServiceAccount)
+	}
+	ev := new(ServiceAccountApplication)
+	if err := n.Decode(ev); err != nil {
+		return nil, err
 	}
 	return ev, nil
 }

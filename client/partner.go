@@ -425,3 +425,83 @@ func (r TerminatePartnerPermissionRequest) validate() error {
 func (c *Client) TerminatePartnerPermission(ctx context.Context, req TerminatePartnerPermissionRequest) error {
 	return exec(ctx, c, http.MethodPost, "/v3/payscore/partner/permissions/terminate", req.validate(), req)
 }
+
+// ApplyState is the state of a binding application.
+type ApplyState string
+
+// Binding application states.
+const (
+	ApplyProcessing ApplyState = "PROCESSING" // 处理中
+	ApplyApproved   ApplyState = "APPROVED"   // 绑定成功
+	ApplyRejected   ApplyState = "REJECTED"   // 绑定失败, with RejectReason
+)
+
+// ServiceAccountApplication is a 平台收付通 service provider's application
+// to bind a sub-merchant to its Pay Score service (服务账户绑定,
+// protocol-partner.md §6), as the API answers it and as
+// PAYSCORE.BIND_SERVICE_ACCOUNT carries it.
+type ServiceAccountApplication struct {
+	ServiceID       string     `json:"service_id"`
+	MchID           string     `json:"mchid"` // the service provider
+	AppID           string     `json:"appid"`
+	SubMchID        string     `json:"sub_mchid"`
+	SubAppID        string     `json:"sub_appid,omitempty"`
+	OutApplyNo      string     `json:"out_apply_no"`
+	ResultNotifyURL string     `json:"result_notify_url,omitempty"`
+	ApplyState      ApplyState `json:"apply_state"`
+	RejectReason    string     `json:"reject_reason,omitempty"`
+}
+
+// ApplyServiceAccountRequest is the body of POST
+// /v3/payscore/partner/service-account-applications.
+type ApplyServiceAccountRequest struct {
+	SubMchID  string `json:"sub_mchid"`  // required
+	ServiceID string `json:"service_id"` // required
+	AppID     string `json:"appid"`      // required: the service provider's
+	SubAppID  string `json:"sub_appid,omitempty"`
+	// OutApplyNo is the service provider's number of the application:
+	// 1–32 of [0-9A-Za-z_-].
+	OutApplyNo string `json:"out_apply_no"`
+	// ResultNotifyURL receives PAYSCORE.BIND_SERVICE_ACCOUNT; without it
+	// the result is only queried.
+	ResultNotifyURL string `json:"result_notify_url,omitempty"`
+}
+
+func (r ApplyServiceAccountRequest) validate() error {
+	var v validator
+	v.subMerchant("/sub_mchid", r.SubMchID)
+	v.required("/service_id", r.ServiceID, 32)
+	v.required("/appid", r.AppID, 32)
+	v.optional("/sub_appid", r.SubAppID, 32)
+	v.required("/out_apply_no", r.OutApplyNo, 32)
+	v.charset("/out_apply_no", r.OutApplyNo, "_-")
+	v.notifyURL("/result_notify_url", r.ResultNotifyURL)
+	return v.err()
+}
+
+// ApplyServiceAccount applies to bind the sub-merchant to the service
+// provider's Pay Score service: POST
+// /v3/payscore/partner/service-account-applications. The application is
+// PROCESSING until decided.
+func (c *Client) ApplyServiceAccount(ctx context.Context, req ApplyServiceAccountRequest) (*ServiceAccountApplication, error) {
+	return send[ServiceAccountApplication](ctx, c, http.MethodPost, "/v3/payscore/partner/service-account-applications", nil, req.validate(), req)
+}
+
+// QueryServiceAccountApplicationRequest names a binding application.
+type QueryServiceAccountApplicationRequest struct {
+	OutApplyNo string // in the path
+}
+
+func (r QueryServiceAccountApplicationRequest) validate() error {
+	var v validator
+	v.required("out_apply_no", r.OutApplyNo, 32)
+	v.charset("out_apply_no", r.OutApplyNo, "_-")
+	return v.err()
+}
+
+// QueryServiceAccountApplication returns a binding application: GET
+// /v3/payscore/partner/service-account-applications/{out_apply_no}.
+func (c *Client) QueryServiceAccountApplication(ctx context.Context, req QueryServiceAccountApplicationRequest) (*ServiceAccountApplication, error) {
+	path := "/v3/payscore/partner/service-account-applications/" + url.PathEscape(req.OutApplyNo)
+	return send[ServiceAccountApplication](ctx, c, http.MethodGet, path, nil, req.validate(), nil)
+}

@@ -270,3 +270,28 @@ func TestPartnerValidation(t *testing.T) {
 		})
 	}
 }
+
+// A 平台收付通 service provider binds its sub-merchant: the application is
+// PROCESSING, then APPROVED, announced by PAYSCORE.BIND_SERVICE_ACCOUNT.
+func TestPartnerServiceAccount(t *testing.T) {
+	e := newPartnerEnv(t)
+	ctx := context.Background()
+	a, err := e.c.ApplyServiceAccount(ctx, client.ApplyServiceAccountRequest{
+		SubMchID: partnerSub, ServiceID: e.serviceID, AppID: e.appID, OutApplyNo: "APPLY-1", ResultNotifyURL: e.notifyURL,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, client.ApplyProcessing, a.ApplyState)
+	e.advance(t, 5*time.Second)
+	ev, err := e.inbox.only(t, client.EventBindServiceAccount).ServiceAccountEvent()
+	require.NoError(t, err)
+	assert.Equal(t, client.ServiceAccountApplication{
+		ServiceID: e.serviceID, MchID: e.mchID, AppID: e.appID, SubMchID: partnerSub, OutApplyNo: "APPLY-1", ApplyState: client.ApplyApproved,
+	}, *ev)
+	got, err := e.c.QueryServiceAccountApplication(ctx, client.QueryServiceAccountApplicationRequest{OutApplyNo: "APPLY-1"})
+	require.NoError(t, err)
+	assert.Equal(t, client.ApplyApproved, got.ApplyState)
+	_, err = e.c.ApplyServiceAccount(ctx, client.ApplyServiceAccountRequest{SubMchID: partnerSub, ServiceID: e.serviceID, AppID: e.appID, OutApplyNo: "A|1"})
+	var ve *client.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "/out_apply_no", ve.Field)
+}

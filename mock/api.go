@@ -160,6 +160,7 @@ var pathPatterns = map[string]field.Pattern{
 	"out_order_no":       field.OutOrderNo,
 	"authorization_code": field.AuthorizationCode,
 	"out_refund_no":      field.OutRefundNo,
+	"out_apply_no":       field.OutApplyNo,
 }
 
 // decode checks the path's ids and decodes the body into the endpoint's

@@ -65,6 +65,10 @@ const (
 	// partners: the partner API (/v3/payscore/partner/...): a service
 	// provider, for a sub-merchant bound to it.
 	partners
+	// partnerItself: the partner API's calls about the service provider's
+	// own records, which name no sub-merchant (the binding application's
+	// query).
+	partnerItself
 	// bothForSub: both kinds (refunds): a service provider names a bound
 	// sub-merchant, a direct merchant none.
 	bothForSub

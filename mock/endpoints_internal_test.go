@@ -61,7 +61,7 @@ func TestEndpoints_Declared(t *testing.T) {
 			// partner.*; whatever a service provider may call for a
 			// sub-merchant takes sub_mchid in its body (or, a GET, its query).
 			partner := strings.HasPrefix(e.Path, "/v3/payscore/partner/")
-			assert.Equal(t, partner, e.Callers == partners, "callers")
+			assert.Equal(t, partner, e.Callers == partners || e.Callers == partnerItself, "callers")
 			assert.Equal(t, partner, strings.HasPrefix(e.Name, "partner."), "partner calls are named partner.*")
 			if e.request != nil && (e.Callers == partners || e.Callers == bothForSub) {
 				assert.True(t, hasJSONField(e.request, "sub_mchid"), "the request names the sub-merchant")
@@ -101,7 +101,7 @@ func TestEndpoints_Routed(t *testing.T) {
 			want[e.Method+" "+p] = true
 			// A concrete request on the path reaches this endpoint's handler.
 			concrete := strings.NewReplacer("{out_order_no}", "R1", "{openid}", "o1", "{service_id}", "500001",
-				"{authorization_code}", "AC1", "{out_refund_no}", "RF1").Replace(p)
+				"{authorization_code}", "AC1", "{out_refund_no}", "RF1", "{out_apply_no}", "AP1").Replace(p)
 			var m mux.RouteMatch
 			require.True(t, srv.router.Match(httptest.NewRequest(e.Method, concrete, nil), &m), "%s %s", e.Method, concrete)
 			assert.NoError(t, m.MatchErr)

@@ -1,6 +1,9 @@
 package mock
 
-import "github.com/mockpay/mockpay/mock/internal/payscore"
+import (
+	"github.com/mockpay/mockpay/mock/internal/payscore"
+	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
+)
 
 // partnerEndpoints are a service provider's calls for its sub-merchants,
 // in the order of protocol-partner.md: the direct merchant's calls on
@@ -50,4 +53,15 @@ var partnerEndpoints = []endpoint{
 	{Name: "partner.serviceorder.sync", Method: "POST", Path: "/v3/payscore/partner/serviceorder/{out_order_no}/sync", Order: serviceOrder, Callers: partners,
 		Doc:      "tell WeChat Pay the user paid the sub-merchant another way (204)",
 		handling: emptied(onOrder((*payscore.Service).SyncOrder))},
+
+	{Name: "partner.service_account.apply", Method: "POST", Path: "/v3/payscore/partner/service-account-applications", Callers: partners,
+		Doc: "a 平台收付通 service provider applies to bind a sub-merchant to its service",
+		handling: withBody(func(s *Server, c *call, req *wire.ServiceAccountRequest) (wire.ServiceAccountApplication, error) {
+			return s.payscore.ApplyServiceAccount(c.caller(), req)
+		})},
+	{Name: "partner.service_account.query", Method: "GET", Path: "/v3/payscore/partner/service-account-applications/{out_apply_no}", Callers: partnerItself,
+		Doc: "a binding application by its out_apply_no",
+		handling: noBody(func(s *Server, c *call) (wire.ServiceAccountApplication, error) {
+			return s.payscore.ServiceAccountApplication(c.caller(), c.vars["out_apply_no"])
+		})},
 }

@@ -38,12 +38,15 @@ func (c *call) resolveSub() error {
 			Field: name, Location: check.Location(),
 			Issue: fmt.Sprintf("merchant %s is a service provider: it acts for its sub-merchants through the partner API (/v3/payscore/partner/...), naming each by sub_mchid", m.MchID),
 		})
-	case partners:
+	case partners, partnerItself:
 		if !m.IsPartner() {
 			return apierr.New(apierr.NoAuth, "商户暂无权限使用此服务").WithDetail(apierr.Detail{
 				Field: "mchid", Value: m.MchID, Location: apierr.LocAuthorization,
 				Issue: fmt.Sprintf("merchant %s is a direct merchant: the partner API (/v3/payscore/partner/...) is a service provider's (register one with kind partner)", m.MchID),
 			})
+		}
+		if c.ep.Callers == partnerItself {
+			return nil
 		}
 		check.RequiredString(name, subMchID, 32)
 	case bothForSub:

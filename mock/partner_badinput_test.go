@@ -181,6 +181,15 @@ func TestPartnerBadInput(t *testing.T) {
 			badCase{"a user of the other sub-merchant", func(b map[string]any) any { b["sub_mchid"] = subB.SubMchID; return b }, 404, "ORDER_NOT_EXIST", "/openid"},
 		)},
 
+		{"binding application", "/v3/payscore/partner/service-account-applications", func() map[string]any {
+			return ref(map[string]any{"appid": f.appid(), "out_apply_no": "PB-APPLY", "result_notify_url": f.rc.url()})
+		}, with(
+			missing("/appid"), missing("/service_id"), missing("/out_apply_no"), otherService,
+			set("out_apply_no with a |", "/out_apply_no", "PB|APPLY", "/out_apply_no"),
+			set("sub_appid of the other sub-merchant", "/sub_appid", subB.SubAppIDs[0], "/sub_appid"),
+			set("result_notify_url with a query", "/result_notify_url", "https://example.com/r?x=1", "/result_notify_url"),
+		)},
+
 		{"refund", "/v3/refund/domestic/refunds", func() map[string]any {
 			b := f.refundBody(chargeID, "PB-REFUND", 100, 5000)
 			b["sub_mchid"] = subA.SubMchID
@@ -270,6 +279,9 @@ func TestPartnerBadInput_Queries(t *testing.T) {
 		{"search for a user of the other sub-merchant", "GET", "/v3/payscore/partner/permissions/search?" + q("service_id", sid, "appid", app, "sub_mchid", b, "openid", "oQuery"), f.me, 404, "ORDER_NOT_EXIST", "openid"},
 		{"search on the older path, unbound sub_mchid", "GET", "/v3/payscore/partner/permissions/openid/oQuery?" + q("service_id", sid, "appid", app, "sub_mchid", "1999999999"), f.me, 403, "NO_AUTH", "sub_mchid"},
 		{"refund query without sub_mchid", "GET", "/v3/refund/domestic/refunds/NOPE", f.me, 400, "PARAM_ERROR", "sub_mchid"},
+		{"an unknown binding application", "GET", "/v3/payscore/partner/service-account-applications/NOPE", f.me, 404, "RESOURCE_NOT_EXISTS", "out_apply_no"},
+		{"a direct merchant's binding application", "GET", "/v3/payscore/partner/service-account-applications/NOPE", direct, 403, "NO_AUTH", "mchid"},
+		{"a binding application numbered with a |", "GET", "/v3/payscore/partner/service-account-applications/A%7CB", f.me, 400, "PARAM_ERROR", "out_apply_no"},
 		{"user-service-state with an unbound sub_mchid", "GET", "/v3/payscore/user-service-state?" + q("service_id", sid, "appid", app, "openid", "oQuery", "sub_mchid", "1999999999"), f.me, 403, "NO_AUTH", "sub_mchid"},
 		{"a service provider on the direct API", "GET", "/v3/payscore/serviceorder?" + q("out_order_no", "PQ-1", "service_id", sid, "appid", app, "sub_mchid", a), f.me, 400, "PARAM_ERROR", "sub_mchid"},
 		{"a service provider creating on the direct API", "POST", "/v3/payscore/serviceorder", f.me, 400, "PARAM_ERROR", "/sub_mchid"},

@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock"
+	"github.com/mockpay/mockpay/mock/scenario"
 )
 
 // Sub-merchants of the partner fixtures: two bound to the service
@@ -246,4 +248,84 @@ func TestPartner_ConcurrentComplete(t *testing.T) {
 	ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid, SubMchID: subA.SubMchID, OutOrderNo: "P-RACE", EventType: "PAYSCORE.USER_PAID"})
 	require.NoError(t, err)
 	assert.Len(t, ns, 1)
+}
+
+// A 平台收付通 service provider's application to bind its sub-merchant is
+// PROCESSING, then APPROVED on the clock with PAYSCORE.BIND_SERVICE_ACCOUNT
+// to its result_notify_url; it is the service provider's alone, and
+// survives a saved state.
+func TestPartner_ServiceAccountApplication(t *testing.T) {
+	f := newPartnerFixture(t)
+	body := map[string]any{
+		"service_id": f.serviceID(), "appid": f.appid(), "sub_mchid": subA.SubMchID, "sub_appid": subA.SubAppIDs[0],
+		"out_apply_no": "APPLY-1", "result_notify_url": f.rc.url(),
+	}
+	var app map[string]any
+	status, e := f.v3("POST", "/v3/payscore/partner/service-account-applications", body, &app)
+	require.Equal(t, 200, status, "%+v", e)
+	assert.Equal(t, "PROCESSING", app["apply_state"])
+	assert.Equal(t, f.me.mchid, app["mchid"])
+	assert.Equal(t, subA.SubMchID, app["sub_mchid"])
+
+	status, _ = f.v3("POST", "/v3/payscore/partner/service-account-applications", body, &app)
+	assert.Equal(t, 200, status, "an identical retry returns the application")
+	other := deepCopy(body)
+	other["sub_mchid"] = subB.SubMchID
+	delete(other, "sub_appid")
+	status, e = f.v3("POST", "/v3/payscore/partner/service-account-applications", other, nil)
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "INVALID_REQUEST", e.Code)
+	assert.Equal(t, "/out_apply_no", e.Detail["field"])
+
+	// Decided after a restart as it would have been without one.
+	var buf bytes.Buffer
+	require.NoError(t, f.srv.SaveState(&buf))
+	st, err := mock.ReadState(&buf)
+	require.NoError(t, err)
+	srv, ts := mock.NewTestServer(t, mock.Options{State: st})
+	r := &fixture{t: t, srv: srv, ts: ts, me: f.me, m: f.m, rc: f.rc}
+	r.advance(5 * time.Second) // the review takes 5 s of domain time
+	require.Equal(t, []string{"PAYSCORE.BIND_SERVICE_ACCOUNT"}, r.rc.events())
+	assert.Equal(t, map[string]any{
+		"service_id": f.serviceID(), "appid": f.appid(), "mchid": f.me.mchid, "sub_mchid": subA.SubMchID,
+		"sub_appid": subA.SubAppIDs[0], "out_apply_no": "APPLY-1", "apply_state": "APPROVED",
+	}, r.rc.callbacks()[0].Resource)
+	status, e = r.v3("GET", "/v3/payscore/partner/service-account-applications/APPLY-1", nil, &app)
+	require.Equal(t, 200, status, "%+v", e)
+	assert.Equal(t, "APPROVED", app["apply_state"])
+
+	another := partnerOf(t, srv, ts)
+	status, e = another.v3("GET", "/v3/payscore/partner/service-account-applications/APPLY-1", nil, nil)
+	assert.Equal(t, 404, status, "another service provider's application is not found")
+	assert.Equal(t, "RESOURCE_NOT_EXISTS", e.Code)
+}
+
+// Scenarios can match a sub-merchant: by match.sub_mchid, or by the
+// sub_mchid scope of a load.
+func TestPartner_Scenarios(t *testing.T) {
+	f := newPartnerFixture(t)
+	_, err := f.srv.LoadScenarios("api.yaml", []byte("name: sub-a-fails\ndescription: d\nmatch: {sub_mchid: \""+subA.SubMchID+"\", endpoint: partner.serviceorder.create, times: 1}\napi: {status: 500}\n"), scenario.Scope{})
+	require.NoError(t, err)
+	status, _ := f.v3("POST", "/v3/payscore/partner/serviceorder", f.partnerCreateBody(subA, "P-SC-1", true, "", false), nil)
+	assert.Equal(t, 500, status, "subA's create meets the fault")
+	status, e := f.v3("POST", "/v3/payscore/partner/serviceorder", f.partnerCreateBody(subB, "P-SC-1", true, "", false), nil)
+	assert.Equal(t, 200, status, "subB's does not: %+v", e)
+
+	_, err = f.srv.LoadScenarios("deduct.yaml", []byte("name: no-deduction\ndescription: d\ndeduction: {fail: true}\n"), scenario.Scope{MchID: f.me.mchid, SubMchID: subB.SubMchID})
+	require.NoError(t, err)
+	for _, sub := range []mock.SubMerchant{subA, subB} {
+		f.partnerAuthorize(sub, "oSc")
+		status, e := f.v3("POST", "/v3/payscore/partner/serviceorder", f.partnerCreateBody(sub, "P-SC-2", false, "oSc", false), nil)
+		require.Equal(t, 200, status, "%+v", e)
+	}
+	f.advance(time.Minute)
+	for _, sub := range []mock.SubMerchant{subA, subB} {
+		status, e := f.v3("POST", "/v3/payscore/partner/serviceorder/P-SC-2/complete", f.partnerCompleteBody(sub, 100), nil)
+		require.Equal(t, 204, status, "%+v", e)
+	}
+	f.advance(time.Minute)
+	_, a, _ := f.partnerQuery(subA, "P-SC-2")
+	_, b, _ := f.partnerQuery(subB, "P-SC-2")
+	assert.Equal(t, "DONE", a["state"], "subA's deduction succeeds")
+	assert.Equal(t, "DOING", b["state"], "the scoped scenario fails subB's")
 }

@@ -39,6 +39,7 @@ type Snapshot struct {
 	Users         []*User         `json:"users"`
 	Transactions  []*Transaction  `json:"transactions"`
 	Refunds       []*Refund       `json:"refunds"`
+	Applications  []*Application  `json:"applications"`
 }
 
 // tableRows is one table and its rows in a Snapshot.
@@ -60,6 +61,7 @@ func (snap *Snapshot) tables() []tableRows {
 		rowsOf(tableUsers, &snap.Users, nil),
 		rowsOf(tableTransactions, &snap.Transactions, nil),
 		rowsOf(tableRefunds, &snap.Refunds, nil),
+		rowsOf(tableApplications, &snap.Applications, nil),
 	}
 }
 

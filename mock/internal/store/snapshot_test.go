@@ -48,6 +48,7 @@ func filledStore(t *testing.T) *Store {
 	require.NoError(t, tx.PutUser(&User{OpenID: "o", Balance: &amount}))
 	require.NoError(t, tx.InsertTransaction(&Transaction{TransactionID: "4200", MchID: "1", OutTradeNo: "T", Amount: 300, PaidAt: now}))
 	require.NoError(t, tx.PutRefund(&Refund{MchID: "1", OutRefundNo: "R", TransactionID: "4200", Status: RefundProcessing, Due: s.DueIn(now, 5*time.Second)}))
+	require.NoError(t, tx.PutApplication(&Application{MchID: "1", SubMchID: "2", OutApplyNo: "AP", State: ApplicationProcessing, Due: s.DueIn(now, 5*time.Second)}))
 	tx.Commit()
 	return s
 }

@@ -42,10 +42,11 @@ var tableSchemas = []func() *memdb.TableSchema{
 	usersTable,
 	transactionsTable,
 	refundsTable,
+	applicationsTable,
 }
 
 // sessionTables hold what a sandbox reset drops: everything but merchants.
-var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds}
+var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}
 
 func schema() *memdb.DBSchema {
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}

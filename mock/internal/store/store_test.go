@@ -15,8 +15,8 @@ func TestSchema(t *testing.T) {
 		_, ok := table.Indexes["id"]
 		assert.True(t, ok, "table %s has the id index memdb requires", name)
 	}
-	assert.ElementsMatch(t, []string{tableMerchants, tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds}, keys(s.Tables))
-	assert.ElementsMatch(t, []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds}, sessionTables, "reset drops every table but merchants")
+	assert.ElementsMatch(t, []string{tableMerchants, tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}, keys(s.Tables))
+	assert.ElementsMatch(t, []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}, sessionTables, "reset drops every table but merchants")
 }
 
 func keys[V any](m map[string]V) []string {

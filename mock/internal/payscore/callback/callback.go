@@ -37,6 +37,15 @@ func PayAfter(o *store.Order, m *store.Merchant, t event.Type, now time.Time) no
 	}
 }
 
+// Application is the callback of a decided binding application
+// (PAYSCORE.BIND_SERVICE_ACCOUNT): the application without its
+// result_notify_url, to that address.
+func Application(a *store.Application, m *store.Merchant, t event.Type) notify.Event {
+	res := wire.ApplicationView(a)
+	res.ResultNotifyURL = ""
+	return notify.Event{MchID: a.MchID, SubMchID: a.SubMchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: a.ResultNotifyURL, Resource: res, ServiceID: a.ServiceID}
+}
+
 // Permission is a callback about an authorization
 // (PAYSCORE.USER_OPEN_SERVICE, PAYSCORE.USER_CLOSE_SERVICE) at now, to the
 // pre-authorization's notify_url, else the service's configured one (a
