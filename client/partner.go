@@ -35,6 +35,13 @@ func (v *validator) subMerchant(field, subMchID string) {
 	v.required(field, subMchID, 32)
 }
 
+// partnerOrder checks what every call on one of a sub-merchant's orders
+// names: the order, in the path, and the sub-merchant, in the body.
+func (v *validator) partnerOrder(outOrderNo, subMchID string) {
+	v.outOrderNo("out_order_no", outOrderNo)
+	v.subMerchant("/sub_mchid", subMchID)
+}
+
 // firstInvalid is the first failure of a partner request's own fields and
 // of the direct request it embeds.
 func firstInvalid(errs ...error) error {
@@ -129,8 +136,7 @@ type CancelPartnerServiceOrderRequest struct {
 
 func (r CancelPartnerServiceOrderRequest) validate() error {
 	var v validator
-	v.outOrderNo("out_order_no", r.OutOrderNo)
-	v.subMerchant("/sub_mchid", r.SubMchID)
+	v.partnerOrder(r.OutOrderNo, r.SubMchID)
 	v.optional("/service_id", r.ServiceID, 32)
 	v.required("/reason", r.Reason, 50)
 	return v.err()
@@ -166,8 +172,7 @@ type CompletePartnerServiceOrderRequest struct {
 
 func (r CompletePartnerServiceOrderRequest) validate() error {
 	var v validator
-	v.outOrderNo("out_order_no", r.OutOrderNo)
-	v.subMerchant("/sub_mchid", r.SubMchID)
+	v.partnerOrder(r.OutOrderNo, r.SubMchID)
 	v.required("/service_id", r.ServiceID, 32)
 	v.completion(r.PostPayments, r.PostDiscounts, r.TotalAmount, r.TimeRange, r.Location)
 	if r.CompleteTime != "" {
@@ -201,8 +206,7 @@ type ModifyPartnerServiceOrderRequest struct {
 
 func (r ModifyPartnerServiceOrderRequest) validate() error {
 	var v validator
-	v.outOrderNo("out_order_no", r.OutOrderNo)
-	v.subMerchant("/sub_mchid", r.SubMchID)
+	v.partnerOrder(r.OutOrderNo, r.SubMchID)
 	v.optional("/service_id", r.ServiceID, 32)
 	v.settlement(r.PostPayments, r.PostDiscounts, r.TotalAmount)
 	v.required("/reason", r.Reason, 0)
@@ -226,8 +230,7 @@ type PayPartnerServiceOrderRequest struct {
 
 func (r PayPartnerServiceOrderRequest) validate() error {
 	var v validator
-	v.outOrderNo("out_order_no", r.OutOrderNo)
-	v.subMerchant("/sub_mchid", r.SubMchID)
+	v.partnerOrder(r.OutOrderNo, r.SubMchID)
 	v.optional("/service_id", r.ServiceID, 32)
 	return v.err()
 }
@@ -251,8 +254,7 @@ type SyncPartnerServiceOrderRequest struct {
 
 func (r SyncPartnerServiceOrderRequest) validate() error {
 	var v validator
-	v.outOrderNo("out_order_no", r.OutOrderNo)
-	v.subMerchant("/sub_mchid", r.SubMchID)
+	v.partnerOrder(r.OutOrderNo, r.SubMchID)
 	v.required("/service_id", r.ServiceID, 32)
 	v.sync(r.Type, r.Detail)
 	return v.err()

@@ -72,12 +72,7 @@ func TestPartnerBadInput(t *testing.T) {
 	with := func(cases ...badCase) []badCase {
 		return append(append(append([]badCase{}, partnerCases...), cases...), commonBadBodies...)
 	}
-	endpoints := []struct {
-		name  string
-		uri   string
-		base  func() map[string]any
-		cases []badCase
-	}{
+	endpoints := []badEndpoint{
 		{"create", "/v3/payscore/partner/serviceorder", func() map[string]any {
 			return deepCopy(f.partnerCreateBody(subA, "PB-NEW", true, "", false))
 		}, with(
@@ -200,40 +195,7 @@ func TestPartnerBadInput(t *testing.T) {
 		)},
 	}
 
-	for _, ep := range endpoints {
-		for _, bc := range ep.cases {
-			t.Run(ep.name+"/"+bc.name, func(t *testing.T) {
-				f.t = t
-				before := f.snapshot()
-				var raw []byte
-				switch b := bc.body(ep.base()).(type) {
-				case []byte:
-					raw = b
-				default:
-					var err error
-					raw, err = json.Marshal(b)
-					require.NoError(t, err)
-				}
-				resp, body := send(t, f.me.request(t, f.ts, "POST", ep.uri, raw))
-				verifyResponse(t, f.srv.Platform(), resp, body)
-				require.Equal(t, bc.status, resp.StatusCode, string(body))
-				e := decodeError(t, body)
-				assert.Equal(t, bc.code, e.Code, string(body))
-				assert.NotEmpty(t, e.Message)
-				if bc.field != "" {
-					require.NotNil(t, e.Detail, string(body))
-					assert.Equal(t, bc.field, e.Detail["field"], string(body))
-				}
-				assert.Equal(t, before, f.snapshot(), "a rejected request changes no state")
-			})
-		}
-		t.Run(ep.name+"/the valid base body is accepted", func(t *testing.T) {
-			f.t = t
-			resp, body := f.me.call(t, f.ts, "POST", ep.uri, ep.base())
-			assert.Less(t, resp.StatusCode, 300, string(body))
-			f.settle()
-		})
-	}
+	f.runBadBodies(endpoints)
 }
 
 // TestPartnerBadInput_Queries covers the partner GET endpoints' query and

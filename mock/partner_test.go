@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -211,43 +210,13 @@ func TestPartner_ConcurrentComplete(t *testing.T) {
 	status, e := f.v3("POST", "/v3/payscore/partner/serviceorder", f.partnerCreateBody(subA, "P-RACE", false, "oRace", false), nil)
 	require.Equal(t, 200, status, "%+v", e)
 	f.advance(time.Minute)
-	body := f.partnerCompleteBody(subA, 1800)
-	var wg sync.WaitGroup
-	statuses := make(chan int, 50)
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, _ := f.me.call(t, f.ts, "POST", "/v3/payscore/partner/serviceorder/P-RACE/complete", body)
-			statuses <- resp.StatusCode
-		}()
-	}
-	wg.Wait()
-	close(statuses)
-	ok := 0
-	for s := range statuses {
-		if s == http.StatusNoContent {
-			ok++
-		} else {
-			assert.Equal(t, http.StatusBadRequest, s)
-		}
-	}
-	assert.Equal(t, 1, ok, "exactly one complete succeeds")
+	f.raceCompletes("/v3/payscore/partner/serviceorder/P-RACE/complete", f.partnerCompleteBody(subA, 1800), http.StatusNoContent)
 	f.advance(time.Hour)
 	_, q, _ := f.partnerQuery(subA, "P-RACE")
 	col := q["collection"].(map[string]any)
 	require.Len(t, col["details"], 1, "exactly one deduction")
 	assert.EqualValues(t, 1800, col["paid_amount"])
-	paid := 0
-	for _, e := range f.rc.events() {
-		if e == "PAYSCORE.USER_PAID" {
-			paid++
-		}
-	}
-	assert.Equal(t, 1, paid, "exactly one USER_PAID delivered")
-	ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: f.me.mchid, SubMchID: subA.SubMchID, OutOrderNo: "P-RACE", EventType: "PAYSCORE.USER_PAID"})
-	require.NoError(t, err)
-	assert.Len(t, ns, 1)
+	f.assertOnePaid(mock.NotificationFilter{MchID: f.me.mchid, SubMchID: subA.SubMchID, OutOrderNo: "P-RACE"})
 }
 
 // A 平台收付通 service provider's application to bind its sub-merchant is

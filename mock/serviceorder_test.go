@@ -286,14 +286,25 @@ func TestConcurrent_Complete(t *testing.T) {
 	f.authorize("oRace")
 	f.mustCreate("RACE", false, "oRace")
 	f.advance(time.Minute)
-	body := f.completeBody(1800)
+	f.raceCompletes("/v3/payscore/serviceorder/RACE/complete", f.completeBody(1800), http.StatusOK)
+	f.advance(time.Hour)
+	q := f.query("RACE")
+	require.Len(t, q.Collection.Details, 1, "exactly one deduction")
+	assert.Equal(t, int64(1800), q.Collection.PaidAmount)
+	f.assertOnePaid(mock.NotificationFilter{OutOrderNo: "RACE"})
+}
+
+// raceCompletes sends 50 completes of one order at once: exactly one
+// succeeds with the success status, the others are refused with 400.
+func (f *fixture) raceCompletes(uri string, body any, success int) {
+	t := f.t
 	var wg sync.WaitGroup
 	statuses := make(chan int, 50)
 	for range 50 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, _ := f.me.call(t, f.ts, "POST", "/v3/payscore/serviceorder/RACE/complete", body)
+			resp, _ := f.me.call(t, f.ts, "POST", uri, body)
 			statuses <- resp.StatusCode
 		}()
 	}
@@ -301,17 +312,19 @@ func TestConcurrent_Complete(t *testing.T) {
 	close(statuses)
 	ok := 0
 	for s := range statuses {
-		if s == 200 {
+		if s == success {
 			ok++
 		} else {
-			assert.Equal(t, 400, s)
+			assert.Equal(t, http.StatusBadRequest, s)
 		}
 	}
 	assert.Equal(t, 1, ok, "exactly one complete succeeds")
-	f.advance(time.Hour)
-	q := f.query("RACE")
-	require.Len(t, q.Collection.Details, 1, "exactly one deduction")
-	assert.Equal(t, int64(1800), q.Collection.PaidAmount)
+}
+
+// assertOnePaid checks that the order of the filter had exactly one
+// PAYSCORE.USER_PAID, both recorded and delivered.
+func (f *fixture) assertOnePaid(of mock.NotificationFilter) {
+	t := f.t
 	paid := 0
 	for _, e := range f.rc.events() {
 		if e == "PAYSCORE.USER_PAID" {
@@ -319,7 +332,8 @@ func TestConcurrent_Complete(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, paid, "exactly one USER_PAID delivered")
-	ns, err := f.srv.Notifications(mock.NotificationFilter{OutOrderNo: "RACE", EventType: "PAYSCORE.USER_PAID"})
+	of.EventType = "PAYSCORE.USER_PAID"
+	ns, err := f.srv.Notifications(of)
 	require.NoError(t, err)
 	assert.Len(t, ns, 1)
 }
