@@ -88,6 +88,22 @@
 // (Notification.ServiceOrderEvent, Notification.PermissionEvent,
 // Notification.PayAfterEvent, Notification.RefundEvent).
 //
+// A service provider (服务商) signs with its own credentials and acts for
+// its sub-merchants through the partner API, each request naming the
+// sub-merchant (SubMchID): CreatePartnerServiceOrder,
+// QueryPartnerServiceOrder, CancelPartnerServiceOrder,
+// CompletePartnerServiceOrder, ModifyPartnerServiceOrder,
+// PayPartnerServiceOrder, SyncPartnerServiceOrder and
+// DirectCompletePartnerServiceOrder (the calls on an order are answered
+// 204, so they return only an error), and CreatePartnerPermission,
+// QueryPartnerPermissionByCode, TerminatePartnerPermissionByCode,
+// QueryPartnerPermission and TerminatePartnerPermission; a 平台收付通 service
+// provider binds a sub-merchant with ApplyServiceAccount and
+// QueryServiceAccountApplication (PAYSCORE.BIND_SERVICE_ACCOUNT decodes
+// with Notification.ServiceAccountEvent). Its refunds are
+// CreateRefund and QueryRefund with SubMchID; its callbacks are the same
+// events, decrypted with its APIv3 key, with the sub-merchant in SubMchID.
+//
 // Errors: a request that can be seen to be wrong locally (a missing field,
 // a text too long, amounts that do not add up) is a *ValidationError and is
 // not sent; an answer with a non-2xx status is an *APIError, whose Code is

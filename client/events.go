@@ -26,6 +26,10 @@ const (
 	// USER_ACCEPTED); sent to the merchant's registered notify_url.
 	// Payload: PayAfterEvent with FinishTicket.
 	EventUserAccepted = "PAYSCORE.USER_ACCEPTED"
+	// EventBindServiceAccount: a service provider's binding application
+	// was decided; sent to its result_notify_url. Payload:
+	// ServiceAccountApplication.
+	EventBindServiceAccount = "PAYSCORE.BIND_SERVICE_ACCOUNT"
 	// EventRefundSuccess, EventRefundAbnormal and EventRefundClosed report
 	// the outcome of a refund; sent to the refund's notify_url or the one
 	// configured for refunds. Payload: RefundEvent.
@@ -54,12 +58,19 @@ const (
 // and PAYSCORE.USER_CLOSE_SERVICE (protocol.md §6.3).
 type PermissionEvent struct {
 	AppID string `json:"appid"`
-	MchID string `json:"mchid"`
+	MchID string `json:"mchid"` // a service provider's for a partner's authorization
+	// SubMchID, SubAppID and SubOpenID are those of a service provider's
+	// authorization (protocol-partner.md §5.3): its sub-merchant, and the
+	// sub-merchant's app and the user under it when the user authorised
+	// there (OpenID is then empty).
+	SubMchID  string `json:"sub_mchid,omitempty"`
+	SubAppID  string `json:"sub_appid,omitempty"`
+	SubOpenID string `json:"sub_openid,omitempty"`
 	// OutRequestNo is set only for users who authorised through the legacy
 	// 普通授权 flow with a merchant request number.
 	OutRequestNo      string            `json:"out_request_no,omitempty"`
 	ServiceID         string            `json:"service_id"`          // the service (un)authorised
-	OpenID            string            `json:"openid"`              // the user
+	OpenID            string            `json:"openid,omitempty"`    // the user
 	UserServiceStatus UserServiceStatus `json:"user_service_status"` // opened or closed
 	// OpenOrCloseTime is yyyyMMddHHmmss in Beijing time.
 	OpenOrCloseTime string `json:"openorclose_time"`
@@ -127,6 +138,19 @@ func (n *Notification) PayAfterEvent() (*PayAfterEvent, error) {
 	return ev, nil
 }
 
+// ServiceAccountEvent decodes a PAYSCORE.BIND_SERVICE_ACCOUNT callback;
+// any other event type is an error.
+func (n *Notification) ServiceAccountEvent() (*ServiceAccountApplication, error) {
+	if n.EventType != EventBindServiceAccount {
+		return nil, fmt.Errorf("notification %s is %s, not %s", n.ID, n.EventType, EventBindServiceAccount)
+	}
+	ev := new(ServiceAccountApplication)
+	if err := n.Decode(ev); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
 // RefundEventAmount is the amount of a RefundEvent.
 type RefundEventAmount struct {
 	Total       int64 `json:"total"`        // the transaction's amount (fen)
@@ -138,7 +162,11 @@ type RefundEventAmount struct {
 // RefundEvent is the decrypted resource of REFUND.SUCCESS, REFUND.ABNORMAL
 // and REFUND.CLOSED (protocol.md §6.4).
 type RefundEvent struct {
-	MchID         string       `json:"mchid"`
+	MchID string `json:"mchid,omitempty"` // a direct merchant's refund
+	// SpMchID and SubMchID name a service provider's refund for its
+	// sub-merchant, whose callbacks carry no mchid.
+	SpMchID       string       `json:"sp_mchid,omitempty"`
+	SubMchID      string       `json:"sub_mchid,omitempty"`
 	OutTradeNo    string       `json:"out_trade_no"`
 	TransactionID string       `json:"transaction_id"`
 	OutRefundNo   string       `json:"out_refund_no"` // the merchant's refund number

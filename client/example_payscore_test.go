@@ -117,7 +117,7 @@ func ExampleClient_NotificationHandler() {
 		panic(err)
 	}
 	// The user confirms in WeChat; the sandbox plays that part.
-	if _, err := e.srv.ConfirmOrder(e.mchID, "RIDE-20261201-0002", mock.ConfirmRequest{OpenID: "oRider"}); err != nil {
+	if _, err := e.srv.ConfirmOrder(e.mchID, "", "RIDE-20261201-0002", mock.ConfirmRequest{OpenID: "oRider"}); err != nil {
 		panic(err)
 	}
 	e.clk.Settle() // the callback has been delivered
@@ -197,7 +197,7 @@ func ExampleClient_CompleteServiceOrder() {
 	if _, err := e.c.CreateServiceOrder(ctx, e.rideOrder(no)); err != nil {
 		panic(err)
 	}
-	if _, err := e.srv.ConfirmOrder(e.mchID, no, mock.ConfirmRequest{OpenID: "oRider"}); err != nil {
+	if _, err := e.srv.ConfirmOrder(e.mchID, "", no, mock.ConfirmRequest{OpenID: "oRider"}); err != nil {
 		panic(err)
 	}
 	if _, err := e.srv.Advance(30 * time.Minute); err != nil { // the ride

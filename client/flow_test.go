@@ -33,9 +33,18 @@ type payscoreEnv struct {
 	serviceID string
 	notifyURL string
 	inbox     *inbox
+	// subMchIDs are a service provider's sub-merchants (newPartnerEnv).
+	subMchIDs []string
 }
 
 func newPayscoreEnv(t *testing.T) *payscoreEnv {
+	t.Helper()
+	return newEnvOf(t, mock.MerchantSpec{})
+}
+
+// newEnvOf is newPayscoreEnv for the merchant spec registers, with the
+// env's notify_url as its configured callback address.
+func newEnvOf(t *testing.T, spec mock.MerchantSpec) *payscoreEnv {
 	t.Helper()
 	srv, api := mock.NewTestServer(t, mock.Options{})
 	mux := http.NewServeMux()
@@ -43,7 +52,8 @@ func newPayscoreEnv(t *testing.T) *payscoreEnv {
 	t.Cleanup(merchantSite.Close)
 	notifyURL := merchantSite.URL + "/wechatpay/notify"
 
-	m, err := srv.CreateMerchant(mock.MerchantSpec{NotifyURL: notifyURL})
+	spec.NotifyURL = notifyURL
+	m, err := srv.CreateMerchant(spec)
 	require.NoError(t, err)
 	require.NotEmpty(t, m.AppIDs)
 	require.NotEmpty(t, m.ServiceIDs)
@@ -61,11 +71,15 @@ func newPayscoreEnv(t *testing.T) *payscoreEnv {
 
 	clk, ok := srv.Clock().(*clock.Virtual)
 	require.True(t, ok, "NewTestServer uses a virtual clock")
-	return &payscoreEnv{
+	e := &payscoreEnv{
 		srv: srv, clk: clk, c: c, rec: rec,
 		mchID: m.MchID, appID: m.AppIDs[0], serviceID: m.ServiceIDs[0],
 		notifyURL: notifyURL, inbox: in, apiURL: api.URL,
 	}
+	for _, sm := range m.SubMerchants {
+		e.subMchIDs = append(e.subMchIDs, sm.SubMchID)
+	}
+	return e
 }
 
 // inbox collects verified callbacks.
@@ -318,7 +332,7 @@ func TestPayScore_RideHailing(t *testing.T) {
 		assert.Nil(t, created.NeedCollection)
 		assert.Nil(t, created.Collection)
 
-		_, err = e.srv.ConfirmOrder(e.mchID, no, mock.ConfirmRequest{OpenID: openid})
+		_, err = e.srv.ConfirmOrder(e.mchID, "", no, mock.ConfirmRequest{OpenID: openid})
 		require.NoError(t, err)
 		e.settle()
 

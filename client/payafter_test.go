@@ -182,7 +182,7 @@ func TestPayAfter_UserAccepts(t *testing.T) {
 	assert.Equal(t, client.PayAfterCreated, o.State)
 	assert.Empty(t, o.FinishTicket, "no ticket before the user accepts")
 
-	_, err = e.srv.ConfirmOrder(e.mchID, no, mock.ConfirmRequest{OpenID: openid})
+	_, err = e.srv.ConfirmOrder(e.mchID, "", no, mock.ConfirmRequest{OpenID: openid})
 	require.NoError(t, err)
 	e.settle()
 
@@ -245,7 +245,7 @@ func TestPayAfter_ExpiresAfterAnHour(t *testing.T) {
 	assert.Equal(t, client.PayAfterExpired, o.State)
 	assert.Empty(t, o.FinishTicket)
 
-	_, err = e.srv.ConfirmOrder(e.mchID, no, mock.ConfirmRequest{OpenID: "oLate"})
+	_, err = e.srv.ConfirmOrder(e.mchID, "", no, mock.ConfirmRequest{OpenID: "oLate"})
 	assert.Error(t, err, "an expired order cannot be accepted")
 }
 

@@ -228,8 +228,14 @@ type PromotionGoods struct {
 // and direct-complete all answer with (a subset of) this object; fields an
 // endpoint does not return stay zero.
 type ServiceOrder struct {
-	AppID               string `json:"appid"`
-	MchID               string `json:"mchid"`
+	// AppID and MchID are the merchant's, or, for a service provider's
+	// order (protocol-partner.md §4), the service provider's.
+	AppID string `json:"appid"`
+	MchID string `json:"mchid"`
+	// SubMchID is the sub-merchant of a service provider's order, and
+	// SubAppID its app when the order named one; both empty otherwise.
+	SubMchID            string `json:"sub_mchid,omitempty"`
+	SubAppID            string `json:"sub_appid,omitempty"`
 	OutOrderNo          string `json:"out_order_no"`         // the merchant's order number
 	ServiceID           string `json:"service_id"`           // the pay-score service
 	ServiceIntroduction string `json:"service_introduction"` // shown to the user
@@ -248,6 +254,9 @@ type ServiceOrder struct {
 	// OpenID is set once the user is known: at creation in 免确认 mode,
 	// after confirmation in 需确认 mode.
 	OpenID string `json:"openid,omitempty"`
+	// SubOpenID is the user of a service provider's order made under
+	// SubAppID, instead of OpenID.
+	SubOpenID string `json:"sub_openid,omitempty"`
 	// OrderID is WeChat Pay's id of the order.
 	OrderID string `json:"order_id"`
 	// Package is returned by creation only: the extraData.package the
@@ -311,10 +320,17 @@ const (
 type Permission struct {
 	ServiceID string `json:"service_id"` // the pay-score service authorised
 	// AppID and MchID are those of the user's most recent successful
-	// authorization, not necessarily the request's.
-	AppID  string `json:"appid"`
-	MchID  string `json:"mchid"`
-	OpenID string `json:"openid,omitempty"` // absent until the user is bound
+	// authorization, not necessarily the request's: a service provider's
+	// for a partner's record.
+	AppID string `json:"appid"`
+	MchID string `json:"mchid"`
+	// SubMchID is the sub-merchant of a service provider's record; SubAppID
+	// its app, when the user authorised there.
+	SubMchID string `json:"sub_mchid,omitempty"`
+	SubAppID string `json:"sub_appid,omitempty"`
+	OpenID   string `json:"openid,omitempty"` // absent until the user is bound
+	// SubOpenID is the user under SubAppID, instead of OpenID.
+	SubOpenID string `json:"sub_openid,omitempty"`
 	// AuthorizationCode is the merchant's pre-authorization code; a lookup
 	// by openid may leave it out.
 	AuthorizationCode        string             `json:"authorization_code,omitempty"`

@@ -140,6 +140,32 @@ func TestJSON_Permission(t *testing.T) {
 	}, p)
 }
 
+// The partner payloads of protocol-partner.md §5.3 and §3.2: the service
+// provider in appid and mchid, the sub-merchant in the sub_ fields; a
+// partner refund callback names the service provider sp_mchid.
+func TestJSON_PartnerPayloads(t *testing.T) {
+	ev := roundTrip[client.ServiceOrderEvent](t, `{"appid":"wxd678efh567hg6787","mchid":"1900000001","sub_mchid":"1900000109","sub_appid":"wxsubapp0000000001","out_order_no":"P-1","service_id":"500001","sub_openid":"oSub","state":"DONE","order_id":"1000000000201912021121095610061"}`)
+	assert.Equal(t, "1900000001", ev.MchID)
+	assert.Equal(t, "1900000109", ev.SubMchID)
+	assert.Equal(t, "wxsubapp0000000001", ev.SubAppID)
+	assert.Equal(t, "oSub", ev.SubOpenID)
+	assert.Empty(t, ev.OpenID)
+
+	pe := roundTrip[client.PermissionEvent](t, `{"appid":"wxd678efh567hg6787","mchid":"1900000001","sub_mchid":"1900000109","sub_appid":"wxsubapp0000000001","service_id":"500001","sub_openid":"oSub","user_service_status":"USER_CLOSE_SERVICE","openorclose_time":"20180225112233"}`)
+	assert.Equal(t, client.PermissionEvent{
+		AppID: "wxd678efh567hg6787", MchID: "1900000001", SubMchID: "1900000109", SubAppID: "wxsubapp0000000001",
+		ServiceID: "500001", SubOpenID: "oSub", UserServiceStatus: client.UserCloseService, OpenOrCloseTime: "20180225112233",
+	}, pe)
+
+	p := roundTrip[client.Permission](t, `{"service_id":"500001","appid":"wxd678efh567hg6787","mchid":"1900000001","sub_mchid":"1900000109","openid":"oSP","authorization_state":"AVAILABLE"}`)
+	assert.Equal(t, "1900000109", p.SubMchID)
+
+	rf := roundTrip[client.RefundEvent](t, `{"sp_mchid":"1900000001","sub_mchid":"1900000109","out_trade_no":"T","transaction_id":"4200","out_refund_no":"RF","refund_id":"50","refund_status":"SUCCESS","amount":{"total":100,"refund":100,"payer_total":100,"payer_refund":100}}`)
+	assert.Equal(t, "1900000001", rf.SpMchID)
+	assert.Equal(t, "1900000109", rf.SubMchID)
+	assert.Empty(t, rf.MchID)
+}
+
 func TestJSON_UserServiceState(t *testing.T) {
 	st := roundTrip[client.UserServiceState](t, `{"appid":"wxd678efh567hg6787","service_id":"500001","openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o","use_service_state":"AVAILABLE"}`)
 	assert.Equal(t, client.UserServiceState{

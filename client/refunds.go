@@ -94,6 +94,9 @@ type RefundGoods struct {
 // (申请退款, protocol.md §7.1). Give exactly one of TransactionID and
 // OutTradeNo.
 type CreateRefundRequest struct {
+	// SubMchID is the sub-merchant whose charge a service provider refunds;
+	// required from a service provider, empty for a direct merchant.
+	SubMchID string `json:"sub_mchid,omitempty"`
 	// TransactionID is the WeChat Pay transaction to refund: a service
 	// order's collection.details[].transaction_id or a legacy order's
 	// finish_transaction_id.
@@ -128,6 +131,7 @@ func (r CreateRefundRequest) validate() error {
 	case r.TransactionID != "" && r.OutTradeNo != "":
 		v.failf("/out_trade_no", "cannot be combined with transaction_id; give exactly one")
 	}
+	v.optional("/sub_mchid", r.SubMchID, 32)
 	v.optional("/transaction_id", r.TransactionID, 32)
 	v.optional("/out_trade_no", r.OutTradeNo, 32)
 	v.outRefundNo("/out_refund_no", r.OutRefundNo)
@@ -273,11 +277,15 @@ func (c *Client) CreateRefund(ctx context.Context, req CreateRefundRequest) (*Re
 // §7.2).
 type QueryRefundRequest struct {
 	OutRefundNo string // in the path: the merchant's refund number
+	// SubMchID is the sub-merchant whose refund a service provider
+	// queries; empty for a direct merchant.
+	SubMchID string
 }
 
 func (r QueryRefundRequest) validate() error {
 	var v validator
 	v.outRefundNo("out_refund_no", r.OutRefundNo)
+	v.optional("sub_mchid", r.SubMchID, 32)
 	return v.err()
 }
 
@@ -285,5 +293,9 @@ func (r QueryRefundRequest) validate() error {
 // /v3/refund/domestic/refunds/{out_refund_no}. An unknown number is an
 // *APIError with CodeResourceNotExists.
 func (c *Client) QueryRefund(ctx context.Context, req QueryRefundRequest) (*Refund, error) {
-	return send[Refund](ctx, c, http.MethodGet, pathRefunds+"/"+url.PathEscape(req.OutRefundNo), nil, req.validate(), nil)
+	var q url.Values
+	if req.SubMchID != "" {
+		q = url.Values{"sub_mchid": {req.SubMchID}}
+	}
+	return send[Refund](ctx, c, http.MethodGet, pathRefunds+"/"+url.PathEscape(req.OutRefundNo), q, req.validate(), nil)
 }

@@ -74,6 +74,21 @@ type CreateServiceOrderRequest struct {
 
 func (r CreateServiceOrderRequest) validate() error {
 	var v validator
+	r.check(&v)
+	if r.freeOfConfirmation() && r.OpenID == "" {
+		v.failf("/openid", "is required when need_user_confirm is false (免确认)")
+	}
+	return v.err()
+}
+
+// freeOfConfirmation reports whether the order is 免确认.
+func (r CreateServiceOrderRequest) freeOfConfirmation() bool {
+	return r.NeedUserConfirm != nil && !*r.NeedUserConfirm
+}
+
+// check is what a create is checked for, a direct merchant's or a service
+// provider's, but for who its user is.
+func (r CreateServiceOrderRequest) check(v *validator) {
 	v.outOrderNo("/out_order_no", r.OutOrderNo)
 	v.required("/appid", r.AppID, 32)
 	v.required("/service_id", r.ServiceID, 32)
@@ -87,10 +102,6 @@ func (r CreateServiceOrderRequest) validate() error {
 	v.required("/notify_url", r.NotifyURL, 255)
 	v.notifyURL("/notify_url", r.NotifyURL)
 	v.optional("/openid", r.OpenID, 128)
-	if r.NeedUserConfirm != nil && !*r.NeedUserConfirm && r.OpenID == "" {
-		v.failf("/openid", "is required when need_user_confirm is false (免确认)")
-	}
-	return v.err()
 }
 
 // CreateServiceOrder creates a service order: POST /v3/payscore/serviceorder.
@@ -113,27 +124,37 @@ type QueryServiceOrderRequest struct {
 
 func (r QueryServiceOrderRequest) validate() error {
 	var v validator
-	switch {
-	case r.OutOrderNo == "" && r.QueryID == "":
-		v.failf("out_order_no", "is required (or query_id)")
-	case r.OutOrderNo != "" && r.QueryID != "":
-		v.failf("query_id", "cannot be combined with out_order_no; give exactly one")
-	case r.OutOrderNo != "":
-		v.outOrderNo("out_order_no", r.OutOrderNo)
-	default:
-		v.required("query_id", r.QueryID, 512)
-	}
+	v.orderSelector(r.OutOrderNo, r.QueryID)
 	v.required("service_id", r.ServiceID, 32)
 	v.required("appid", r.AppID, 32)
 	return v.err()
 }
 
 func (r QueryServiceOrderRequest) query() url.Values {
-	q := url.Values{"service_id": {r.ServiceID}, "appid": {r.AppID}}
-	if r.OutOrderNo != "" {
-		q.Set("out_order_no", r.OutOrderNo)
+	return selectOrder(url.Values{"service_id": {r.ServiceID}, "appid": {r.AppID}}, r.OutOrderNo, r.QueryID)
+}
+
+// orderSelector checks how a query names its order: by out_order_no or by
+// query_id, exactly one.
+func (v *validator) orderSelector(outOrderNo, queryID string) {
+	switch {
+	case outOrderNo == "" && queryID == "":
+		v.failf("out_order_no", "is required (or query_id)")
+	case outOrderNo != "" && queryID != "":
+		v.failf("query_id", "cannot be combined with out_order_no; give exactly one")
+	case outOrderNo != "":
+		v.outOrderNo("out_order_no", outOrderNo)
+	default:
+		v.required("query_id", queryID, 512)
+	}
+}
+
+// selectOrder adds to q how a query names its order.
+func selectOrder(q url.Values, outOrderNo, queryID string) url.Values {
+	if outOrderNo != "" {
+		q.Set("out_order_no", outOrderNo)
 	} else {
-		q.Set("query_id", r.QueryID)
+		q.Set("query_id", queryID)
 	}
 	return q
 }
@@ -204,15 +225,28 @@ func (r CompleteServiceOrderRequest) validate() error {
 	v.outOrderNo("out_order_no", r.OutOrderNo)
 	v.required("/appid", r.AppID, 32)
 	v.required("/service_id", r.ServiceID, 32)
-	payments := v.payments(r.PostPayments, 1)
-	discounts := v.discounts(r.PostDiscounts, discountsAtSettlement)
-	v.totalAmount(r.TotalAmount, payments, discounts)
-	v.timeRange(r.TimeRange, timesAtCompletion)
-	v.location(r.Location)
-	if r.Location.StartLocation != "" {
+	v.completion(r.PostPayments, r.PostDiscounts, r.TotalAmount, r.TimeRange, r.Location)
+	return v.err()
+}
+
+// completion checks what a completion says, a direct merchant's or a
+// service provider's: the final items and the total they make, the actual
+// times, and the end location.
+func (v *validator) completion(ps []Payment, ds []Discount, total int64, tr TimeRange, loc Location) {
+	v.settlement(ps, ds, total)
+	v.timeRange(tr, timesAtCompletion)
+	v.location(loc)
+	if loc.StartLocation != "" {
 		v.failf("/location/start_location", "cannot be changed at completion; only end_location is accepted")
 	}
-	return v.err()
+}
+
+// settlement checks the items of a completion, modification or direct
+// completion, and that total_amount is what they make.
+func (v *validator) settlement(ps []Payment, ds []Discount, total int64) {
+	payments := v.payments(ps, 1)
+	discounts := v.discounts(ds, discountsAtSettlement)
+	v.totalAmount(total, payments, discounts)
 }
 
 // CompleteServiceOrder ends the service and sets what the user owes: POST
@@ -246,9 +280,7 @@ func (r ModifyServiceOrderRequest) validate() error {
 	v.outOrderNo("out_order_no", r.OutOrderNo)
 	v.required("/appid", r.AppID, 32)
 	v.required("/service_id", r.ServiceID, 32)
-	payments := v.payments(r.PostPayments, 1)
-	discounts := v.discounts(r.PostDiscounts, discountsAtSettlement)
-	v.totalAmount(r.TotalAmount, payments, discounts)
+	v.settlement(r.PostPayments, r.PostDiscounts, r.TotalAmount)
 	// The length limit of reason is not documented; WeChat Pay checks it.
 	v.required("/reason", r.Reason, 0)
 	return v.err()
@@ -316,18 +348,24 @@ func (r SyncServiceOrderRequest) validate() error {
 	v.outOrderNo("out_order_no", r.OutOrderNo)
 	v.required("/appid", r.AppID, 32)
 	v.required("/service_id", r.ServiceID, 32)
-	switch r.Type {
+	v.sync(r.Type, r.Detail)
+	return v.err()
+}
+
+// sync checks what a sync reports, a direct merchant's or a service
+// provider's.
+func (v *validator) sync(typ SyncType, d SyncDetail) {
+	switch typ {
 	case SyncOrderPaid:
-		if r.Detail.PaidTime == "" {
+		if d.PaidTime == "" {
 			v.failf("/detail/paid_time", "is required with type %s", SyncOrderPaid)
 		}
-		v.serviceTime("/detail/paid_time", r.Detail.PaidTime, false)
+		v.serviceTime("/detail/paid_time", d.PaidTime, false)
 	case "":
 		v.failf("/type", "is required")
 	default:
-		v.failf("/type", "is %q; the only sync type is %s", r.Type, SyncOrderPaid)
+		v.failf("/type", "is %q; the only sync type is %s", typ, SyncOrderPaid)
 	}
-	return v.err()
 }
 
 // SyncServiceOrder reports that the user of a completed, unpaid order paid
@@ -367,9 +405,7 @@ func (r DirectCompleteServiceOrderRequest) validate() error {
 	v.required("/service_id", r.ServiceID, 32)
 	v.required("/openid", r.OpenID, 128)
 	v.required("/service_introduction", r.ServiceIntroduction, 20)
-	payments := v.payments(r.PostPayments, 1)
-	discounts := v.discounts(r.PostDiscounts, discountsAtSettlement)
-	v.totalAmount(r.TotalAmount, payments, discounts)
+	v.settlement(r.PostPayments, r.PostDiscounts, r.TotalAmount)
 	v.timeRange(r.TimeRange, timesAtDirectCompletion)
 	v.location(r.Location)
 	v.optional("/attach", r.Attach, 256)

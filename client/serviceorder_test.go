@@ -160,7 +160,7 @@ func TestServiceOrder_QueryByQueryID(t *testing.T) {
 	const no = "QID-001"
 	created, err := e.c.CreateServiceOrder(ctx, e.createRequest(no, ""))
 	require.NoError(t, err)
-	confirmed, err := e.srv.ConfirmOrder(e.mchID, no, mock.ConfirmRequest{OpenID: "oQuery"})
+	confirmed, err := e.srv.ConfirmOrder(e.mchID, "", no, mock.ConfirmRequest{OpenID: "oQuery"})
 	require.NoError(t, err)
 	require.NotEmpty(t, confirmed.QueryID)
 	e.settle()

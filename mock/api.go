@@ -27,6 +27,7 @@ type call struct {
 	r        *http.Request
 	ep       *endpoint // nil for an unknown path or method
 	merchant *store.Merchant
+	sub      *store.SubMerchant // the bound sub-merchant a service provider's call acts for
 	body     []byte
 	vars     map[string]string // path variables, unescaped
 	req      any               // the decoded body, a *Req of the endpoint's request type
@@ -40,6 +41,10 @@ func (c *call) query(name string) string {
 	}
 	return c.q.Get(name)
 }
+
+// caller is whom the call acts for: the merchant, or the service provider
+// for the sub-merchant it named.
+func (c *call) caller() store.Caller { return store.Caller{Merchant: c.merchant, Sub: c.sub} }
 
 // param returns a request's value for name, wherever the endpoint takes it:
 // the path, the query or the body. Scenarios and order links read ids this
@@ -102,6 +107,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, e *endpoint, a
 		// only if no scenario answers first, as WeChat Pay's faults come
 		// before its checks.
 		bad := c.decode()
+		if bad == nil {
+			bad = c.resolveSub()
+		}
 		fx := s.apiScenario(c, &rec)
 		switch {
 		case fx != nil && fx.DropConnection:
@@ -116,6 +124,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, e *endpoint, a
 		}
 		kind, outOrderNo := s.orderOf(c)
 		rec.OrderKind, rec.OutOrderNo = string(kind), outOrderNo
+		rec.SubMchID = c.caller().Account().SubMchID
 		if fx != nil && fx.LoseResponse {
 			status, _ := s.encode(rep)
 			rec.Status = status
@@ -152,6 +161,7 @@ var pathPatterns = map[string]field.Pattern{
 	"out_order_no":       field.OutOrderNo,
 	"authorization_code": field.AuthorizationCode,
 	"out_refund_no":      field.OutRefundNo,
+	"out_apply_no":       field.OutApplyNo,
 }
 
 // decode checks the path's ids and decodes the body into the endpoint's
@@ -176,7 +186,9 @@ func (c *call) decode() error {
 }
 
 // orderOf names the order a call is about, for its timeline: by
-// out_order_no for order calls, through the charged transaction for refunds.
+// out_order_no for order calls, through the charged transaction for
+// refunds; in the account the call acts for, so that a partner's call
+// shows on its sub-merchant's order only.
 func (s *Server) orderOf(c *call) (kind store.Kind, outOrderNo string) {
 	if c.merchant == nil {
 		return "", ""
@@ -185,14 +197,15 @@ func (s *Server) orderOf(c *call) (kind store.Kind, outOrderNo string) {
 	case noOrder:
 		return "", ""
 	case refundOrder:
+		a := c.caller().Account()
 		tx := s.store.Read()
 		txID := c.param("transaction_id")
-		if r, err := tx.Refund(c.merchant.MchID, c.param("out_refund_no")); err == nil {
+		if r, err := tx.Refund(a, c.param("out_refund_no")); err == nil {
 			txID = r.TransactionID
 		}
-		t, err := tx.Transaction(c.merchant.MchID, txID)
+		t, err := tx.Transaction(a, txID)
 		if err != nil {
-			t, err = tx.TransactionByOutTradeNo(c.merchant.MchID, c.param("out_trade_no"))
+			t, err = tx.TransactionByOutTradeNo(a, c.param("out_trade_no"))
 		}
 		if err != nil {
 			return "", ""
@@ -211,6 +224,7 @@ func (s *Server) apiScenario(c *call, rec *RequestRecord) *scenario.API {
 	}
 	fx, applied := s.scenarios.API(scenario.Subject{
 		MchID:      c.merchant.MchID,
+		SubMchID:   c.param("sub_mchid"),
 		Endpoint:   c.ep.Name,
 		OutOrderNo: c.param("out_order_no"),
 		OpenID:     c.param("openid"),

@@ -83,6 +83,57 @@ var commonBadBodies = []badCase{
 	{"JSON array", func(map[string]any) any { return []byte(`[1,2]`) }, 400, "PARAM_ERROR", ""},
 }
 
+// badEndpoint is one endpoint taking a body, with its bad inputs.
+type badEndpoint struct {
+	name  string
+	uri   string
+	base  func() map[string]any // a valid body; each case spoils a fresh one
+	cases []badCase
+}
+
+// runBadBodies sends each endpoint each of its bad bodies: each is refused
+// with the case's status and code naming its field, in a signed response,
+// and changes no state. Then the endpoint's base body is sent and accepted,
+// which shows the cases failed for their own reason.
+func (f *fixture) runBadBodies(endpoints []badEndpoint) {
+	t := f.t
+	for _, ep := range endpoints {
+		for _, bc := range ep.cases {
+			t.Run(ep.name+"/"+bc.name, func(t *testing.T) {
+				f.t = t
+				before := f.snapshot()
+				var raw []byte
+				switch b := bc.body(ep.base()).(type) {
+				case []byte:
+					raw = b
+				default:
+					var err error
+					raw, err = json.Marshal(b)
+					require.NoError(t, err)
+				}
+				resp, body := send(t, f.me.request(t, f.ts, "POST", ep.uri, raw))
+				verifyResponse(t, f.srv.Platform(), resp, body)
+				require.Equal(t, bc.status, resp.StatusCode, string(body))
+				e := decodeError(t, body)
+				assert.Equal(t, bc.code, e.Code, string(body))
+				assert.NotEmpty(t, e.Message)
+				if bc.field != "" {
+					require.NotNil(t, e.Detail, string(body))
+					assert.Equal(t, bc.field, e.Detail["field"], string(body))
+				}
+				assert.Equal(t, before, f.snapshot(), "a rejected request changes no state")
+			})
+		}
+		t.Run(ep.name+"/the valid base body is accepted", func(t *testing.T) {
+			f.t = t
+			resp, body := f.me.call(t, f.ts, "POST", ep.uri, ep.base())
+			assert.Less(t, resp.StatusCode, 300, string(body))
+			f.settle() // the callbacks it fired are delivered before the next snapshot
+		})
+	}
+	f.t = t
+}
+
 // snapshot is everything a rejected request must leave untouched.
 func (f *fixture) snapshot() string {
 	f.t.Helper()
@@ -97,7 +148,7 @@ func (f *fixture) snapshot() string {
 	// deductions too.
 	var timelines [][]mock.TimelineEntry
 	for _, o := range orders {
-		so, err := f.srv.Order(f.me.mchid, o.OutOrderNo)
+		so, err := f.srv.Order(f.me.mchid, o.SubMchID, o.OutOrderNo)
 		require.NoError(f.t, err)
 		var own []mock.TimelineEntry
 		for _, e := range so.Timeline {
@@ -157,12 +208,7 @@ func TestBadInput(t *testing.T) {
 		set("appid of another merchant", "/appid", "wx0000000000000000", "/appid"),
 		{"service_id of another merchant", func(b map[string]any) any { setPath(b, "/service_id", "999999", false); return b }, 403, "NO_AUTH", "/service_id"},
 	}
-	endpoints := []struct {
-		name  string
-		uri   string
-		base  func() map[string]any
-		cases []badCase
-	}{
+	endpoints := []badEndpoint{
 		{"create", "/v3/payscore/serviceorder", func() map[string]any {
 			b := f.createBody("BI-NEW", true, "")
 			b["post_payments"] = items(100)
@@ -355,41 +401,7 @@ func TestBadInput(t *testing.T) {
 		}, append([]badCase{missing("/appid"), missing("/reason"), set("appid of another merchant", "/appid", "wx0000000000000000", "/appid")}, commonBadBodies...)},
 	}
 
-	for _, ep := range endpoints {
-		for _, bc := range ep.cases {
-			t.Run(ep.name+"/"+bc.name, func(t *testing.T) {
-				f.t = t
-				before := f.snapshot()
-				var raw []byte
-				switch b := bc.body(ep.base()).(type) {
-				case []byte:
-					raw = b
-				default:
-					var err error
-					raw, err = json.Marshal(b)
-					require.NoError(t, err)
-				}
-				resp, body := send(t, f.me.request(t, f.ts, "POST", ep.uri, raw))
-				verifyResponse(t, f.srv.Platform(), resp, body)
-				require.Equal(t, bc.status, resp.StatusCode, string(body))
-				e := decodeError(t, body)
-				assert.Equal(t, bc.code, e.Code, string(body))
-				assert.NotEmpty(t, e.Message)
-				if bc.field != "" {
-					require.NotNil(t, e.Detail, string(body))
-					assert.Equal(t, bc.field, e.Detail["field"], string(body))
-				}
-				assert.Equal(t, before, f.snapshot(), "a rejected request changes no state")
-			})
-		}
-		// The base body itself is valid: the cases above fail for their own reason.
-		t.Run(ep.name+"/the valid base body is accepted", func(t *testing.T) {
-			f.t = t
-			resp, body := f.me.call(t, f.ts, "POST", ep.uri, ep.base())
-			assert.Less(t, resp.StatusCode, 300, string(body))
-			f.settle() // the callbacks it fired are delivered before the next snapshot
-		})
-	}
+	f.runBadBodies(endpoints)
 }
 
 // TestBadInput_Queries covers the GET endpoints' query and path parameters.

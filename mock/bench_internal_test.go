@@ -9,6 +9,7 @@ import (
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
+	"github.com/mockpay/mockpay/mock/internal/store"
 )
 
 // BenchmarkOrderMemory measures the resident heap per stored service order
@@ -37,7 +38,7 @@ func BenchmarkOrderMemory(b *testing.B) {
 		before := heap()
 		for i := range orders {
 			req.OutOrderNo = fmt.Sprintf("RIDE%012d", i)
-			if _, err := srv.payscore.CreateOrder(m, &req); err != nil {
+			if _, err := srv.payscore.CreateOrder(store.Caller{Merchant: m}, &req); err != nil {
 				b.Fatal(err)
 			}
 		}

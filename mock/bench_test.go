@@ -89,7 +89,7 @@ func BenchmarkOrderLifecycle(b *testing.B) {
 			"time_range": map[string]any{"start_time": protocol.Format14(now)}, "notify_url": rcv.URL,
 			"risk_fund": map[string]any{"name": "ESTIMATE_ORDER_COST", "amount": 10000},
 		})
-		if _, err := srv.ConfirmOrder("1230000109", no, mock.ConfirmRequest{}); err != nil {
+		if _, err := srv.ConfirmOrder("1230000109", "", no, mock.ConfirmRequest{}); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := srv.Advance(time.Minute); err != nil {
@@ -131,7 +131,7 @@ func BenchmarkCallbackDelivery(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for _, no := range nos {
-		if _, err := srv.ConfirmOrder("1230000109", no, mock.ConfirmRequest{}); err != nil {
+		if _, err := srv.ConfirmOrder("1230000109", "", no, mock.ConfirmRequest{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -142,4 +142,51 @@ func BenchmarkCallbackDelivery(b *testing.B) {
 		b.Fatalf("%d callbacks delivered, want %d", got, b.N)
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "callbacks/s")
+}
+
+// BenchmarkServeOrderQuery is one already-signed order query served
+// through the handler, by a direct merchant and by a service provider for
+// its sub-merchant: the partner call adds the sub-merchant's resolution and
+// a longer key to the same work, one RSA signature of the answer.
+func BenchmarkServeOrderQuery(b *testing.B) {
+	srv, ts := mock.NewTestServer(b, mock.Options{})
+	direct := defaultMerchant(b)
+	p, err := srv.CreateMerchant(mock.MerchantSpec{Kind: "partner", ServiceIDs: []string{"500001"}, AppIDs: []string{"wxd678efh567hg6787"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	partner, sub := keyOf(b, p), p.SubMerchants[0].SubMchID
+	for _, c := range []struct {
+		name, create, query string
+		as                  merchantKey
+		extra               map[string]any
+	}{
+		{"direct", "/v3/payscore/serviceorder", "/v3/payscore/serviceorder?appid=wxd678efh567hg6787&out_order_no=BQ-1&service_id=500001", direct, nil},
+		{"partner", "/v3/payscore/partner/serviceorder", "/v3/payscore/partner/serviceorder?out_order_no=BQ-1&service_id=500001&sub_mchid=" + sub, partner, map[string]any{"sub_mchid": sub}},
+	} {
+		body := map[string]any{
+			"out_order_no": "BQ-1", "appid": "wxd678efh567hg6787", "service_id": "500001", "service_introduction": "网约车",
+			"time_range": map[string]any{"start_time": protocol.Format14(srv.Clock().Now())}, "notify_url": "https://m.example.com/notify",
+			"risk_fund": map[string]any{"name": "ESTIMATE_ORDER_COST", "amount": 10000},
+		}
+		for k, v := range c.extra {
+			body[k] = v
+		}
+		if resp, raw := c.as.call(b, ts, "POST", c.create, body); resp.StatusCode != http.StatusOK {
+			b.Fatalf("%s create: %d %s", c.name, resp.StatusCode, raw)
+		}
+		signed := c.as.request(b, ts, "GET", c.query, nil)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest("GET", c.query, nil)
+				req.Header = signed.Header
+				w := httptest.NewRecorder()
+				srv.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
 }

@@ -17,7 +17,7 @@ import (
 // Every endpoint is declared whole: a test fails when a declaration lacks
 // any part, or when its parts disagree with each other.
 func TestEndpoints_Declared(t *testing.T) {
-	reName := regexp.MustCompile(`^[a-z_]+(\.[a-z_]+)?$`)
+	reName := regexp.MustCompile(`^(partner\.)?[a-z_]+(\.[a-z_]+)?$`)
 	seenName, seenRoute := map[string]bool{}, map[string]bool{}
 	for _, e := range endpoints {
 		t.Run(e.Name, func(t *testing.T) {
@@ -48,10 +48,23 @@ func TestEndpoints_Declared(t *testing.T) {
 			if slices.Contains(vars, "out_refund_no") || (e.request != nil && hasJSONField(e.request, "out_refund_no")) {
 				assert.Equal(t, refundOrder, e.Order, "refund calls show on the charged order's timeline")
 			}
-			if strings.HasPrefix(e.Path, "/v3/payscore/") {
-				assert.Equal(t, []string{strings.TrimPrefix(e.Path, "/v3")}, e.aliases(), "Pay Score paths are served without /v3")
-			} else {
-				assert.Empty(t, e.aliases())
+			want := slices.Clone(e.Also)
+			for _, p := range append([]string{e.Path}, e.Also...) {
+				assert.True(t, strings.HasPrefix(p, "/v3/"), "WeChat Pay's path, with /v3: %s", p)
+				if strings.HasPrefix(p, "/v3/payscore/") {
+					want = append(want, strings.TrimPrefix(p, "/v3"))
+				}
+			}
+			assert.Equal(t, want, e.aliases(), "Pay Score paths are served without /v3 too")
+
+			// The partner API, and only it, is the service providers', named
+			// partner.*; whatever a service provider may call for a
+			// sub-merchant takes sub_mchid in its body (or, a GET, its query).
+			partner := strings.HasPrefix(e.Path, "/v3/payscore/partner/")
+			assert.Equal(t, partner, e.Callers == partners || e.Callers == partnerItself, "callers")
+			assert.Equal(t, partner, strings.HasPrefix(e.Name, "partner."), "partner calls are named partner.*")
+			if e.request != nil && (e.Callers == partners || e.Callers == bothForSub) {
+				assert.True(t, hasJSONField(e.request, "sub_mchid"), "the request names the sub-merchant")
 			}
 		})
 	}
@@ -88,7 +101,7 @@ func TestEndpoints_Routed(t *testing.T) {
 			want[e.Method+" "+p] = true
 			// A concrete request on the path reaches this endpoint's handler.
 			concrete := strings.NewReplacer("{out_order_no}", "R1", "{openid}", "o1", "{service_id}", "500001",
-				"{authorization_code}", "AC1", "{out_refund_no}", "RF1").Replace(p)
+				"{authorization_code}", "AC1", "{out_refund_no}", "RF1", "{out_apply_no}", "AP1").Replace(p)
 			var m mux.RouteMatch
 			require.True(t, srv.router.Match(httptest.NewRequest(e.Method, concrete, nil), &m), "%s %s", e.Method, concrete)
 			assert.NoError(t, m.MatchErr)
@@ -109,7 +122,7 @@ func TestEndpoints_ScenarioVocabulary(t *testing.T) {
 	}
 	assert.Equal(t, names, v.Endpoints)
 	assert.Equal(t, creates, v.Creates)
-	assert.Equal(t, []string{"serviceorder.create", "serviceorder.direct_complete", "payafter.create"}, v.Creates)
+	assert.Equal(t, []string{"serviceorder.create", "serviceorder.direct_complete", "payafter.create", "partner.serviceorder.create", "partner.serviceorder.direct_complete"}, v.Creates)
 	for _, name := range names {
 		_, err := v.Decode("x.yaml", []byte("name: x\ndescription: d\nmatch: {endpoint: "+name+"}\napi: {status: 500}\n"))
 		assert.NoError(t, err, name)

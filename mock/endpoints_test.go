@@ -17,7 +17,7 @@ import (
 
 // concrete fills an endpoint path's variables with sample values.
 var concrete = strings.NewReplacer("{out_order_no}", "ALIAS-1", "{openid}", "oAlias", "{service_id}", "500001",
-	"{authorization_code}", "ACALIAS", "{out_refund_no}", "RFALIAS").Replace
+	"{authorization_code}", "ACALIAS", "{out_refund_no}", "RFALIAS", "{out_apply_no}", "APALIAS").Replace
 
 // Every endpoint answers on its alias exactly as on its own path: the same
 // status, code and message, and never the unknown-path 404.
@@ -49,7 +49,7 @@ func TestEndpoints_AliasesAnswerIdentically(t *testing.T) {
 			walked++
 		}
 	}
-	assert.Equal(t, 20, walked, "every /v3/payscore endpoint has its alias")
+	assert.Equal(t, 39, walked, "every /v3/payscore endpoint has its alias, the older partner permission paths theirs")
 }
 
 // A whole ride through the paths without /v3: the same handlers, the same
@@ -74,7 +74,7 @@ func TestEndpoints_AliasFlow(t *testing.T) {
 	f.advance(time.Minute)
 	assert.Equal(t, "DONE", f.query("ALIAS-RIDE").State)
 
-	o, err := f.srv.Order(f.m.MchID, "ALIAS-RIDE")
+	o, err := f.srv.Order(f.m.MchID, "", "ALIAS-RIDE")
 	require.NoError(t, err)
 	var calls []string
 	for _, te := range o.Timeline {
@@ -96,7 +96,7 @@ func TestEndpoints_RefundsOnOrderTimeline(t *testing.T) {
 	status, e = f.v3("GET", "/v3/refund/domestic/refunds/RF-LINK", nil, nil)
 	require.Equal(t, http.StatusOK, status, "%+v", e)
 
-	o, err := f.srv.Order(f.m.MchID, "REFUNDED")
+	o, err := f.srv.Order(f.m.MchID, "", "REFUNDED")
 	require.NoError(t, err)
 	var calls []string
 	for _, te := range o.Timeline {

@@ -282,7 +282,7 @@ func changeEvent(c store.Change) (Event, bool) {
 	switch r := row.(type) {
 	case *store.Order:
 		return Event{Type: EventOrder, MchID: r.MchID, Data: &OrderEvent{
-			MchID: r.MchID, OutOrderNo: r.OutOrderNo, Kind: string(r.Kind),
+			MchID: r.MchID, SubMchID: r.SubMchID, OutOrderNo: r.OutOrderNo, Kind: string(r.Kind),
 			State: string(r.State), StateDescription: string(r.StateDescription), Removed: removed,
 		}}, true
 	case *store.Notification:

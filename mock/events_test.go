@@ -110,7 +110,7 @@ func TestEvents_Order(t *testing.T) {
 
 	f.authorize(openid)
 	f.mustCreate("RIDE-1", true, openid)
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "RIDE-1", mock.ConfirmRequest{})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "RIDE-1", mock.ConfirmRequest{})
 	require.NoError(t, err)
 	f.settle()
 	f.advance(10 * time.Minute) // the ride

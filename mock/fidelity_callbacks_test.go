@@ -31,7 +31,7 @@ func TestFidelity_CallbackAssociatedData(t *testing.T) {
 	f := newPayAfterFixture(t)
 	f.authorize("oSealed") // PAYSCORE.USER_OPEN_SERVICE
 	f.mustCreate("SEAL-1", true, "")
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "SEAL-1", mock.ConfirmRequest{OpenID: "oSealed"}) // PAYSCORE.USER_CONFIRM
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "SEAL-1", mock.ConfirmRequest{OpenID: "oSealed"}) // PAYSCORE.USER_CONFIRM
 	require.NoError(t, err)
 	f.advance(time.Minute)
 	f.mustComplete("SEAL-1", 1500)
@@ -116,7 +116,7 @@ func TestFidelity_AuthorizationCallbackRetries(t *testing.T) {
 	f := newFixture(t, failing...)
 	f.authorize("oRetried")
 	f.mustCreate("RETRY-1", true, "")
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "RETRY-1", mock.ConfirmRequest{OpenID: "oRetried"})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "RETRY-1", mock.ConfirmRequest{OpenID: "oRetried"})
 	require.NoError(t, err)
 	_, err = f.srv.RevokeUser("oRetried", mock.RevokeRequest{MchID: f.me.mchid})
 	require.NoError(t, err)

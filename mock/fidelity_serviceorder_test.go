@@ -195,7 +195,7 @@ func TestFidelity_RevokedOrderCollectsNothing(t *testing.T) {
 	require.NotNil(t, v.NeedCollection)
 	assert.False(t, *v.NeedCollection)
 
-	_, err := f.srv.UserPay(f.me.mchid, "REV-PAYING")
+	_, err := f.srv.UserPay(f.me.mchid, "", "REV-PAYING")
 	assert.Error(t, err, "the user has nothing to pay")
 	require.NoError(t, f.srv.SetWallet("oStageREV-PAYING", mock.Wallet{}))
 	f.advance(time.Hour)

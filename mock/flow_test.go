@@ -210,7 +210,7 @@ func TestFlow_NoConfirm(t *testing.T) {
 	assert.Regexp(t, `^\d{28}$`, d.TransactionID)
 	assert.Equal(t, protocol.Format14(f.now()), d.PaidTime)
 
-	so, err := f.srv.Order(f.me.mchid, "RIDE-1")
+	so, err := f.srv.Order(f.me.mchid, "", "RIDE-1")
 	require.NoError(t, err)
 	for _, e := range so.Timeline {
 		t.Log(e.At, e.Type, e.Summary)

@@ -25,7 +25,7 @@ func (f *fixture) toStage(stage, no string) {
 		f.mustCreate(no, true, "")
 	case "DOING/USER_CONFIRM":
 		f.mustCreate(no, true, "")
-		_, err := f.srv.ConfirmOrder(f.me.mchid, no, mock.ConfirmRequest{OpenID: "oStage" + no})
+		_, err := f.srv.ConfirmOrder(f.me.mchid, "", no, mock.ConfirmRequest{OpenID: "oStage" + no})
 		require.NoError(f.t, err)
 	case "DOING/MCH_COMPLETE":
 		f.toStage("DOING/USER_CONFIRM", no)
@@ -104,11 +104,11 @@ var operations = map[string]func(f *fixture, no string) opResult{
 		})
 	},
 	"user confirms": func(f *fixture, no string) opResult {
-		_, err := f.srv.ConfirmOrder(f.me.mchid, no, mock.ConfirmRequest{})
+		_, err := f.srv.ConfirmOrder(f.me.mchid, "", no, mock.ConfirmRequest{})
 		return f.sandboxResult(no, err)
 	},
 	"user pays": func(f *fixture, no string) opResult {
-		_, err := f.srv.UserPay(f.me.mchid, no)
+		_, err := f.srv.UserPay(f.me.mchid, "", no)
 		return f.sandboxResult(no, err)
 	},
 }
@@ -228,7 +228,7 @@ func TestStateMachine_ClockTransitions(t *testing.T) {
 	assert.Equal(t, "EXPIRED", f.stageOf("EXPIRE"))
 
 	f.mustCreate("CONFIRMED", true, "")
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "CONFIRMED", mock.ConfirmRequest{})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "CONFIRMED", mock.ConfirmRequest{})
 	require.NoError(t, err)
 	f.advance(31 * 24 * time.Hour)
 	assert.Equal(t, "DOING/USER_CONFIRM", f.stageOf("CONFIRMED"), "only CREATED orders expire")

@@ -154,7 +154,7 @@ func TestMetrics_Move(t *testing.T) {
 		{"an order is created", func() { f.mustCreate("RIDE-1", true, "oMetrics") },
 			merge(calls("serviceorder.create", 200, 1), map[string]float64{ordersCreated: 1})},
 		{"the user confirms, the callback's first attempt fails", func() {
-			_, err := f.srv.ConfirmOrder(f.me.mchid, "RIDE-1", mock.ConfirmRequest{})
+			_, err := f.srv.ConfirmOrder(f.me.mchid, "", "RIDE-1", mock.ConfirmRequest{})
 			require.NoError(t, err)
 			f.settle()
 		}, merge(map[string]float64{ordersCreated: -1, ordersDoing: 1}, callbacks("PAYSCORE.USER_CONFIRM", mock.CallbackRetried, 1))},
@@ -164,7 +164,7 @@ func TestMetrics_Move(t *testing.T) {
 			body["notify_url"] = failing.url()
 			status, e := f.v3("POST", "/v3/payscore/serviceorder", body, nil)
 			require.Equal(t, http.StatusOK, status, "%+v", e)
-			_, err := f.srv.ConfirmOrder(f.me.mchid, "RIDE-2", mock.ConfirmRequest{})
+			_, err := f.srv.ConfirmOrder(f.me.mchid, "", "RIDE-2", mock.ConfirmRequest{})
 			require.NoError(t, err)
 			f.settle()
 			f.advance(4 * time.Hour)

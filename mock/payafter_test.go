@@ -132,7 +132,7 @@ func TestPayAfter_ConfirmVariant(t *testing.T) {
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "INVALID_ORDER_STATE", e.Code, "completion needs the user to have accepted")
 
-	so, err := f.srv.ConfirmOrder(f.me.mchid, "TRIP-C", mock.ConfirmRequest{OpenID: "oLegacy"})
+	so, err := f.srv.ConfirmOrder(f.me.mchid, "", "TRIP-C", mock.ConfirmRequest{OpenID: "oLegacy"})
 	require.NoError(t, err)
 	assert.Equal(t, "payafter-order", so.Kind)
 	assert.Equal(t, "USER_ACCEPTED", so.State)
@@ -233,7 +233,7 @@ func TestPayAfter_ExpiresAfterAnHour(t *testing.T) {
 	assert.Equal(t, "CREATED", f.queryPayAfter("EXP")["state"])
 	f.advance(time.Second)
 	assert.Equal(t, "EXPIRED", f.queryPayAfter("EXP")["state"])
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "EXP", mock.ConfirmRequest{})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "EXP", mock.ConfirmRequest{})
 	assert.ErrorContains(t, err, "CONFLICT")
 }
 
@@ -285,7 +285,7 @@ func TestPayAfter_FinishTypeCancelAndSync(t *testing.T) {
 	assert.Equal(t, paidTime, q["pay_succ_time"])
 	assert.Nil(t, q["finish_transaction_id"], "paid outside WeChat Pay: no transaction")
 
-	_, err := f.srv.UserPay(f.me.mchid, "FAILED")
+	_, err := f.srv.UserPay(f.me.mchid, "", "FAILED")
 	require.NoError(t, err)
 	f.settle()
 	assert.Equal(t, "USER_PAID", f.queryPayAfter("FAILED")["state"])
@@ -314,7 +314,7 @@ func TestPayAfter_StateMachine(t *testing.T) {
 			f.advance(time.Minute)
 			require.NoError(f.t, f.srv.SetWallet("oSM", mock.Wallet{}))
 			if stage == "USER_PAID" {
-				_, err := f.srv.UserPay(f.me.mchid, no)
+				_, err := f.srv.UserPay(f.me.mchid, "", no)
 				require.NoError(f.t, err)
 			}
 		case "REVOKED":
@@ -343,11 +343,11 @@ func TestPayAfter_StateMachine(t *testing.T) {
 				"detail": map[string]any{"paid_time": protocol.Format14(f.now())}})
 		},
 		"user accepts": func(no string) string {
-			_, err := f.srv.ConfirmOrder(f.me.mchid, no, mock.ConfirmRequest{OpenID: "oSM"})
+			_, err := f.srv.ConfirmOrder(f.me.mchid, "", no, mock.ConfirmRequest{OpenID: "oSM"})
 			return f.sandboxPayAfterResult(no, err)
 		},
 		"user pays": func(no string) string {
-			_, err := f.srv.UserPay(f.me.mchid, no)
+			_, err := f.srv.UserPay(f.me.mchid, "", no)
 			return f.sandboxPayAfterResult(no, err)
 		},
 	}

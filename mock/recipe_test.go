@@ -74,7 +74,7 @@ func TestRecipe_InProcess(t *testing.T) {
 	_, err = srv.Advance(5 * time.Second) // WeChat Pay deducts and calls back
 	require.NoError(t, err)
 
-	order, err := srv.Order(m.MchID, "RIDE-1")
+	order, err := srv.Order(m.MchID, "", "RIDE-1")
 	require.NoError(t, err)
 	assert.Equal(t, "DONE", order.State)
 	notes, err := srv.Notifications(mock.NotificationFilter{MchID: m.MchID, EventType: "PAYSCORE.USER_PAID"})

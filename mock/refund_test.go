@@ -79,7 +79,7 @@ func TestRefund_ServiceOrderCharge(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(10000-3000+1000), *u.Wallet.Balance, "the refund went back to the wallet")
 
-	so, err := f.srv.Order(f.me.mchid, "RF-1")
+	so, err := f.srv.Order(f.me.mchid, "", "RF-1")
 	require.NoError(t, err)
 	var refunds []string
 	for _, e := range so.Timeline {

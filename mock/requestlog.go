@@ -21,6 +21,7 @@ type RequestRecord struct {
 	// milliseconds in Beijing time, like the clock's times.
 	Time       string  `json:"time"`
 	MchID      string  `json:"mchid,omitempty"`
+	SubMchID   string  `json:"sub_mchid,omitempty"` // the bound sub-merchant a service provider's call acted for
 	Method     string  `json:"method"`
 	URL        string  `json:"url"` // path and query as sent
 	OrderKind  string  `json:"order_kind,omitempty"`

@@ -58,9 +58,13 @@ var sandboxQuery = map[string][]string{
 	"GET /sandbox/merchants":     {"limit", "after"},
 	"GET /sandbox/requests":      {"mchid", "limit", "after"},
 	"GET /sandbox/events":        {"mchid"},
-	"GET /sandbox/orders":        {"mchid", "openid", "state", "kind", "limit", "after"},
-	"GET /sandbox/notifications": {"mchid", "out_order_no", "event_type", "state", "limit", "after"},
-	"POST /sandbox/scenarios":    {"file", "mchid", "openid", "out_order_no", "service_id"},
+	"GET /sandbox/orders":        {"mchid", "sub_mchid", "openid", "state", "kind", "limit", "after"},
+	"GET /sandbox/notifications": {"mchid", "sub_mchid", "out_order_no", "event_type", "state", "limit", "after"},
+	"POST /sandbox/scenarios":    {"file", "mchid", "sub_mchid", "openid", "out_order_no", "service_id"},
+	// A service provider's order is named by its sub-merchant too.
+	"GET /sandbox/orders/{mchid}/{out_order_no}":          {"sub_mchid"},
+	"POST /sandbox/orders/{mchid}/{out_order_no}/confirm": {"sub_mchid"},
+	"POST /sandbox/orders/{mchid}/{out_order_no}/pay":     {"sub_mchid"},
 }
 
 func (s *Server) routes() *mux.Router {

@@ -59,7 +59,7 @@ func TestSandbox_UnknownQueryParameters(t *testing.T) {
 		status             int
 		field, message     string
 	}{
-		{"POST", "/sandbox/scenarios?mchd=1230000109", "s3cret", 400, "mchd", "mchd is not a query parameter of POST /sandbox/scenarios (it takes file, mchid, openid, out_order_no, service_id); did you mean mchid?"},
+		{"POST", "/sandbox/scenarios?mchd=1230000109", "s3cret", 400, "mchd", "mchd is not a query parameter of POST /sandbox/scenarios (it takes file, mchid, sub_mchid, openid, out_order_no, service_id); did you mean mchid?"},
 		{"POST", "/sandbox/scenarios?mchid=1230000190", "s3cret", 400, "mchid", "mchid 1230000190 is not a registered merchant"},
 		{"GET", "/sandbox/orders?opnid=o1&mchid=1230000109", "s3cret", 400, "opnid", "did you mean openid?"},
 		{"GET", "/sandbox/clock?now=1", "s3cret", 400, "now", "now is not a query parameter of GET /sandbox/clock, which takes none"},

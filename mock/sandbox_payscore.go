@@ -12,6 +12,7 @@ import (
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
 	"github.com/mockpay/mockpay/mock/internal/notify"
+	"github.com/mockpay/mockpay/mock/internal/payscore"
 	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 	"github.com/mockpay/mockpay/mock/internal/store"
 )
@@ -21,10 +22,17 @@ import (
 
 // AuthorizeRequest is the body of POST /sandbox/users/{openid}/authorize.
 type AuthorizeRequest struct {
-	MchID             string `json:"mchid"`
+	MchID string `json:"mchid"`
+	// SubMchID is the sub-merchant of a service provider (MchID) the user
+	// authorises; the service provider's first when left out.
+	SubMchID          string `json:"sub_mchid,omitempty"`
 	ServiceID         string `json:"service_id,omitempty"`
 	AppID             string `json:"appid,omitempty"`
 	AuthorizationCode string `json:"authorization_code,omitempty"`
+	// SubAppID is the sub-merchant's app the user authorises in: the
+	// path's openid is then the user's sub_openid under it. A
+	// pre-authorization that named a sub_appid implies it.
+	SubAppID string `json:"sub_appid,omitempty"`
 }
 
 // Authorization is a user's authorization of a merchant's service, as the
@@ -33,7 +41,10 @@ type Authorization struct {
 	ServiceID          string `json:"service_id"`
 	AppID              string `json:"appid"`
 	MchID              string `json:"mchid"`
+	SubMchID           string `json:"sub_mchid,omitempty"` // a service provider's sub-merchant
+	SubAppID           string `json:"sub_appid,omitempty"` // when the user authorised in the sub-merchant's app
 	OpenID             string `json:"openid,omitempty"`
+	SubOpenID          string `json:"sub_openid,omitempty"` // the user under sub_appid
 	AuthorizationCode  string `json:"authorization_code,omitempty"`
 	AuthorizationState string `json:"authorization_state"` // AVAILABLE, UNAVAILABLE or UNBINDUSER
 	NotifyURL          string `json:"notify_url,omitempty"`
@@ -57,12 +68,16 @@ func (s *Server) AuthorizeUser(openid string, req AuthorizeRequest) (Authorizati
 	if req.MchID == "" {
 		return Authorization{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
 	}
-	return authorization(s.payscore.Authorize(req.MchID, openid, req.ServiceID, req.AppID, req.AuthorizationCode))
+	return authorization(s.payscore.Authorize(payscore.UserAuthorization{
+		MchID: req.MchID, SubMchID: req.SubMchID, User: openid, ServiceID: req.ServiceID, AppID: req.AppID,
+		SubAppID: req.SubAppID, AuthorizationCode: req.AuthorizationCode,
+	}))
 }
 
 // RevokeRequest is the body of POST /sandbox/users/{openid}/revoke.
 type RevokeRequest struct {
 	MchID     string `json:"mchid"`
+	SubMchID  string `json:"sub_mchid,omitempty"` // a service provider's sub-merchant; its first when left out
 	ServiceID string `json:"service_id,omitempty"`
 }
 
@@ -71,7 +86,7 @@ func (s *Server) RevokeUser(openid string, req RevokeRequest) (Authorization, er
 	if req.MchID == "" {
 		return Authorization{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "mchid is required", nil)
 	}
-	return authorization(s.payscore.Revoke(req.MchID, openid, req.ServiceID))
+	return authorization(s.payscore.Revoke(req.MchID, req.SubMchID, openid, req.ServiceID))
 }
 
 // Wallet is a user's wallet.
@@ -113,9 +128,11 @@ func (s *Server) User(openid string) (User, error) {
 	return out, nil
 }
 
-// OrderFilter selects orders; empty fields match all.
+// OrderFilter selects orders; empty fields match all. A service
+// provider's orders (MchID) are those of all its sub-merchants unless
+// SubMchID names one.
 type OrderFilter struct {
-	MchID, OpenID, State, Kind string
+	MchID, SubMchID, OpenID, State, Kind string
 }
 
 // SandboxOrder is an order as the sandbox shows it: the API's own view of
@@ -123,9 +140,10 @@ type OrderFilter struct {
 // timeline. In JSON the view's fields and the sandbox's sit side by side.
 type SandboxOrder struct {
 	Kind       string `json:"kind"`
+	SubMchID   string `json:"sub_mchid,omitempty"` // a service provider's sub-merchant
 	OutOrderNo string `json:"out_order_no"`
 	State      string `json:"state"`
-	OpenID     string `json:"openid,omitempty"`
+	OpenID     string `json:"openid,omitempty"` // the user: openid, or a partner order's sub_openid
 	// QueryID is what WeChat hands the merchant's front end when the user
 	// leaves the confirm page; the sandbox shows it so tests can query by it.
 	QueryID   string          `json:"query_id"`
@@ -169,7 +187,8 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 	}
 	out := []SandboxOrder{}
 	for _, o := range os {
-		if f.OpenID != "" && o.OpenID != f.OpenID || f.State != "" && string(o.State) != f.State || f.Kind != "" && string(o.Kind) != f.Kind {
+		if f.SubMchID != "" && o.SubMchID != f.SubMchID || f.OpenID != "" && o.User() != f.OpenID ||
+			f.State != "" && string(o.State) != f.State || f.Kind != "" && string(o.Kind) != f.Kind {
 			continue
 		}
 		so, err := s.sandboxOrder(o)
@@ -192,31 +211,39 @@ func (s *Server) sandboxOrder(o *store.Order) (SandboxOrder, error) {
 		return SandboxOrder{}, fmt.Errorf("order %s: %w", o.OutOrderNo, err)
 	}
 	return SandboxOrder{
-		Kind: string(o.Kind), OutOrderNo: o.OutOrderNo, State: string(o.State), OpenID: o.OpenID, QueryID: o.QueryID(),
+		Kind: string(o.Kind), SubMchID: o.SubMchID, OutOrderNo: o.OutOrderNo, State: string(o.State), OpenID: o.User(), QueryID: o.QueryID(),
 		CreatedAt: protocol.FormatRFC3339(o.CreatedAt), UpdatedAt: protocol.FormatRFC3339(o.UpdatedAt),
 		View: raw,
 	}, nil
 }
 
-// findOrder finds a merchant's order by out_order_no: a service order, or
-// else a payafter order.
-func findOrder(tx store.ReadTxn, mchid, outOrderNo string) (*store.Order, error) {
+// findOrder finds an order by out_order_no: a merchant's, or a service
+// provider's sub-merchant's (the first when subMchID is empty); a service
+// order, or else a payafter order.
+func findOrder(tx store.ReadTxn, mchid, subMchID, outOrderNo string) (*store.Order, error) {
+	who, err := payscore.SandboxCaller(tx, mchid, subMchID)
+	if err != nil {
+		return nil, err
+	}
+	a := who.Account()
 	for _, kind := range []store.Kind{store.KindServiceOrder, store.KindPayAfter} {
-		o, err := tx.Order(mchid, kind, outOrderNo)
+		o, err := tx.Order(a, kind, outOrderNo)
 		if !errors.Is(err, store.ErrNotFound) {
 			return o, err
 		}
 	}
-	return nil, apierr.Newf(apierr.NotFound, "merchant %s has no order %s", mchid, outOrderNo)
+	return nil, apierr.Newf(apierr.NotFound, "merchant %s has no order %s", a, outOrderNo)
 }
 
-// Order returns one order with its timeline (GET /sandbox/orders/{mchid}/{out_order_no}):
-// the API calls about it, its state changes, deductions and refunds, and
-// every callback attempt. A service order is found before a payafter order
-// with the same out_order_no.
-func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
+// Order returns one order with its timeline (GET
+// /sandbox/orders/{mchid}/{out_order_no}?sub_mchid=): the API calls about
+// it, its state changes, deductions and refunds, and every callback
+// attempt. subMchID names a service provider's sub-merchant, its first
+// when empty. A service order is found before a payafter order with the
+// same out_order_no.
+func (s *Server) Order(mchid, subMchID, outOrderNo string) (SandboxOrder, error) {
 	tx := s.store.Read()
-	o, err := findOrder(tx, mchid, outOrderNo)
+	o, err := findOrder(tx, mchid, subMchID, outOrderNo)
 	if err != nil {
 		return SandboxOrder{}, err
 	}
@@ -229,7 +256,7 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		es = append(es, entry{seq, TimelineEntry{At: protocol.FormatRFC3339(at), Type: typ, Summary: summary}})
 	}
 	for _, r := range s.requests.list(RequestFilter{MchID: mchid, OutOrderNo: outOrderNo}) {
-		if r.OrderKind != string(o.Kind) {
+		if r.OrderKind != string(o.Kind) || r.SubMchID != o.SubMchID {
 			continue
 		}
 		result := fmt.Sprint(r.Status)
@@ -245,7 +272,7 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 	for _, ev := range o.Events {
 		add(ev.Seq, ev.At, ev.Type, ev.Summary)
 	}
-	ns, err := tx.OrderNotifications(mchid, o.Kind, outOrderNo)
+	ns, err := tx.OrderNotifications(o.Account(), o.Kind, outOrderNo)
 	if err != nil {
 		return SandboxOrder{}, err
 	}
@@ -284,9 +311,10 @@ type ConfirmRequest struct {
 
 // ConfirmOrder is the user confirming the order in WeChat: a service order
 // fires PAYSCORE.USER_CONFIRM; a payafter order is accepted, which issues
-// its finish_ticket, and fires PAYSCORE.USER_ACCEPTED.
-func (s *Server) ConfirmOrder(mchid, outOrderNo string, req ConfirmRequest) (SandboxOrder, error) {
-	o, err := findOrder(s.store.Read(), mchid, outOrderNo)
+// its finish_ticket, and fires PAYSCORE.USER_ACCEPTED. subMchID is as for
+// Order.
+func (s *Server) ConfirmOrder(mchid, subMchID, outOrderNo string, req ConfirmRequest) (SandboxOrder, error) {
+	o, err := findOrder(s.store.Read(), mchid, subMchID, outOrderNo)
 	if err != nil {
 		return SandboxOrder{}, err
 	}
@@ -294,15 +322,16 @@ func (s *Server) ConfirmOrder(mchid, outOrderNo string, req ConfirmRequest) (San
 	if o.Kind == store.KindPayAfter {
 		confirm = s.payscore.ConfirmPayAfter
 	}
-	if err := confirm(mchid, outOrderNo, req.OpenID); err != nil {
+	if err := confirm(o.Account(), outOrderNo, req.OpenID); err != nil {
 		return SandboxOrder{}, sandboxOrderError(err)
 	}
-	return s.Order(mchid, outOrderNo)
+	return s.Order(mchid, o.SubMchID, outOrderNo)
 }
 
-// UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID).
-func (s *Server) UserPay(mchid, outOrderNo string) (SandboxOrder, error) {
-	o, err := findOrder(s.store.Read(), mchid, outOrderNo)
+// UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID);
+// subMchID is as for Order.
+func (s *Server) UserPay(mchid, subMchID, outOrderNo string) (SandboxOrder, error) {
+	o, err := findOrder(s.store.Read(), mchid, subMchID, outOrderNo)
 	if err != nil {
 		return SandboxOrder{}, err
 	}
@@ -310,10 +339,10 @@ func (s *Server) UserPay(mchid, outOrderNo string) (SandboxOrder, error) {
 	if o.Kind == store.KindPayAfter {
 		pay = s.payscore.UserPayPayAfter
 	}
-	if err := pay(mchid, outOrderNo); err != nil {
+	if err := pay(o.Account(), outOrderNo); err != nil {
 		return SandboxOrder{}, sandboxOrderError(err)
 	}
-	return s.Order(mchid, outOrderNo)
+	return s.Order(mchid, o.SubMchID, outOrderNo)
 }
 
 // sandboxOrderError turns the state machine's refusal of a user's action
@@ -326,9 +355,11 @@ func sandboxOrderError(err error) error {
 	return err
 }
 
-// NotificationFilter selects callbacks; empty fields match all.
+// NotificationFilter selects callbacks; empty fields match all. A service
+// provider's (MchID) are those about all its sub-merchants unless SubMchID
+// names one.
 type NotificationFilter struct {
-	MchID, OutOrderNo, EventType, State string
+	MchID, SubMchID, OutOrderNo, EventType, State string
 }
 
 // NotificationRecord is a callback as the sandbox shows it, with the
@@ -338,6 +369,7 @@ type NotificationRecord struct {
 	EventType  string          `json:"event_type"`
 	Summary    string          `json:"summary"`
 	MchID      string          `json:"mchid"`
+	SubMchID   string          `json:"sub_mchid,omitempty"` // the sub-merchant a service provider's callback is about
 	OutOrderNo string          `json:"out_order_no,omitempty"`
 	OpenID     string          `json:"openid,omitempty"`
 	NotifyURL  string          `json:"notify_url"`
@@ -362,7 +394,7 @@ type AttemptRecord struct {
 
 func notificationRecord(n *store.Notification) NotificationRecord {
 	r := NotificationRecord{
-		ID: n.ID, EventType: string(n.EventType), Summary: n.Summary, MchID: n.MchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
+		ID: n.ID, EventType: string(n.EventType), Summary: n.Summary, MchID: n.MchID, SubMchID: n.SubMchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
 		NotifyURL: n.NotifyURL, CreateTime: protocol.FormatRFC3339(n.CreateTime), Resource: n.Resource, State: n.State,
 		Note: n.Note, Scenario: n.Scenario, Attempts: []AttemptRecord{},
 	}
@@ -384,7 +416,7 @@ func (s *Server) Notifications(f NotificationFilter) ([]NotificationRecord, erro
 	}
 	out := []NotificationRecord{}
 	for _, n := range ns {
-		if f.MchID != "" && n.MchID != f.MchID || f.OutOrderNo != "" && n.OutOrderNo != f.OutOrderNo ||
+		if f.MchID != "" && n.MchID != f.MchID || f.SubMchID != "" && n.SubMchID != f.SubMchID || f.OutOrderNo != "" && n.OutOrderNo != f.OutOrderNo ||
 			f.EventType != "" && string(n.EventType) != f.EventType || f.State != "" && n.State != f.State {
 			continue
 		}
@@ -440,12 +472,12 @@ func (s *Server) sbUser(r *http.Request) reply { return answer(s.User(sbVars(r)[
 
 func (s *Server) sbOrders(r *http.Request) reply {
 	q := r.URL.Query()
-	return answer(s.Orders(OrderFilter{MchID: q.Get("mchid"), OpenID: q.Get("openid"), State: q.Get("state"), Kind: q.Get("kind")}))
+	return answer(s.Orders(OrderFilter{MchID: q.Get("mchid"), SubMchID: q.Get("sub_mchid"), OpenID: q.Get("openid"), State: q.Get("state"), Kind: q.Get("kind")}))
 }
 
 func (s *Server) sbOrder(r *http.Request) reply {
 	v := sbVars(r)
-	return answer(s.Order(v["mchid"], v["out_order_no"]))
+	return answer(s.Order(v["mchid"], r.URL.Query().Get("sub_mchid"), v["out_order_no"]))
 }
 
 func (s *Server) sbConfirm(r *http.Request) reply {
@@ -454,17 +486,17 @@ func (s *Server) sbConfirm(r *http.Request) reply {
 		return fail(err)
 	}
 	v := sbVars(r)
-	return answer(s.ConfirmOrder(v["mchid"], v["out_order_no"], req))
+	return answer(s.ConfirmOrder(v["mchid"], r.URL.Query().Get("sub_mchid"), v["out_order_no"], req))
 }
 
 func (s *Server) sbUserPay(r *http.Request) reply {
 	v := sbVars(r)
-	return answer(s.UserPay(v["mchid"], v["out_order_no"]))
+	return answer(s.UserPay(v["mchid"], r.URL.Query().Get("sub_mchid"), v["out_order_no"]))
 }
 
 func (s *Server) sbNotifications(r *http.Request) reply {
 	q := r.URL.Query()
-	return answer(s.Notifications(NotificationFilter{MchID: q.Get("mchid"), OutOrderNo: q.Get("out_order_no"), EventType: q.Get("event_type"), State: q.Get("state")}))
+	return answer(s.Notifications(NotificationFilter{MchID: q.Get("mchid"), SubMchID: q.Get("sub_mchid"), OutOrderNo: q.Get("out_order_no"), EventType: q.Get("event_type"), State: q.Get("state")}))
 }
 
 func (s *Server) sbRedeliver(r *http.Request) reply { return answer(s.Redeliver(sbVars(r)["id"])) }

@@ -82,7 +82,7 @@ func (s *Server) sbLoadScenarios(r *http.Request) reply {
 		file = "request"
 	}
 	infos, err := s.LoadScenarios(file, data, scenario.Scope{
-		MchID: q.Get("mchid"), OpenID: q.Get("openid"), OutOrderNo: q.Get("out_order_no"), ServiceID: q.Get("service_id"),
+		MchID: q.Get("mchid"), SubMchID: q.Get("sub_mchid"), OpenID: q.Get("openid"), OutOrderNo: q.Get("out_order_no"), ServiceID: q.Get("service_id"),
 	})
 	if err != nil {
 		return fail(err)

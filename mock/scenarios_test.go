@@ -170,7 +170,7 @@ user: {confirm_after: 2m}
 	f.advance(10 * time.Minute)
 	q := f.query("FLAKY")
 	assert.Equal(t, "DONE", q.State, "attempt 3 succeeds")
-	so, err := f.srv.Order(f.me.mchid, "FLAKY")
+	so, err := f.srv.Order(f.me.mchid, "", "FLAKY")
 	require.NoError(t, err)
 	var failed int
 	for _, e := range so.Timeline {

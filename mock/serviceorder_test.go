@@ -22,7 +22,7 @@ func TestFlow_ConfirmThenPay(t *testing.T) {
 	assert.NotEmpty(t, created.Package)
 	assert.Empty(t, created.StateDescription)
 
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "RIDE-C", mock.ConfirmRequest{OpenID: "oRider"})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "RIDE-C", mock.ConfirmRequest{OpenID: "oRider"})
 	require.NoError(t, err)
 	f.settle()
 	require.Equal(t, []string{"PAYSCORE.USER_CONFIRM"}, f.rc.events())
@@ -78,7 +78,7 @@ func TestDeduction_WalletFailsThenPayCollects(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, int64(7500), *u.Wallet.Balance, "the deduction took the amount from the wallet")
 			case "user pays":
-				_, err := f.srv.UserPay(f.me.mchid, "W1")
+				_, err := f.srv.UserPay(f.me.mchid, "", "W1")
 				require.NoError(t, err)
 				f.settle()
 			case "sync":
@@ -243,7 +243,7 @@ func TestQueryByQueryID(t *testing.T) {
 	f.mustCreate("Q1", true, "")
 	// The user confirms and leaves the confirm page: WeChat hands the
 	// merchant's front end the query_id, which the sandbox shows.
-	so, err := f.srv.ConfirmOrder(f.me.mchid, "Q1", mock.ConfirmRequest{})
+	so, err := f.srv.ConfirmOrder(f.me.mchid, "", "Q1", mock.ConfirmRequest{})
 	require.NoError(t, err)
 	qid := so.QueryID
 	require.NotEmpty(t, qid)
@@ -286,14 +286,25 @@ func TestConcurrent_Complete(t *testing.T) {
 	f.authorize("oRace")
 	f.mustCreate("RACE", false, "oRace")
 	f.advance(time.Minute)
-	body := f.completeBody(1800)
+	f.raceCompletes("/v3/payscore/serviceorder/RACE/complete", f.completeBody(1800), http.StatusOK)
+	f.advance(time.Hour)
+	q := f.query("RACE")
+	require.Len(t, q.Collection.Details, 1, "exactly one deduction")
+	assert.Equal(t, int64(1800), q.Collection.PaidAmount)
+	f.assertOnePaid(mock.NotificationFilter{OutOrderNo: "RACE"})
+}
+
+// raceCompletes sends 50 completes of one order at once: exactly one
+// succeeds with the success status, the others are refused with 400.
+func (f *fixture) raceCompletes(uri string, body any, success int) {
+	t := f.t
 	var wg sync.WaitGroup
 	statuses := make(chan int, 50)
 	for range 50 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, _ := f.me.call(t, f.ts, "POST", "/v3/payscore/serviceorder/RACE/complete", body)
+			resp, _ := f.me.call(t, f.ts, "POST", uri, body)
 			statuses <- resp.StatusCode
 		}()
 	}
@@ -301,17 +312,19 @@ func TestConcurrent_Complete(t *testing.T) {
 	close(statuses)
 	ok := 0
 	for s := range statuses {
-		if s == 200 {
+		if s == success {
 			ok++
 		} else {
-			assert.Equal(t, 400, s)
+			assert.Equal(t, http.StatusBadRequest, s)
 		}
 	}
 	assert.Equal(t, 1, ok, "exactly one complete succeeds")
-	f.advance(time.Hour)
-	q := f.query("RACE")
-	require.Len(t, q.Collection.Details, 1, "exactly one deduction")
-	assert.Equal(t, int64(1800), q.Collection.PaidAmount)
+}
+
+// assertOnePaid checks that the order of the filter had exactly one
+// PAYSCORE.USER_PAID, both recorded and delivered.
+func (f *fixture) assertOnePaid(of mock.NotificationFilter) {
+	t := f.t
 	paid := 0
 	for _, e := range f.rc.events() {
 		if e == "PAYSCORE.USER_PAID" {
@@ -319,7 +332,8 @@ func TestConcurrent_Complete(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, paid, "exactly one USER_PAID delivered")
-	ns, err := f.srv.Notifications(mock.NotificationFilter{OutOrderNo: "RACE", EventType: "PAYSCORE.USER_PAID"})
+	of.EventType = "PAYSCORE.USER_PAID"
+	ns, err := f.srv.Notifications(of)
 	require.NoError(t, err)
 	assert.Len(t, ns, 1)
 }
@@ -408,7 +422,7 @@ func TestNotifyURL(t *testing.T) {
 func TestCallback_Retries(t *testing.T) {
 	f := newFixture(t, 500, 503, 404)
 	f.mustCreate("R1", true, "")
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "R1", mock.ConfirmRequest{})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "R1", mock.ConfirmRequest{})
 	require.NoError(t, err)
 	start := f.now()
 	f.settle()
@@ -449,7 +463,7 @@ func TestCallback_GivesUpAfterSchedule(t *testing.T) {
 	}
 	f := newFixture(t, script...)
 	f.mustCreate("G1", true, "")
-	_, err := f.srv.ConfirmOrder(f.me.mchid, "G1", mock.ConfirmRequest{})
+	_, err := f.srv.ConfirmOrder(f.me.mchid, "", "G1", mock.ConfirmRequest{})
 	require.NoError(t, err)
 	f.advance(3*time.Hour + 4*time.Minute - time.Second)
 	ns, _ := f.srv.Notifications(mock.NotificationFilter{OutOrderNo: "G1"})

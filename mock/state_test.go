@@ -206,7 +206,7 @@ func TestState_RoundTrip(t *testing.T) {
 
 	r := restored.fixture
 	for no, state := range map[string]string{"PAID-1": "DONE", "PAYING-1": "DONE", "CREATED-1": "EXPIRED", "PA-1": "EXPIRED"} {
-		o, err := r.srv.Order(r.me.mchid, no)
+		o, err := r.srv.Order(r.me.mchid, "", no)
 		require.NoError(t, err)
 		assert.Equal(t, state, o.State, no)
 	}
@@ -239,16 +239,16 @@ func TestState_OverdueWork(t *testing.T) {
 	restored := newStateServer(t, mock.Options{State: st, Clock: clock.NewVirtual(later)}, orig.ids.Load())
 	restored.settle()
 	r := restored.fixture
-	o, err := r.srv.Order(r.me.mchid, "PAYING-1")
+	o, err := r.srv.Order(r.me.mchid, "", "PAYING-1")
 	require.NoError(t, err)
 	assert.Equal(t, "DONE", o.State, "the deduction ran")
 	var refund map[string]any
 	r.v3("GET", "/v3/refund/domestic/refunds/RF-1", nil, &refund)
 	assert.Equal(t, "SUCCESS", refund["status"])
-	o, err = r.srv.Order(r.me.mchid, "PA-1")
+	o, err = r.srv.Order(r.me.mchid, "", "PA-1")
 	require.NoError(t, err)
 	assert.Equal(t, "EXPIRED", o.State, "its hour is over")
-	o, err = r.srv.Order(r.me.mchid, "CREATED-1")
+	o, err = r.srv.Order(r.me.mchid, "", "CREATED-1")
 	require.NoError(t, err)
 	assert.Equal(t, "CREATED", o.State, "its 30 days are not")
 

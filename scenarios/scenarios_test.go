@@ -275,7 +275,7 @@ func (h *harness) flow() {
 		"time_range": map[string]any{"start_time": protocol.Format14(h.now())}, "notify_url": h.rcv.URL + "/notify",
 		"risk_fund": map[string]any{"name": "ESTIMATE_ORDER_COST", "amount": 10000},
 	})
-	_, err = h.srv.ConfirmOrder(h.mchid, "RIDE-1", mock.ConfirmRequest{OpenID: openid})
+	_, err = h.srv.ConfirmOrder(h.mchid, "", "RIDE-1", mock.ConfirmRequest{OpenID: openid})
 	h.sandbox("the user confirms RIDE-1", err)
 	h.advance(5 * time.Minute)
 	h.complete("RIDE-1", 2500)
@@ -382,7 +382,7 @@ func (h *harness) report() {
 	orders, err := h.srv.Orders(mock.OrderFilter{MchID: h.mchid})
 	require.NoError(h.t, err)
 	for i := len(orders) - 1; i >= 0; i-- {
-		so, err := h.srv.Order(h.mchid, orders[i].OutOrderNo)
+		so, err := h.srv.Order(h.mchid, "", orders[i].OutOrderNo)
 		require.NoError(h.t, err)
 		h.printf("\n== timeline %s (%s)\n", so.OutOrderNo, so.State)
 		for _, e := range so.Timeline {

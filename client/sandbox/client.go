@@ -125,6 +125,12 @@ func (r request) with(query url.Values, body any) request {
 	return r
 }
 
+// withBody returns r with a JSON body, keeping its query.
+func (r request) withBody(body any) request {
+	r.body = body
+	return r
+}
+
 func (r request) String() string { return r.method + " " + r.path }
 
 // errBadAnswer is a 2xx answer that is not the JSON the endpoint returns.

@@ -19,13 +19,34 @@ const (
 	PlatformModePublicKey PlatformMode = "public_key"
 )
 
+// MerchantKind is what a merchant is: a direct merchant (直连商户), or a
+// service provider (服务商) that calls the partner API for its
+// sub-merchants.
+type MerchantKind string
+
+// Merchant kinds.
+const (
+	KindMerchant MerchantKind = "merchant" // the default
+	KindPartner  MerchantKind = "partner"
+)
+
+// SubMerchant is a sub-merchant bound to a service provider, with the
+// appids bound to the sub-merchant (the partner API's sub_appid).
+type SubMerchant struct {
+	SubMchID  string   `json:"sub_mchid,omitempty"`
+	SubAppIDs []string `json:"sub_appids"`
+}
+
 // Merchant is a merchant's record: its credentials and what it registered
 // with WeChat Pay.
 type Merchant struct {
-	MchID          string `json:"mchid"`
-	SerialNo       string `json:"serial_no"` // of the merchant API certificate: client.Config.SerialNo
-	CertificatePEM string `json:"certificate_pem,omitempty"`
-	PublicKeyPEM   string `json:"public_key_pem,omitempty"`
+	MchID string       `json:"mchid"`
+	Kind  MerchantKind `json:"kind"`
+	// SubMerchants are a service provider's bound sub-merchants.
+	SubMerchants   []SubMerchant `json:"sub_merchants,omitempty"`
+	SerialNo       string        `json:"serial_no"` // of the merchant API certificate: client.Config.SerialNo
+	CertificatePEM string        `json:"certificate_pem,omitempty"`
+	PublicKeyPEM   string        `json:"public_key_pem,omitempty"`
 	// PrivateKeyPEM is the merchant API key (PKCS#8, as apiclient_key.pem)
 	// when the mock generated it; protocol.ParsePrivateKey reads it.
 	PrivateKeyPEM string   `json:"private_key_pem,omitempty"`
@@ -45,17 +66,22 @@ type Merchant struct {
 // field is optional: the mock generates the mchid, the keys and
 // certificate, the APIv3 key, an appid and a service_id that are left out.
 type CreateMerchantRequest struct {
-	MchID          string       `json:"mchid,omitempty"`
-	APIv3Key       string       `json:"apiv3_key,omitempty"` // 32 bytes
-	SerialNo       string       `json:"serial_no,omitempty"`
-	CertificatePEM string       `json:"certificate_pem,omitempty"` // the merchant's own certificate, or
-	PublicKeyPEM   string       `json:"public_key_pem,omitempty"`  // its public key
-	PrivateKeyPEM  string       `json:"private_key_pem,omitempty"`
-	AppIDs         []string     `json:"appids,omitempty"`
-	ServiceIDs     []string     `json:"service_ids,omitempty"`
-	NotifyURL      string       `json:"notify_url,omitempty"`
-	PlatformMode   PlatformMode `json:"platform_mode,omitempty"` // default PlatformModeCertificate
-	RiskFundCap    int64        `json:"risk_fund_cap,omitempty"` // fen per order, default 100000
+	MchID string `json:"mchid,omitempty"`
+	// Kind KindPartner registers a service provider; its SubMerchants are
+	// bound to it (one is drawn when none is given, and a sub_mchid left
+	// out of an entry is drawn; sub_appids left out gets one drawn).
+	Kind           MerchantKind  `json:"kind,omitempty"`
+	SubMerchants   []SubMerchant `json:"sub_merchants,omitempty"`
+	APIv3Key       string        `json:"apiv3_key,omitempty"` // 32 bytes
+	SerialNo       string        `json:"serial_no,omitempty"`
+	CertificatePEM string        `json:"certificate_pem,omitempty"` // the merchant's own certificate, or
+	PublicKeyPEM   string        `json:"public_key_pem,omitempty"`  // its public key
+	PrivateKeyPEM  string        `json:"private_key_pem,omitempty"`
+	AppIDs         []string      `json:"appids,omitempty"`
+	ServiceIDs     []string      `json:"service_ids,omitempty"`
+	NotifyURL      string        `json:"notify_url,omitempty"`
+	PlatformMode   PlatformMode  `json:"platform_mode,omitempty"` // default PlatformModeCertificate
+	RiskFundCap    int64         `json:"risk_fund_cap,omitempty"` // fen per order, default 100000
 }
 
 // CreateMerchant registers a merchant: POST /sandbox/merchants. The record
@@ -91,6 +117,9 @@ type UpdateMerchantRequest struct {
 	AppIDs       []string     `json:"appids,omitempty"`
 	ServiceIDs   []string     `json:"service_ids,omitempty"`
 	RiskFundCap  int64        `json:"risk_fund_cap,omitempty"` // fen per order
+	// SubMerchants replaces a service provider's sub-merchants: binds
+	// those added and unbinds those left out.
+	SubMerchants []SubMerchant `json:"sub_merchants,omitempty"`
 }
 
 // UpdateMerchant changes a merchant as the merchant platform would and

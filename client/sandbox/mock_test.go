@@ -319,3 +319,52 @@ func TestEvents_AgainstTheMock(t *testing.T) {
 		}
 	}
 }
+
+// TestClient_Partner registers a service provider, binds and unbinds its
+// sub-merchants, and plays a sub-merchant's user against an in-process
+// mock.
+func TestClient_Partner(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, ts := mock.NewTestServer(t, mock.Options{})
+	sb := newClient(t, ts.URL)
+
+	p, err := sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{Kind: sandbox.KindPartner, SubMerchants: []sandbox.SubMerchant{
+		{SubMchID: "1900000109", SubAppIDs: []string{"wxsubapp0000000001"}}, {},
+	}})
+	require.NoError(t, err)
+	assert.Equal(t, sandbox.KindPartner, p.Kind)
+	require.Len(t, p.SubMerchants, 2)
+	assert.Equal(t, sandbox.SubMerchant{SubMchID: "1900000109", SubAppIDs: []string{"wxsubapp0000000001"}}, p.SubMerchants[0])
+	assert.NotEmpty(t, p.SubMerchants[1].SubMchID, "a sub_mchid left out is drawn")
+	other := p.SubMerchants[1].SubMchID
+
+	a, err := sb.AuthorizeUser(ctx, sandbox.AuthorizeUserRequest{OpenID: "oSubApp", MchID: p.MchID, SubMchID: "1900000109", SubAppID: "wxsubapp0000000001"})
+	require.NoError(t, err)
+	assert.Equal(t, "1900000109", a.SubMchID)
+	assert.Equal(t, "oSubApp", a.SubOpenID)
+
+	c := merchantClient(t, ts.URL, p)
+	req := client.CreatePartnerServiceOrderRequest{SubMchID: other, CreateServiceOrderRequest: client.CreateServiceOrderRequest{
+		OutOrderNo: "P-SB-1", AppID: p.AppIDs[0], ServiceID: p.ServiceIDs[0], ServiceIntroduction: "充电宝",
+		TimeRange: client.TimeRange{StartTime: client.StartOnAccept}, RiskFund: client.RiskFund{Name: client.RiskFundDeposit, Amount: 9900},
+		NotifyURL: "https://sp.example.com/notify",
+	}}
+	_, err = c.CreatePartnerServiceOrder(ctx, req)
+	require.NoError(t, err)
+	o, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: p.MchID, SubMchID: other, OutOrderNo: "P-SB-1", OpenID: "oOther"})
+	require.NoError(t, err)
+	require.NotNil(t, o.ServiceOrder)
+	assert.Equal(t, other, o.ServiceOrder.SubMchID)
+	_, err = sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: p.MchID, OutOrderNo: "P-SB-1"})
+	assert.True(t, sandbox.IsCode(err, sandbox.CodeNotFound), "the first sub-merchant has no such order: %v", err)
+	orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: p.MchID, SubMchID: other})
+	require.NoError(t, err)
+	require.Len(t, orders, 1)
+
+	up, err := sb.UpdateMerchant(ctx, sandbox.UpdateMerchantRequest{MchID: p.MchID, SubMerchants: []sandbox.SubMerchant{{SubMchID: "1900000109", SubAppIDs: []string{}}}})
+	require.NoError(t, err)
+	assert.Equal(t, []sandbox.SubMerchant{{SubMchID: "1900000109", SubAppIDs: []string{}}}, up.SubMerchants, "unbinds the other")
+	_, err = c.QueryPartnerServiceOrder(ctx, client.QueryPartnerServiceOrderRequest{OutOrderNo: "P-SB-1", ServiceID: p.ServiceIDs[0], SubMchID: other})
+	assert.True(t, client.IsCode(err, client.CodeNoAuth), "an unbound sub-merchant: %v", err)
+}

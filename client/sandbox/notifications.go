@@ -42,6 +42,7 @@ type Notification struct {
 	EventType  string `json:"event_type"` // e.g. client.EventUserPaid
 	Summary    string `json:"summary"`
 	MchID      string `json:"mchid"`
+	SubMchID   string `json:"sub_mchid,omitempty"`    // the sub-merchant a service provider's callback is about
 	OutOrderNo string `json:"out_order_no,omitempty"` // the order it is about, if any
 	OpenID     string `json:"openid,omitempty"`       // the user it is about, if any
 	NotifyURL  string `json:"notify_url"`
@@ -73,6 +74,7 @@ func (n *Notification) Decrypted() *client.Notification {
 // fields match all.
 type ListNotificationsRequest struct {
 	MchID      string
+	SubMchID   string // narrows a service provider's callbacks to one sub-merchant's
 	OutOrderNo string
 	EventType  string // e.g. client.EventUserPaid
 	State      NotificationState
@@ -81,7 +83,7 @@ type ListNotificationsRequest struct {
 // ListNotifications lists the callbacks the mock made, oldest first: GET
 // /sandbox/notifications.
 func (c *Client) ListNotifications(ctx context.Context, req ListNotificationsRequest) ([]Notification, error) {
-	q := query("mchid", req.MchID, "out_order_no", req.OutOrderNo, "event_type", req.EventType, "state", string(req.State))
+	q := query("mchid", req.MchID, "sub_mchid", req.SubMchID, "out_order_no", req.OutOrderNo, "event_type", req.EventType, "state", string(req.State))
 	return callList[Notification](ctx, c, endpoint("ListNotifications", http.MethodGet, "/sandbox/notifications").with(q, nil))
 }
 

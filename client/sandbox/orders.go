@@ -69,8 +69,11 @@ func (o *Order) UnmarshalJSON(b []byte) error {
 
 // ListOrdersRequest filters GET /sandbox/orders; empty fields match all.
 type ListOrdersRequest struct {
-	MchID  string
-	OpenID string
+	MchID string
+	// SubMchID narrows a service provider's orders (MchID) to one of its
+	// sub-merchants'.
+	SubMchID string
+	OpenID   string
 	// State is the state in the API's words for the order's kind, e.g.
 	// string(client.StateDoing) or string(client.PayAfterUserAccepted).
 	State string
@@ -80,7 +83,7 @@ type ListOrdersRequest struct {
 // ListOrders lists orders of both kinds, newest first: GET /sandbox/orders.
 // Their timelines are left out.
 func (c *Client) ListOrders(ctx context.Context, req ListOrdersRequest) ([]Order, error) {
-	q := query("mchid", req.MchID, "openid", req.OpenID, "state", req.State, "kind", string(req.Kind))
+	q := query("mchid", req.MchID, "sub_mchid", req.SubMchID, "openid", req.OpenID, "state", req.State, "kind", string(req.Kind))
 	return callList[Order](ctx, c, endpoint("ListOrders", http.MethodGet, "/sandbox/orders").with(q, nil))
 }
 
@@ -89,18 +92,22 @@ func (c *Client) ListOrders(ctx context.Context, req ListOrdersRequest) ([]Order
 type GetOrderRequest struct {
 	MchID      string
 	OutOrderNo string
+	// SubMchID names a service provider's (MchID) sub-merchant whose order
+	// it is: its first when empty.
+	SubMchID string
 }
 
 // GetOrder returns one order with its timeline: GET
 // /sandbox/orders/{mchid}/{out_order_no}.
 func (c *Client) GetOrder(ctx context.Context, req GetOrderRequest) (*Order, error) {
-	return call[Order](ctx, c, orderEndpoint("GetOrder", http.MethodGet, req.MchID, req.OutOrderNo, ""))
+	return call[Order](ctx, c, orderEndpoint("GetOrder", http.MethodGet, req.MchID, req.SubMchID, req.OutOrderNo, ""))
 }
 
 // ConfirmOrderRequest is POST /sandbox/orders/{mchid}/{out_order_no}/confirm.
 type ConfirmOrderRequest struct {
 	MchID      string `json:"-"` // in the path
 	OutOrderNo string `json:"-"` // in the path
+	SubMchID   string `json:"-"` // in the query, as for GetOrderRequest
 	// OpenID is the user who confirms, for an order created without one.
 	OpenID string `json:"openid,omitempty"`
 }
@@ -111,13 +118,14 @@ type ConfirmOrderRequest struct {
 // finish_ticket, PAYSCORE.USER_ACCEPTED to the merchant's notify_url), and
 // returns the order with its timeline.
 func (c *Client) ConfirmOrder(ctx context.Context, req ConfirmOrderRequest) (*Order, error) {
-	return call[Order](ctx, c, orderEndpoint("ConfirmOrder", http.MethodPost, req.MchID, req.OutOrderNo, "/confirm").with(nil, req))
+	return call[Order](ctx, c, orderEndpoint("ConfirmOrder", http.MethodPost, req.MchID, req.SubMchID, req.OutOrderNo, "/confirm").withBody(req))
 }
 
 // PayOrderRequest names the order for PayOrder.
 type PayOrderRequest struct {
 	MchID      string
 	OutOrderNo string
+	SubMchID   string // as for GetOrderRequest
 }
 
 // PayOrder plays the user who pays what a completed order still owes
@@ -125,11 +133,11 @@ type PayOrderRequest struct {
 // (PAYSCORE.USER_PAID), and returns the order with its timeline: POST
 // /sandbox/orders/{mchid}/{out_order_no}/pay.
 func (c *Client) PayOrder(ctx context.Context, req PayOrderRequest) (*Order, error) {
-	return call[Order](ctx, c, orderEndpoint("PayOrder", http.MethodPost, req.MchID, req.OutOrderNo, "/pay"))
+	return call[Order](ctx, c, orderEndpoint("PayOrder", http.MethodPost, req.MchID, req.SubMchID, req.OutOrderNo, "/pay"))
 }
 
 // orderEndpoint is a request about one order, followed by action ("" or
-// "/pay").
-func orderEndpoint(name, method, mchid, outOrderNo, action string) request {
-	return endpoint(name, method, "/sandbox/orders/%s/%s"+action, "MchID", mchid, "OutOrderNo", outOrderNo)
+// "/pay"); a service provider's names the sub-merchant in its query.
+func orderEndpoint(name, method, mchid, subMchID, outOrderNo, action string) request {
+	return endpoint(name, method, "/sandbox/orders/%s/%s"+action, "MchID", mchid, "OutOrderNo", outOrderNo).with(query("sub_mchid", subMchID), nil)
 }

@@ -26,6 +26,7 @@ type RequestRecord struct {
 	// milliseconds, Beijing time.
 	Time       string           `json:"time"`
 	MchID      string           `json:"mchid,omitempty"`
+	SubMchID   string           `json:"sub_mchid,omitempty"` // the sub-merchant a service provider's call acted for
 	Method     string           `json:"method"`
 	URL        string           `json:"url"` // path and query as sent
 	OrderKind  OrderKind        `json:"order_kind,omitempty"`

@@ -80,6 +80,14 @@ func TestClient_Wire(t *testing.T) {
 			_, err := sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{NotifyURL: "http://m/notify", PlatformMode: sandbox.PlatformModePublicKey})
 			return err
 		}, recorded{method: "POST", uri: "/sandbox/merchants", contentType: "application/json", body: `{"notify_url":"http://m/notify","platform_mode":"public_key"}`}},
+		{"create a service provider", `{}`, func(sb *sandbox.Client) error {
+			_, err := sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{Kind: sandbox.KindPartner, SubMerchants: []sandbox.SubMerchant{{SubMchID: "1900000109", SubAppIDs: []string{"wxsub"}}}})
+			return err
+		}, recorded{method: "POST", uri: "/sandbox/merchants", contentType: "application/json", body: `{"kind":"partner","sub_merchants":[{"sub_mchid":"1900000109","sub_appids":["wxsub"]}]}`}},
+		{"bind sub-merchants", `{}`, func(sb *sandbox.Client) error {
+			_, err := sb.UpdateMerchant(ctx, sandbox.UpdateMerchantRequest{MchID: "1900000001", SubMerchants: []sandbox.SubMerchant{{SubMchID: "1900000110"}}})
+			return err
+		}, recorded{method: "PATCH", uri: "/sandbox/merchants/1900000001", contentType: "application/json", body: `{"sub_merchants":[{"sub_mchid":"1900000110","sub_appids":null}]}`}},
 		{"list merchants", `[]`, func(sb *sandbox.Client) error { _, err := sb.ListMerchants(ctx); return err },
 			recorded{method: "GET", uri: "/sandbox/merchants"}},
 		{"get merchant", `{}`, func(sb *sandbox.Client) error {
@@ -97,6 +105,10 @@ func TestClient_Wire(t *testing.T) {
 			_, err := sb.AuthorizeUser(ctx, sandbox.AuthorizeUserRequest{OpenID: "o/1", MchID: "1230000109", AuthorizationCode: "AUTH-1"})
 			return err
 		}, recorded{method: "POST", uri: "/sandbox/users/o%2F1/authorize", contentType: "application/json", body: `{"mchid":"1230000109","authorization_code":"AUTH-1"}`}},
+		{"authorize a sub-merchant's user in its app", `{}`, func(sb *sandbox.Client) error {
+			_, err := sb.AuthorizeUser(ctx, sandbox.AuthorizeUserRequest{OpenID: "o1", MchID: "1900000001", SubMchID: "1900000109", SubAppID: "wxsub"})
+			return err
+		}, recorded{method: "POST", uri: "/sandbox/users/o1/authorize", contentType: "application/json", body: `{"mchid":"1900000001","sub_mchid":"1900000109","sub_appid":"wxsub"}`}},
 		{"revoke user", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.RevokeUser(ctx, sandbox.RevokeUserRequest{OpenID: "o1", MchID: "1230000109"})
 			return err
@@ -130,6 +142,18 @@ func TestClient_Wire(t *testing.T) {
 			_, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: "1230000109", OutOrderNo: "RIDE-1"})
 			return err
 		}, recorded{method: "POST", uri: "/sandbox/orders/1230000109/RIDE-1/confirm", contentType: "application/json", body: `{}`}},
+		{"a sub-merchant's order, confirmed", `{}`, func(sb *sandbox.Client) error {
+			_, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: "1900000001", SubMchID: "1900000109", OutOrderNo: "RIDE-1"})
+			return err
+		}, recorded{method: "POST", uri: "/sandbox/orders/1900000001/RIDE-1/confirm?sub_mchid=1900000109", contentType: "application/json", body: `{}`}},
+		{"a sub-merchant's order", `{}`, func(sb *sandbox.Client) error {
+			_, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: "1900000001", SubMchID: "1900000109", OutOrderNo: "RIDE-1"})
+			return err
+		}, recorded{method: "GET", uri: "/sandbox/orders/1900000001/RIDE-1?sub_mchid=1900000109"}},
+		{"a sub-merchant's orders", `[]`, func(sb *sandbox.Client) error {
+			_, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: "1900000001", SubMchID: "1900000109"})
+			return err
+		}, recorded{method: "GET", uri: "/sandbox/orders?mchid=1900000001&sub_mchid=1900000109"}},
 		{"pay order", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.PayOrder(ctx, sandbox.PayOrderRequest{MchID: "1230000109", OutOrderNo: "RIDE-1"})
 			return err

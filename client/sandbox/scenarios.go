@@ -8,6 +8,7 @@ import (
 // ScenarioMatch is what a scenario applies to; empty fields match all.
 type ScenarioMatch struct {
 	MchID       string  `json:"mchid,omitempty"`
+	SubMchID    string  `json:"sub_mchid,omitempty"`    // a service provider's sub-merchant
 	OpenID      string  `json:"openid,omitempty"`       // a glob, e.g. oTest*
 	OutOrderNo  string  `json:"out_order_no,omitempty"` // a glob, e.g. RIDE-*
 	ServiceID   string  `json:"service_id,omitempty"`
@@ -41,6 +42,7 @@ type LoadScenariosRequest struct {
 	Data []byte // the YAML (or JSON) text, e.g. of scenarios/deduct-failure.yaml
 
 	MchID      string
+	SubMchID   string
 	OpenID     string
 	OutOrderNo string
 	ServiceID  string
@@ -50,7 +52,7 @@ type LoadScenariosRequest struct {
 // /sandbox/scenarios. The mock checks the text strictly; a mistake is a
 // client.CodeParamError naming the line.
 func (c *Client) LoadScenarios(ctx context.Context, req LoadScenariosRequest) ([]Scenario, error) {
-	q := query("file", req.File, "mchid", req.MchID, "openid", req.OpenID, "out_order_no", req.OutOrderNo, "service_id", req.ServiceID)
+	q := query("file", req.File, "mchid", req.MchID, "sub_mchid", req.SubMchID, "openid", req.OpenID, "out_order_no", req.OutOrderNo, "service_id", req.ServiceID)
 	r := endpoint("LoadScenarios", http.MethodPost, "/sandbox/scenarios").with(q, req.Data)
 	r.contentType = "application/yaml"
 	return callList[Scenario](ctx, c, r)

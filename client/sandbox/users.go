@@ -17,13 +17,19 @@ type Authorization struct {
 // AuthorizeUserRequest is POST /sandbox/users/{openid}/authorize: the user
 // opens the merchant's service in WeChat.
 type AuthorizeUserRequest struct {
-	OpenID    string `json:"-"`                    // in the path: the user
-	MchID     string `json:"mchid"`                // required
+	OpenID string `json:"-"`     // in the path: the user (their sub_openid under SubAppID)
+	MchID  string `json:"mchid"` // required
+	// SubMchID is the sub-merchant of a service provider (MchID) the user
+	// authorises: its first when empty.
+	SubMchID  string `json:"sub_mchid,omitempty"`
 	ServiceID string `json:"service_id,omitempty"` // default: the merchant's first
 	AppID     string `json:"appid,omitempty"`      // default: the merchant's first
 	// AuthorizationCode completes that pre-authorization (CreatePermission);
 	// without it, the merchant's latest unfinished one, if any.
 	AuthorizationCode string `json:"authorization_code,omitempty"`
+	// SubAppID is the sub-merchant's app the user authorises in: OpenID is
+	// then their sub_openid. A pre-authorization with a sub_appid implies it.
+	SubAppID string `json:"sub_appid,omitempty"`
 }
 
 // AuthorizeUser plays the user who opens the service: the authorization
@@ -38,6 +44,7 @@ func (c *Client) AuthorizeUser(ctx context.Context, req AuthorizeUserRequest) (*
 type RevokeUserRequest struct {
 	OpenID    string `json:"-"`                    // in the path: the user
 	MchID     string `json:"mchid"`                // required
+	SubMchID  string `json:"sub_mchid,omitempty"`  // a service provider's sub-merchant: its first when empty
 	ServiceID string `json:"service_id,omitempty"` // default: the merchant's first
 }
 

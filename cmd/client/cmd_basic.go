@@ -91,7 +91,7 @@ need that), UNAVAILABLE before or after termination.`,
 			if err != nil {
 				return err
 			}
-			st, err := c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: c.serviceID, AppID: c.appID, OpenID: openid})
+			st, err := c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: c.serviceID, AppID: c.appID, OpenID: openid, SubMchID: c.subMchID})
 			if err != nil {
 				return err
 			}

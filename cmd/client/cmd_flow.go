@@ -24,6 +24,7 @@ step, so you can see the sequence your own integration must reproduce and check 
 		examples: []string{
 			"go run ./cmd/client flow ride",
 			"go run ./cmd/client flow ride --legacy",
+			"go run ./cmd/client flow ride --partner",
 		},
 		subs: []*command{a.flowRideCmd()},
 	}
@@ -31,13 +32,13 @@ step, so you can see the sequence your own integration must reproduce and check 
 
 // rideOptions are the flags of `flow ride`.
 type rideOptions struct {
-	confirm, legacy bool
-	openid          string
-	amount, refund  fenFlag
-	timeout         time.Duration
-	listen          string
-	ascii           bool
-	keep            bool
+	confirm, legacy, partner bool
+	openid                   string
+	amount, refund           fenFlag
+	timeout                  time.Duration
+	listen                   string
+	ascii                    bool
+	keep                     bool
 }
 
 func (a *app) flowRideCmd() *command {
@@ -52,6 +53,13 @@ the user confirms and PAYSCORE.USER_CONFIRM arrives; --legacy: the payafter-orde
 finish_ticket comes from a query) → the ride → complete with the fare → the deduction and
 PAYSCORE.USER_PAID → query (DONE / USER_PAID) → a refund and REFUND.SUCCESS. The first
 failure stops the flow, naming the step and the error.
+
+--partner runs the same ride as a service provider (服务商) for one of its sub-merchants:
+every call goes to the partner API (/v3/payscore/partner/...) naming the sub-merchant,
+the calls on the order are answered 204 (the flow queries the order after each), and
+every callback names the sub-merchant. Against the mock the flow registers a fresh service
+provider with one sub-merchant; otherwise it acts as the configured service provider for
+--sub-mchid (or, on a mock, its first sub-merchant).
 
 By default the flow starts its own callback listener on a free local port (--listen) and verifies and
 decrypts every callback with the merchant's client. Against the mock it registers a fresh
@@ -78,6 +86,7 @@ real user can take, and waits for the real callbacks.`,
 			"go run ./cmd/client flow ride",
 			"go run ./cmd/client flow ride --confirm",
 			"go run ./cmd/client flow ride --legacy --amount 3800",
+			"go run ./cmd/client flow ride --partner --confirm",
 			"go run ./cmd/client flow ride --json | jq -c 'select(.ok == false)'",
 			"go run ./cmd/client flow ride --notify-url http://127.0.0.1:9000/notify   # to 'listen' in another terminal",
 			"go run ./cmd/client flow ride --legacy --notify-url http://merchant:9000/notify   # to the compose service merchant",
@@ -86,6 +95,7 @@ real user can take, and waits for the real callbacks.`,
 		setFlags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&o.confirm, "confirm", false, "需确认: need_user_confirm=true; the user confirms the order")
 			fs.BoolVar(&o.legacy, "legacy", false, "use the legacy payafter-orders API with finish_ticket")
+			fs.BoolVar(&o.partner, "partner", false, "run the ride as a service provider (服务商) for a sub-merchant, through the partner API")
 			fs.StringVar(&o.openid, "openid", "", "the rider (default against the mock: a fresh oRide_… user)")
 			fs.Var(&o.amount, "amount", "the fare in `fen` (default 4200)")
 			fs.Var(&o.refund, "refund", "`fen` to refund at the end (default: the whole fare)")
@@ -105,13 +115,14 @@ type ride struct {
 	a       *app
 	o       rideOptions
 	p       *progress
-	c       *client.Client
+	c       scoreClient     // the merchant's client; a service provider's calls go to the partner API
 	rv      *receiver       // the flow's listener; nil when an external receiver gets the callbacks
 	sb      *sandbox.Client // nil against WeChat Pay
 	virtual bool            // the mock's clock is virtual
 	fresh   bool            // the flow registered its merchant in the mock
 
 	mchID, appID, serviceID, notifyURL string
+	subMchID                           string // --partner: the sub-merchant the flow acts for
 	openid, authCode, outOrderNo       string
 	fare, refund                       int64
 
@@ -131,6 +142,9 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 	f.refund = o.refund.orDefault(f.fare)
 	if f.fare <= 0 || f.refund <= 0 || f.refund > f.fare {
 		return &usageError{msg: "--amount must be positive and --refund between 1 and --amount"}
+	}
+	if o.partner && o.legacy {
+		return &usageError{msg: "--partner and --legacy do not go together: the legacy payafter API has no partner form"}
 	}
 	cfg, err := a.settings()
 	if err != nil {
@@ -166,7 +180,7 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 		return err
 	}
 	if ln != nil {
-		f.rv = newReceiver(f.c, 0)
+		f.rv = newReceiver(f.c.Client, 0)
 		serveCtx, stop := context.WithCancel(ctx)
 		done := serveCallbacks(serveCtx, ln, f.rv)
 		defer func() {
@@ -199,6 +213,9 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 	case o.confirm:
 		variant = "需确认"
 	}
+	if o.partner {
+		variant += ", service provider " + f.mchID + " for sub-merchant " + f.subMchID
+	}
 	a.out.say("ride flow complete (%s): order %s paid %s and refunded %s; merchant %s%s, user %s, %d steps in %s",
 		variant, f.outOrderNo, yuan(f.fare), yuan(f.refund), f.mchID, cleanUp, f.openid, len(f.p.steps), time.Since(started).Round(time.Millisecond))
 	return nil
@@ -211,7 +228,11 @@ func (f *ride) setUpMock(ctx context.Context, listenerURL string) (*merchant, er
 	if err := f.readClock(ctx); err != nil {
 		return nil, err
 	}
-	rec, err := f.sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{NotifyURL: listenerURL})
+	spec := sandbox.CreateMerchantRequest{NotifyURL: listenerURL}
+	if f.o.partner {
+		spec.Kind = sandbox.KindPartner // with one sub-merchant, drawn
+	}
+	rec, err := f.sb.CreateMerchant(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("register the flow's merchant in the mock: %w", err)
 	}
@@ -220,9 +241,12 @@ func (f *ride) setUpMock(ctx context.Context, listenerURL string) (*merchant, er
 	if err != nil {
 		return nil, err
 	}
+	if err := f.pickSubMerchant(settings{}, m); err != nil {
+		return nil, err
+	}
 	f.notifyURL = listenerURL
 	f.pickUser()
-	f.a.out.say("ride flow against the mock: merchant %s (fresh), user %s, callbacks to %s; %s", rec.MchID, f.openid, listenerURL, f.clockNote())
+	f.a.out.say("ride flow against the mock: %s (fresh), user %s, callbacks to %s; %s", f.who(rec.MchID), f.openid, listenerURL, f.clockNote())
 	return m, nil
 }
 
@@ -242,9 +266,16 @@ func (f *ride) setUpReceiver(ctx context.Context, notifyURL string) (*merchant, 
 	if err != nil {
 		return nil, err
 	}
+	cfg, err := f.a.settings()
+	if err != nil {
+		return nil, err
+	}
+	if err := f.pickSubMerchant(cfg, m); err != nil {
+		return nil, err
+	}
 	f.notifyURL = notifyURL
 	f.pickUser()
-	f.a.out.say("ride flow against the mock: merchant %s, user %s, callbacks to %s, followed through the sandbox; %s", m.cfg.MchID, f.openid, notifyURL, f.clockNote())
+	f.a.out.say("ride flow against the mock: %s, user %s, callbacks to %s, followed through the sandbox; %s", f.who(m.cfg.MchID), f.openid, notifyURL, f.clockNote())
 	if f.o.legacy { // legacy callbacks go to the merchant's registered notify_url
 		was, changed, err := registerNotifyURL(ctx, f.sb, m.cfg.MchID, notifyURL)
 		if err != nil {
@@ -267,6 +298,9 @@ func (f *ride) setUpWeChatPay(ctx context.Context, cfg settings, listenerURL str
 	if f.o.openid == "" {
 		return nil, &usageError{msg: "against WeChat Pay the flow needs a real user: give --openid"}
 	}
+	if err := f.pickSubMerchant(cfg, m); err != nil {
+		return nil, err
+	}
 	if cfg.NotifyURL == "" {
 		return nil, &usageError{
 			msg:  "against WeChat Pay the callbacks must reach this machine: give --notify-url",
@@ -274,8 +308,8 @@ func (f *ride) setUpWeChatPay(ctx context.Context, cfg settings, listenerURL str
 		}
 	}
 	f.openid, f.notifyURL = f.o.openid, cfg.NotifyURL
-	f.a.out.say("ride flow against %s: merchant %s, user %s, callbacks to %s (listener %s); waiting up to %s for each callback",
-		cfg.URL, m.cfg.MchID, f.openid, f.notifyURL, listenerURL, f.o.timeout)
+	f.a.out.say("ride flow against %s: %s, user %s, callbacks to %s (listener %s); waiting up to %s for each callback",
+		cfg.URL, f.who(m.cfg.MchID), f.openid, f.notifyURL, listenerURL, f.o.timeout)
 	return m, nil
 }
 
@@ -292,6 +326,35 @@ func (f *ride) readClock(ctx context.Context) error {
 	}
 	f.sb, f.virtual = sb, st.Mode == sandbox.ClockVirtual
 	return nil
+}
+
+// pickSubMerchant settles the sub-merchant a --partner flow acts for:
+// --sub-mchid, else the first of the service provider's record in the
+// mock. A merchant the mock knows as a direct merchant cannot.
+func (f *ride) pickSubMerchant(cfg settings, m *merchant) error {
+	if !f.o.partner {
+		return nil
+	}
+	if rec := m.record; rec != nil && rec.Kind != sandbox.KindPartner {
+		return &usageError{msg: fmt.Sprintf("--partner: merchant %s is a direct merchant", rec.MchID),
+			hint: "act as a service provider: --mchid of one registered with 'sandbox merchant new --partner'"}
+	}
+	f.subMchID = cfg.SubMchID
+	if f.subMchID == "" && m.record != nil && len(m.record.SubMerchants) > 0 {
+		f.subMchID = m.record.SubMerchants[0].SubMchID
+	}
+	if f.subMchID == "" {
+		return &usageError{msg: "--partner: name the sub-merchant with --sub-mchid / MOCKPAY_SUB_MCHID"}
+	}
+	return nil
+}
+
+// who names whom the flow acts as, for its opening line.
+func (f *ride) who(mchid string) string {
+	if f.o.partner {
+		return fmt.Sprintf("service provider %s for sub-merchant %s", mchid, f.subMchID)
+	}
+	return "merchant " + mchid
 }
 
 // pickUser is --openid, or against the mock a fresh user, who has not
@@ -312,13 +375,14 @@ func (f *ride) clockNote() string {
 
 // setUpClient builds the merchant's client and the order's identifiers.
 func (f *ride) setUpClient(ctx context.Context, m *merchant) error {
-	var err error
-	if f.c, err = f.a.newClient(ctx, m); err != nil {
+	c, err := f.a.newClient(ctx, m)
+	if err != nil {
 		return err
 	}
 	if f.appID, f.serviceID, err = m.ids(); err != nil {
 		return err
 	}
+	f.c = scoreClient{Client: c, appID: f.appID, serviceID: f.serviceID, notifyURL: f.notifyURL, subMchID: f.subMchID}
 	f.mchID = m.cfg.MchID
 	f.authCode = newNumber("AUTH")
 	f.outOrderNo = newNumber("RIDE")

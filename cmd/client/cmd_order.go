@@ -19,12 +19,15 @@ func (a *app) orderCmd() *command {
 deducts and sends PAYSCORE.USER_PAID), lower the amount of an unpaid one (modify), ask for
 the deduction again (pay), report an off-platform payment (sync), cancel, or create and
 complete in one call (direct-complete). Amounts are in fen; times default to now on the
-server's clock.`,
+server's clock. With --sub-mchid a service provider (服务商) makes each call for that
+sub-merchant through the partner API (/v3/payscore/partner/serviceorder); the partner API
+answers the calls on an order 204, and the command then queries the order to show it.`,
 		examples: []string{
 			"go run ./cmd/client order create --out-order-no RIDE-1 --amount 5000 --openid oUser1",
 			"go run ./cmd/client sandbox clock advance 20m   # the ride, on a virtual clock",
 			"go run ./cmd/client order complete --out-order-no RIDE-1 --amount 4200",
 			"go run ./cmd/client order query --out-order-no RIDE-1",
+			"go run ./cmd/client --mchid 1900000001 --sub-mchid 1900000109 order create --out-order-no RIDE-2 --amount 5000",
 		},
 		subs: []*command{
 			a.orderCreateCmd(), a.orderQueryCmd(), a.orderCancelCmd(), a.orderModifyCmd(),
@@ -105,7 +108,7 @@ amount. Callbacks go to --notify-url.`,
 			if req.NotifyURL == "" {
 				return &usageError{msg: "a notify_url is required", hint: "set --notify-url / MOCKPAY_NOTIFY_URL"}
 			}
-			so, err := c.CreateServiceOrder(ctx, req)
+			so, err := c.createOrder(ctx, req)
 			if err != nil {
 				return err
 			}
@@ -203,7 +206,7 @@ collection (USER_PAYING → USER_PAID) with the transaction_id refunds are made 
 			if err != nil {
 				return err
 			}
-			o, err := c.QueryServiceOrder(ctx, client.QueryServiceOrderRequest{OutOrderNo: outOrderNo, QueryID: queryID, ServiceID: c.serviceID, AppID: c.appID})
+			o, err := c.queryOrder(ctx, outOrderNo, queryID)
 			if err != nil {
 				return err
 			}
@@ -236,7 +239,7 @@ with the same reason is safe; a different reason on a revoked order is ORDER_CAN
 			if err != nil {
 				return err
 			}
-			ref, err := c.CancelServiceOrder(ctx, client.CancelServiceOrderRequest{OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID, Reason: reason})
+			ref, err := c.cancelOrder(ctx, outOrderNo, reason)
 			if err != nil {
 				return err
 			}
@@ -286,8 +289,8 @@ post_payments with one item and must not exceed the completed amount.`,
 			if err != nil {
 				return err
 			}
-			o, err := c.ModifyServiceOrder(ctx, client.ModifyServiceOrderRequest{
-				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID,
+			o, err := c.modifyOrder(ctx, client.ModifyServiceOrderRequest{
+				OutOrderNo:   outOrderNo,
 				PostPayments: []client.Payment{{Name: paymentName, Amount: client.Fen(total)}},
 				TotalAmount:  total, Reason: reason,
 			})
@@ -342,8 +345,8 @@ between create and complete.`,
 			if err != nil {
 				return err
 			}
-			o, err := c.CompleteServiceOrder(ctx, client.CompleteServiceOrderRequest{
-				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID,
+			o, err := c.completeOrder(ctx, client.CompleteServiceOrderRequest{
+				OutOrderNo:   outOrderNo,
 				PostPayments: []client.Payment{{Name: paymentName, Amount: client.Fen(total)}},
 				TotalAmount:  total,
 				TimeRange:    client.TimeRange{StartTime: start.value, EndTime: end.value},
@@ -378,7 +381,7 @@ a query. In the sandbox, top up the user first: 'sandbox wallet <openid> --unlim
 			if err != nil {
 				return err
 			}
-			ref, err := c.PayServiceOrder(ctx, client.PayServiceOrderRequest{OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID})
+			ref, err := c.payOrder(ctx, outOrderNo)
 			if err != nil {
 				return err
 			}
@@ -413,10 +416,7 @@ paid type MCH. --paid-time defaults to now on the server's clock.`,
 			if err != nil {
 				return err
 			}
-			o, err := c.SyncServiceOrder(ctx, client.SyncServiceOrderRequest{
-				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID,
-				Type: client.SyncOrderPaid, Detail: client.SyncDetail{PaidTime: paidTime.value},
-			})
+			o, err := c.syncOrder(ctx, outOrderNo, paidTime.value)
 			if err != nil {
 				return err
 			}
@@ -467,7 +467,7 @@ server's clock. A positive amount is collected like a completed order (PAYSCORE.
 			if outOrderNo == "" {
 				outOrderNo = newNumber("RIDE")
 			}
-			o, err := c.DirectCompleteServiceOrder(ctx, client.DirectCompleteServiceOrderRequest{
+			o, err := c.directCompleteOrder(ctx, client.DirectCompleteServiceOrderRequest{
 				OutOrderNo: outOrderNo, AppID: c.appID, ServiceID: c.serviceID, OpenID: openid,
 				ServiceIntroduction: intro,
 				PostPayments:        []client.Payment{{Name: paymentName, Amount: client.Fen(total)}},

@@ -71,7 +71,7 @@ with --confirm) it is CREATED until the user accepts it in WeChat
 			fs.StringVar(&o.attach, "attach", "", "merchant data echoed in queries and callbacks")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			c, err := o.prepare(ctx, a)
+			c, err := legacy(o.prepare(ctx, a))
 			if err != nil {
 				return err
 			}
@@ -106,7 +106,7 @@ with --confirm) it is CREATED until the user accepts it in WeChat
 
 // queryPayAfter queries a legacy order with the merchant's ids.
 func (a *app) queryPayAfter(ctx context.Context, outOrderNo, queryID string) (*client.PayAfterOrder, error) {
-	c, err := a.scoreClient(ctx)
+	c, err := legacy(a.scoreClient(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (a *app) payafterCancelCmd() *command {
 			fs.StringVar(&reason, "reason", "行程取消", "why")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			c, err := a.orderClient(ctx, outOrderNo)
+			c, err := legacy(a.orderClient(ctx, outOrderNo))
 			if err != nil {
 				return err
 			}
@@ -210,7 +210,7 @@ as not used (finish_type 1, total 0), which revokes it.`,
 					Fees: []client.PayAfterFee{{Name: feeName, Amount: total}}, TotalAmount: total,
 				}
 			}
-			c, err := a.orderClient(ctx, outOrderNo, &start, &end)
+			c, err := legacy(a.orderClient(ctx, outOrderNo, &start, &end))
 			if err != nil {
 				return err
 			}
@@ -258,7 +258,7 @@ channel (支付分订单同步): the order becomes USER_PAID with pay_type MchCh
 		examples: []string{"go run ./cmd/client payafter sync --out-order-no RIDE-1 --paid-time now"},
 		setFlags: func(fs *flag.FlagSet) { syncFlags(fs, &outOrderNo, &paidTime) },
 		run: func(ctx context.Context, _ []string) error {
-			c, err := a.orderClient(ctx, outOrderNo, &paidTime)
+			c, err := legacy(a.orderClient(ctx, outOrderNo, &paidTime))
 			if err != nil {
 				return err
 			}

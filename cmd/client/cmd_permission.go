@@ -50,7 +50,7 @@ notify_url (--notify-url; against the mock by default http://127.0.0.1:9000/noti
 			if code == "" {
 				code = newNumber("AUTH")
 			}
-			resp, err := c.CreatePermission(ctx, client.CreatePermissionRequest{
+			resp, err := c.createPermission(ctx, client.CreatePermissionRequest{
 				ServiceID: c.serviceID, AppID: c.appID, AuthorizationCode: code, NotifyURL: c.notifyURL,
 			})
 			if err != nil {
@@ -96,9 +96,9 @@ user authorises, AVAILABLE after, UNAVAILABLE once terminated.`,
 			}
 			var p *client.Permission
 			if code != "" {
-				p, err = c.QueryPermissionByCode(ctx, client.QueryPermissionByCodeRequest{AuthorizationCode: code, ServiceID: c.serviceID})
+				p, err = c.permissionByCode(ctx, code)
 			} else {
-				p, err = c.QueryPermissionByOpenID(ctx, client.QueryPermissionByOpenIDRequest{OpenID: openid, ServiceID: c.serviceID, AppID: c.appID})
+				p, err = c.permissionByOpenID(ctx, openid)
 			}
 			if err != nil {
 				return err
@@ -149,13 +149,16 @@ The record becomes UNAVAILABLE and PAYSCORE.USER_CLOSE_SERVICE is sent. The API 
 			var what string
 			switch {
 			case legacy:
+				if err := c.noPartnerForm("--legacy"); err != nil {
+					return err
+				}
 				err = c.TerminateUserService(ctx, client.TerminateUserServiceRequest{OpenID: openid, ServiceID: c.serviceID, AppID: c.appID, Reason: reason})
 				what = "user " + openid
 			case code != "":
-				err = c.TerminatePermissionByCode(ctx, client.TerminatePermissionByCodeRequest{AuthorizationCode: code, ServiceID: c.serviceID, Reason: reason})
+				err = c.terminateByCode(ctx, code, reason)
 				what = "authorization " + code
 			default:
-				err = c.TerminatePermissionByOpenID(ctx, client.TerminatePermissionByOpenIDRequest{OpenID: openid, ServiceID: c.serviceID, AppID: c.appID, Reason: reason})
+				err = c.terminateByOpenID(ctx, openid, reason)
 				what = "user " + openid
 			}
 			if err != nil {

@@ -16,7 +16,8 @@ func (a *app) refundCmd() *command {
 		long: `Refund returns money of a pay-score collection with the generic domestic refund API
 (/v3/refund/domestic/refunds): against a service order's collection.details[].transaction_id
 or a legacy order's finish_transaction_id, never against out_order_no. A refund is PROCESSING
-and ends with a REFUND.SUCCESS (or REFUND.ABNORMAL / REFUND.CLOSED) callback.`,
+and ends with a REFUND.SUCCESS (or REFUND.ABNORMAL / REFUND.CLOSED) callback. A service
+provider names the sub-merchant whose charge it refunds with --sub-mchid.`,
 		examples: []string{
 			"go run ./cmd/client refund create --transaction-id 4200000000202612010000000000 --amount 4200",
 			"go run ./cmd/client refund query --out-refund-no RF-1",
@@ -65,11 +66,15 @@ on its clock: on a virtual clock, 'sandbox clock advance 5s'). Retrying with the
 			if err != nil {
 				return err
 			}
+			cfg, err := a.settings()
+			if err != nil {
+				return err
+			}
 			if outRefundNo == "" {
 				outRefundNo = newNumber("RF")
 			}
 			r, err := c.CreateRefund(ctx, client.CreateRefundRequest{
-				TransactionID: transactionID, OutTradeNo: outTradeNo, OutRefundNo: outRefundNo,
+				SubMchID: cfg.SubMchID, TransactionID: transactionID, OutTradeNo: outTradeNo, OutRefundNo: outRefundNo,
 				Reason: reason, NotifyURL: m.notifyURL,
 				Amount: client.CreateRefundAmount{Refund: refund, Total: total.orDefault(refund), Currency: client.CurrencyCNY},
 			})
@@ -109,7 +114,11 @@ func (a *app) refundQueryCmd() *command {
 			if err != nil {
 				return err
 			}
-			r, err := c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: outRefundNo})
+			cfg, err := a.settings()
+			if err != nil {
+				return err
+			}
+			r, err := c.QueryRefund(ctx, client.QueryRefundRequest{OutRefundNo: outRefundNo, SubMchID: cfg.SubMchID})
 			if err != nil {
 				return err
 			}

@@ -54,11 +54,23 @@ func (a *app) sandboxMchID() (string, error) {
 	return defaultMchID, nil
 }
 
-// listMchID is the merchant a list command filters on: the configured
-// mchid, if any, else none (the list has every merchant's).
-func (a *app) listMchID() (string, error) {
+// sandboxAccount is whom the sandbox's user-side commands act for: the
+// merchant, and a service provider's sub-merchant (--sub-mchid; the mock
+// takes the service provider's first when it is left out).
+func (a *app) sandboxAccount() (mchid, subMchID string, err error) {
+	if mchid, err = a.sandboxMchID(); err != nil {
+		return "", "", err
+	}
 	cfg, err := a.settings()
-	return cfg.MchID, err
+	return mchid, cfg.SubMchID, err
+}
+
+// listMchID is the merchant a list command filters on: the configured
+// mchid, if any, else none (the list has every merchant's), and the
+// sub-merchant (--sub-mchid), if any.
+func (a *app) listMchID() (mchid, subMchID string, err error) {
+	cfg, err := a.settings()
+	return cfg.MchID, cfg.SubMchID, err
 }
 
 // printList prints a list the sandbox answered: each element's JSON as the
@@ -144,6 +156,7 @@ MOCKPAY_MCHID=<mchid> (the CLI reads the rest from the mock), or save its key wi
 func (a *app) sbMerchantNewCmd() *command {
 	var spec sandbox.CreateMerchantRequest
 	var platformMode, keyOut string
+	var partner bool
 	return &command{
 		name:  "new",
 		short: "register a merchant (POST /sandbox/merchants)",
@@ -155,12 +168,14 @@ events without a pre-authorization of their own.`,
 			"go run ./cmd/client sandbox merchant new",
 			"go run ./cmd/client sandbox merchant new --notify-url http://127.0.0.1:9000/notify --key-out /tmp/apiclient_key.pem",
 			"go run ./cmd/client sandbox merchant new --platform-mode public_key --risk-fund-cap 200000",
+			"go run ./cmd/client sandbox merchant new --partner",
 		},
 		setFlags: func(fs *flag.FlagSet) {
 			fs.StringVar(&spec.MchID, "new-mchid", "", "the mchid to register (default: generated)")
 			fs.StringVar(&platformMode, "platform-mode", "", "certificate (default) or public_key: how the mock signs for it")
 			fs.Int64Var(&spec.RiskFundCap, "risk-fund-cap", 0, "per-order risk cap in `fen` (default 100000)")
 			fs.StringVar(&keyOut, "key-out", "", "write the generated private key (apiclient_key.pem) to this `file`")
+			fs.BoolVar(&partner, "partner", false, "register a service provider (服务商) with one sub-merchant")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			cfg, err := a.settings()
@@ -168,6 +183,9 @@ events without a pre-authorization of their own.`,
 				return err
 			}
 			spec.NotifyURL, spec.PlatformMode = cfg.NotifyURL, sandbox.PlatformMode(platformMode)
+			if partner {
+				spec.Kind = sandbox.KindPartner
+			}
 			sb, err := a.requireMock(ctx, "sandbox merchant new")
 			if err != nil {
 				return err
@@ -184,7 +202,12 @@ events without a pre-authorization of their own.`,
 			if err := a.out.result(fmt.Sprintf("merchant %s registered (appid %s, service_id %s)", m.MchID, first(m.AppIDs), first(m.ServiceIDs)), m.Raw()); err != nil {
 				return err
 			}
-			a.out.hint("act as it: MOCKPAY_MCHID=%s go run ./cmd/client …  (or --mchid %s)", m.MchID, m.MchID)
+			if len(m.SubMerchants) > 0 {
+				a.out.hint("act as it for its sub-merchant: MOCKPAY_MCHID=%s MOCKPAY_SUB_MCHID=%s go run ./cmd/client …  (or --mchid %s --sub-mchid %s)",
+					m.MchID, m.SubMerchants[0].SubMchID, m.MchID, m.SubMerchants[0].SubMchID)
+			} else {
+				a.out.hint("act as it: MOCKPAY_MCHID=%s go run ./cmd/client …  (or --mchid %s)", m.MchID, m.MchID)
+			}
 			if keyOut != "" {
 				a.out.say("private key written to %s (MOCKPAY_PRIVATE_KEY), serial_no %s, apiv3_key %s", keyOut, m.SerialNo, m.APIv3Key)
 			}
@@ -389,8 +412,8 @@ func (a *app) userRequest(openid, code string) (sandbox.AuthorizeUserRequest, er
 	if err != nil {
 		return sandbox.AuthorizeUserRequest{}, err
 	}
-	mchid, err := a.sandboxMchID()
-	return sandbox.AuthorizeUserRequest{OpenID: openid, MchID: mchid, ServiceID: cfg.ServiceID, AppID: cfg.AppID, AuthorizationCode: code}, err
+	mchid, subMchID, err := a.sandboxAccount()
+	return sandbox.AuthorizeUserRequest{OpenID: openid, MchID: mchid, SubMchID: subMchID, ServiceID: cfg.ServiceID, AppID: cfg.AppID, AuthorizationCode: code}, err
 }
 
 func (a *app) sbRevokeCmd() *command {
@@ -412,7 +435,7 @@ func (a *app) sbRevokeCmd() *command {
 			if err != nil {
 				return err
 			}
-			auth, err := sb.RevokeUser(ctx, sandbox.RevokeUserRequest{OpenID: req.OpenID, MchID: req.MchID, ServiceID: req.ServiceID})
+			auth, err := sb.RevokeUser(ctx, sandbox.RevokeUserRequest{OpenID: req.OpenID, MchID: req.MchID, SubMchID: req.SubMchID, ServiceID: req.ServiceID})
 			if err != nil {
 				return err
 			}
@@ -508,7 +531,7 @@ merchant's notify_url). --openid names the user of an order created without one.
 		},
 		minArgs: 1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			mchid, err := a.sandboxMchID()
+			mchid, subMchID, err := a.sandboxAccount()
 			if err != nil {
 				return err
 			}
@@ -516,7 +539,7 @@ merchant's notify_url). --openid names the user of an order created without one.
 			if err != nil {
 				return err
 			}
-			o, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: mchid, OutOrderNo: args[0], OpenID: openid})
+			o, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: mchid, SubMchID: subMchID, OutOrderNo: args[0], OpenID: openid})
 			if err != nil {
 				return err
 			}
@@ -535,7 +558,7 @@ deduction): the order is paid whatever the wallet holds, and PAYSCORE.USER_PAID 
 		examples: []string{"go run ./cmd/client sandbox pay RIDE-1"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			mchid, err := a.sandboxMchID()
+			mchid, subMchID, err := a.sandboxAccount()
 			if err != nil {
 				return err
 			}
@@ -543,7 +566,7 @@ deduction): the order is paid whatever the wallet holds, and PAYSCORE.USER_PAID 
 			if err != nil {
 				return err
 			}
-			o, err := sb.PayOrder(ctx, sandbox.PayOrderRequest{MchID: mchid, OutOrderNo: args[0]})
+			o, err := sb.PayOrder(ctx, sandbox.PayOrderRequest{MchID: mchid, SubMchID: subMchID, OutOrderNo: args[0]})
 			if err != nil {
 				return err
 			}

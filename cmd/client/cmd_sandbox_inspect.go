@@ -243,7 +243,7 @@ shows each callback and each of its attempts as it happens, until Ctrl-C (the fi
 			if follow {
 				return a.follow(ctx, "notifications", sandbox.EventNotification, notificationLine(outOrderNo, eventType, sandbox.NotificationState(state)))
 			}
-			mchid, err := a.listMchID()
+			mchid, subMchID, err := a.listMchID()
 			if err != nil {
 				return err
 			}
@@ -252,7 +252,7 @@ shows each callback and each of its attempts as it happens, until Ctrl-C (the fi
 				return err
 			}
 			ns, err := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{
-				MchID: mchid, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state),
+				MchID: mchid, SubMchID: subMchID, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state),
 			})
 			if err != nil {
 				return err
@@ -334,7 +334,7 @@ until Ctrl-C (--json: one object per line).`,
 			if limit < 0 {
 				return &usageError{msg: "--limit cannot be negative"}
 			}
-			mchid, err := a.listMchID()
+			mchid, _, err := a.listMchID()
 			if err != nil {
 				return err
 			}
@@ -382,7 +382,7 @@ func (a *app) sbOrdersCmd() *command {
 			fs.StringVar(&kind, "kind", "", "only serviceorder or payafter-order")
 		},
 		run: func(ctx context.Context, _ []string) error {
-			mchid, err := a.listMchID()
+			mchid, subMchID, err := a.listMchID()
 			if err != nil {
 				return err
 			}
@@ -390,7 +390,7 @@ func (a *app) sbOrdersCmd() *command {
 			if err != nil {
 				return err
 			}
-			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind)})
+			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, SubMchID: subMchID, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind)})
 			if err != nil {
 				return err
 			}
@@ -415,7 +415,7 @@ every API call about it, state change, deduction, refund and callback attempt, i
 		},
 		minArgs: 1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
-			mchid, err := a.sandboxMchID()
+			mchid, subMchID, err := a.sandboxAccount()
 			if err != nil {
 				return err
 			}
@@ -423,7 +423,7 @@ every API call about it, state change, deduction, refund and callback attempt, i
 			if err != nil {
 				return err
 			}
-			o, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: mchid, OutOrderNo: args[0]})
+			o, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: mchid, SubMchID: subMchID, OutOrderNo: args[0]})
 			if err != nil {
 				return err
 			}

@@ -25,7 +25,11 @@ type triggerRecipe struct {
 	// legacy: the callback carries no notify_url of its own and goes to
 	// the merchant's registered one.
 	legacy bool
-	steps  func(f *ride) []step
+	// partner: a service provider's callback, sent as the configured
+	// merchant, which must be a service provider: the receiver verifies it
+	// with that merchant's keys.
+	partner bool
+	steps   func(f *ride) []step
 }
 
 // triggerRecipes has one recipe per callback the mock sends, in the
@@ -67,6 +71,9 @@ func triggerRecipes() []triggerRecipe {
 		{eventType: client.EventUserAccepted, legacy: true, steps: func(f *ride) []step {
 			f.o.confirm, f.o.legacy = true, true
 			return []step{{"create payafter order", f.createPayAfter}, {"user accepts", f.userAccepts}}
+		}},
+		{eventType: client.EventBindServiceAccount, partner: true, steps: func(f *ride) []step {
+			return []step{{"apply to bind the sub-merchant", f.applyServiceAccount}}
 		}},
 		{eventType: client.EventRefundSuccess, steps: refunded(client.RefundSuccess)},
 		{eventType: client.EventRefundAbnormal, steps: refunded(client.RefundAbnormal)},
@@ -175,6 +182,16 @@ func (a *app) runTrigger(ctx context.Context, r triggerRecipe, o rideOptions) er
 	if err := checkNotifyURL(f.notifyURL); err != nil {
 		return err
 	}
+	if r.partner {
+		if rec.Kind != sandbox.KindPartner {
+			return &usageError{msg: fmt.Sprintf("%s is a service provider's callback, and merchant %s is a direct merchant", r.eventType, rec.MchID),
+				hint: "act as a service provider: --mchid of one registered with 'sandbox merchant new --partner'"}
+		}
+		f.o.partner = true
+		if err := f.pickSubMerchant(cfg, m); err != nil {
+			return err
+		}
+	}
 	if err := f.setUpClient(ctx, m); err != nil {
 		return err
 	}
@@ -194,6 +211,30 @@ func (a *app) runTrigger(ctx context.Context, r triggerRecipe, o rideOptions) er
 		a.out.say("triggered %s: %s, id %s", r.eventType, f.last.seen, f.last.ID)
 	}
 	return nil
+}
+
+// applyServiceAccount applies to bind the sub-merchant to the service
+// provider's service and awaits the decision's callback.
+func (f *ride) applyServiceAccount(ctx context.Context) (stepResult, error) {
+	outApplyNo := newNumber("APPLY")
+	_, err := f.c.ApplyServiceAccount(ctx, client.ApplyServiceAccountRequest{
+		SubMchID: f.subMchID, ServiceID: f.serviceID, AppID: f.appID, OutApplyNo: outApplyNo, ResultNotifyURL: f.notifyURL,
+	})
+	if err != nil {
+		return stepResult{}, err
+	}
+	n, err := f.await(ctx, client.EventBindServiceAccount, func(n *client.Notification) bool {
+		var app client.ServiceAccountApplication
+		return n.Decode(&app) == nil && app.OutApplyNo == outApplyNo
+	})
+	if err != nil {
+		return stepResult{}, err
+	}
+	var app client.ServiceAccountApplication
+	if err := n.Decode(&app); err != nil {
+		return stepResult{}, err
+	}
+	return stepResult{fmt.Sprintf("%s: application %s %s for sub-merchant %s", n.seen, app.OutApplyNo, app.ApplyState, app.SubMchID), app}, nil
 }
 
 // authorizeNow has the user authorize the pre-authorization, without
@@ -223,7 +264,7 @@ func (f *ride) userRevokes(ctx context.Context) (stepResult, error) {
 			return err == nil && ev.OpenID == f.openid
 		},
 	})
-	return permissionResult(n, err)
+	return f.permissionResult(n, err)
 }
 
 // refundsEnd makes the user's refunds end with f.refundOutcome.

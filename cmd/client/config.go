@@ -26,6 +26,7 @@ const defaultURL = "http://127.0.0.1:8080"
 type settings struct {
 	URL          string `flag:"url" env:"MOCKPAY_URL" yaml:"url" help:"API base URL: the mock (default http://127.0.0.1:8080) or https://api.mch.weixin.qq.com"`
 	MchID        string `flag:"mchid" env:"MOCKPAY_MCHID" yaml:"mchid" help:"merchant id (商户号)"`
+	SubMchID     string `flag:"sub-mchid" env:"MOCKPAY_SUB_MCHID" yaml:"sub_mchid" help:"act as a service provider (服务商) for this sub-merchant: order and permission commands call the partner API (/v3/payscore/partner/...), refunds, user-state and sandbox commands name it"`
 	SerialNo     string `flag:"serial-no" env:"MOCKPAY_SERIAL_NO" yaml:"serial_no" help:"serial of the merchant API certificate (apiclient_cert.pem)"`
 	PrivateKey   string `flag:"private-key" env:"MOCKPAY_PRIVATE_KEY" yaml:"private_key" help:"path to the merchant API private key (apiclient_key.pem)"`
 	APIv3Key     string `flag:"apiv3-key" env:"MOCKPAY_APIV3_KEY" yaml:"apiv3_key" help:"APIv3 key (32 characters): decrypts callbacks and certificates"`

@@ -301,6 +301,9 @@ func (a *app) verifier(ctx context.Context, cfg settings, m *merchant) (client.V
 type scoreClient struct {
 	*client.Client
 	appID, serviceID, notifyURL string
+	// subMchID is the sub-merchant a service provider acts for
+	// (--sub-mchid): the calls then go to the partner API.
+	subMchID string
 }
 
 // scoreClient returns the merchant's client for pay-score calls, which all
@@ -315,7 +318,11 @@ func (a *app) scoreClient(ctx context.Context) (scoreClient, error) {
 	if err != nil {
 		return scoreClient{}, err
 	}
-	return scoreClient{Client: c, appID: appID, serviceID: serviceID, notifyURL: m.notifyURL}, nil
+	cfg, err := a.settings()
+	if err != nil {
+		return scoreClient{}, err
+	}
+	return scoreClient{Client: c, appID: appID, serviceID: serviceID, notifyURL: m.notifyURL, subMchID: cfg.SubMchID}, nil
 }
 
 // completeFromMock fills in, from the mock's record of a merchant whose

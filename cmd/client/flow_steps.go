@@ -13,7 +13,7 @@ import (
 // them. Each returns what it saw; the first error stops the flow.
 
 func (f *ride) userServiceState(ctx context.Context) (stepResult, error) {
-	st, err := f.c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: f.serviceID, AppID: f.appID, OpenID: f.openid})
+	st, err := f.c.UserServiceState(ctx, client.UserServiceStateRequest{ServiceID: f.serviceID, AppID: f.appID, OpenID: f.openid, SubMchID: f.subMchID})
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -29,7 +29,7 @@ func (f *ride) preAuthorize(ctx context.Context) (stepResult, error) {
 	if f.alreadyAuthorised {
 		return stepResult{detail: "skipped: the user already authorised the service"}, nil
 	}
-	resp, err := f.c.CreatePermission(ctx, client.CreatePermissionRequest{
+	resp, err := f.c.createPermission(ctx, client.CreatePermissionRequest{
 		ServiceID: f.serviceID, AppID: f.appID, AuthorizationCode: f.authCode, NotifyURL: f.notifyURL,
 	})
 	if err != nil {
@@ -64,7 +64,7 @@ func (f *ride) byUser(ctx context.Context, s userStep) (*callback, error) {
 // sandboxConfirm plays the user who confirms (service order) or accepts
 // (legacy order) the flow's order.
 func (f *ride) sandboxConfirm(ctx context.Context, sb *sandbox.Client) error {
-	_, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: f.mchID, OutOrderNo: f.outOrderNo, OpenID: f.openid})
+	_, err := sb.ConfirmOrder(ctx, sandbox.ConfirmOrderRequest{MchID: f.mchID, SubMchID: f.subMchID, OutOrderNo: f.outOrderNo, OpenID: f.openid})
 	return err
 }
 
@@ -76,7 +76,7 @@ func (f *ride) userAuthorizes(ctx context.Context) (stepResult, error) {
 		what: "the user authorises",
 		sandbox: func(ctx context.Context, sb *sandbox.Client) error {
 			_, err := sb.AuthorizeUser(ctx, sandbox.AuthorizeUserRequest{
-				OpenID: f.openid, MchID: f.mchID, ServiceID: f.serviceID, AppID: f.appID, AuthorizationCode: f.authCode,
+				OpenID: f.openid, MchID: f.mchID, SubMchID: f.subMchID, ServiceID: f.serviceID, AppID: f.appID, AuthorizationCode: f.authCode,
 			})
 			return err
 		},
@@ -84,15 +84,15 @@ func (f *ride) userAuthorizes(ctx context.Context) (stepResult, error) {
 		eventType: client.EventUserOpenService,
 		match: func(n *client.Notification) bool {
 			ev, err := n.PermissionEvent()
-			return err == nil && ev.AuthorizationCode == f.authCode
+			return err == nil && ev.AuthorizationCode == f.authCode && ev.SubMchID == f.subMchID
 		},
 	})
-	return permissionResult(n, err)
+	return f.permissionResult(n, err)
 }
 
 // permissionResult reports the authorization callback a user step
 // awaited.
-func permissionResult(n *callback, err error) (stepResult, error) {
+func (f *ride) permissionResult(n *callback, err error) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -100,7 +100,7 @@ func permissionResult(n *callback, err error) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	return stepResult{fmt.Sprintf("%s: user %s %s", n.seen, ev.OpenID, ev.UserServiceStatus), ev}, nil
+	return stepResult{fmt.Sprintf("%s: user %s %s%s", n.seen, ev.OpenID, ev.UserServiceStatus, f.forSub(ev.SubMchID)), ev}, nil
 }
 
 func (f *ride) createOrder(ctx context.Context) (stepResult, error) {
@@ -125,7 +125,7 @@ func (f *ride) createOrder(ctx context.Context) (stepResult, error) {
 	} else {
 		req.OpenID, req.NeedUserConfirm = f.openid, client.Bool(false)
 	}
-	o, err := f.c.CreateServiceOrder(ctx, req)
+	o, err := f.c.createOrder(ctx, req)
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -140,7 +140,7 @@ func (f *ride) createOrder(ctx context.Context) (stepResult, error) {
 	if f.o.confirm {
 		detail = fmt.Sprintf("%s %s (需确认), order_id %s, package for the front end %s", o.OutOrderNo, o.State, o.OrderID, o.Package)
 	}
-	return stepResult{detail, o}, nil
+	return stepResult{detail + f.forSub(o.SubMchID), o}, nil
 }
 
 func (f *ride) userConfirms(ctx context.Context) (stepResult, error) {
@@ -168,7 +168,16 @@ func (f *ride) userConfirms(ctx context.Context) (stepResult, error) {
 // isOrderEvent matches a service order's callback about the flow's order.
 func (f *ride) isOrderEvent(n *client.Notification) bool {
 	ev, err := n.ServiceOrderEvent()
-	return err == nil && ev.OutOrderNo == f.outOrderNo
+	return err == nil && ev.OutOrderNo == f.outOrderNo && ev.SubMchID == f.subMchID
+}
+
+// forSub notes, in a --partner flow's report, the sub-merchant an answer
+// or callback named: the check that it is the flow's is the matching.
+func (f *ride) forSub(subMchID string) string {
+	if !f.o.partner {
+		return ""
+	}
+	return ", sub_mchid " + subMchID
 }
 
 // isPayAfterEvent matches a legacy callback about the flow's order.
@@ -182,10 +191,8 @@ func (f *ride) completeOrder(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	o, err := f.c.CompleteServiceOrder(ctx, client.CompleteServiceOrderRequest{
+	o, err := f.c.completeOrder(ctx, client.CompleteServiceOrderRequest{
 		OutOrderNo:   f.outOrderNo,
-		AppID:        f.appID,
-		ServiceID:    f.serviceID,
 		PostPayments: []client.Payment{{Name: "车费", Amount: client.Fen(f.fare), Description: "起步价+里程费"}},
 		TotalAmount:  f.fare,
 		TimeRange:    client.TimeRange{EndTime: end, EndTimeRemark: "下车时间"},
@@ -194,7 +201,11 @@ func (f *ride) completeOrder(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	return stepResult{fmt.Sprintf("%s/%s, total %s; WeChat Pay now deducts", o.State, o.StateDescription, yuan(o.TotalAmount)), o}, nil
+	answer := ""
+	if f.o.partner {
+		answer = "answered 204, queried: "
+	}
+	return stepResult{fmt.Sprintf("%s%s/%s, total %s; WeChat Pay now deducts", answer, o.State, o.StateDescription, yuan(o.TotalAmount)), o}, nil
 }
 
 func (f *ride) awaitOrderPaid(ctx context.Context) (stepResult, error) {
@@ -209,11 +220,11 @@ func (f *ride) awaitOrderPaid(ctx context.Context) (stepResult, error) {
 	if ev.State != client.StateDone || ev.Collection == nil || ev.Collection.State != client.CollectionUserPaid {
 		return stepResult{}, fmt.Errorf("%s says %s with collection %+v, want DONE/USER_PAID", n.EventType, ev.State, ev.Collection)
 	}
-	return stepResult{fmt.Sprintf("%s: %s, collection %s, paid %s", n.seen, ev.State, ev.Collection.State, yuan(ev.Collection.PaidAmount)), ev}, nil
+	return stepResult{fmt.Sprintf("%s: %s, collection %s, paid %s%s", n.seen, ev.State, ev.Collection.State, yuan(ev.Collection.PaidAmount), f.forSub(ev.SubMchID)), ev}, nil
 }
 
 func (f *ride) queryOrderPaid(ctx context.Context) (stepResult, error) {
-	o, err := f.c.QueryServiceOrder(ctx, client.QueryServiceOrderRequest{OutOrderNo: f.outOrderNo, ServiceID: f.serviceID, AppID: f.appID})
+	o, err := f.c.queryOrder(ctx, f.outOrderNo, "")
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -333,7 +344,7 @@ func (f *ride) queryPayAfterPaid(ctx context.Context) (stepResult, error) {
 func (f *ride) refundFare(ctx context.Context) (stepResult, error) {
 	outRefundNo := newNumber("RF")
 	r, err := f.c.CreateRefund(ctx, client.CreateRefundRequest{
-		TransactionID: f.transactionID, OutRefundNo: outRefundNo, Reason: "行程费用退款", NotifyURL: f.notifyURL,
+		SubMchID: f.subMchID, TransactionID: f.transactionID, OutRefundNo: outRefundNo, Reason: "行程费用退款", NotifyURL: f.notifyURL,
 		Amount: client.CreateRefundAmount{Refund: f.refund, Total: f.fare, Currency: client.CurrencyCNY},
 	})
 	if err != nil {
@@ -341,7 +352,7 @@ func (f *ride) refundFare(ctx context.Context) (stepResult, error) {
 	}
 	n, err := f.await(ctx, "REFUND.*", func(n *client.Notification) bool {
 		ev, err := n.RefundEvent()
-		return err == nil && ev.OutRefundNo == outRefundNo
+		return err == nil && ev.OutRefundNo == outRefundNo && ev.SubMchID == f.subMchID
 	})
 	if err != nil {
 		return stepResult{}, fmt.Errorf("refund %s is %s: %w", outRefundNo, r.Status, err)

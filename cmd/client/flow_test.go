@@ -52,6 +52,8 @@ func TestFlowRide(t *testing.T) {
 		{"需确认", []string{"--confirm"}, append(common, "create order", "user confirms", "ride", "complete", "deduction", "query", "refund"), "serviceorder"},
 		{"legacy", []string{"--legacy"}, append(common, "create payafter order", "query finish_ticket", "ride", "complete", "deduction", "query", "refund"), "payafter-order"},
 		{"legacy, user accepts", []string{"--legacy", "--confirm", "--ascii"}, append(common, "create payafter order", "user accepts", "query finish_ticket", "ride", "complete", "deduction", "query", "refund"), "payafter-order"},
+		{"a service provider", []string{"--partner"}, append(common, "create order", "ride", "complete", "deduction", "query", "refund"), "serviceorder"},
+		{"a service provider, 需确认", []string{"--partner", "--confirm"}, append(common, "create order", "user confirms", "ride", "complete", "deduction", "query", "refund"), "serviceorder"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,11 +78,24 @@ func TestFlowRide(t *testing.T) {
 
 			m := regexp.MustCompile(`order (RIDE-\S+) paid; merchant (\d+),`).FindStringSubmatch(strings.ReplaceAll(out, " ¥38.00 and refunded ¥38.00", ""))
 			require.NotNil(t, m, out)
-			o, err := h.srv.Order(m[2], m[1])
+			o, err := h.srv.Order(m[2], "", m[1])
 			require.NoError(t, err)
 			assert.Equal(t, tt.kind, o.Kind)
 			paid := map[string]string{"serviceorder": "DONE", "payafter-order": "USER_PAID"}[tt.kind]
 			assert.Equal(t, paid, o.State)
+			if strings.Contains(strings.Join(tt.args, " "), "--partner") {
+				require.NotEmpty(t, o.SubMchID, "the service provider's order is its sub-merchant's")
+				assert.Contains(t, out, "service provider "+m[2]+" for sub-merchant "+o.SubMchID)
+				assert.Contains(t, out, "complete: answered 204, queried: DOING/MCH_COMPLETE")
+				assert.Contains(t, out, "PAYSCORE.USER_PAID received: DONE, collection USER_PAID, paid ¥38.00, sub_mchid "+o.SubMchID)
+				var partnerCalls int
+				for _, r := range h.srv.Requests(mock.RequestFilter{MchID: m[2]}) {
+					if strings.HasPrefix(r.URL, "/v3/payscore/partner/") {
+						partnerCalls++
+					}
+				}
+				assert.Equal(t, 5, partnerCalls, "pre-authorize, create, complete, the query after its 204 and the query step go to the partner API")
+			}
 		})
 	}
 }
@@ -198,6 +213,16 @@ func TestFlowRide_failures(t *testing.T) {
 		t.Parallel()
 		h := newFlowHarness(t, mock.Options{})
 		assert.Contains(t, h.fails(t, exitUsage, "flow", "ride", "--amount", "100", "--refund", "200"), "--refund between 1 and --amount")
+	})
+	t.Run("a service provider has no legacy API", func(t *testing.T) {
+		t.Parallel()
+		h := newFlowHarness(t, mock.Options{})
+		assert.Contains(t, h.fails(t, exitUsage, "flow", "ride", "--partner", "--legacy"), "--partner and --legacy do not go together")
+	})
+	t.Run("a direct merchant is no service provider", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		assert.Contains(t, h.fails(t, exitUsage, "flow", "ride", "--partner"), "--partner: merchant 1230000109 is a direct merchant")
 	})
 }
 

@@ -131,11 +131,14 @@ func (f *ride) lookListener(match func(*client.Notification) bool) look {
 // order; authorization events are about a user, not an order, and
 // match picks the flow's among them by its plaintext.
 func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) look {
-	q := sandbox.ListNotificationsRequest{MchID: f.mchID}
+	q := sandbox.ListNotificationsRequest{MchID: f.mchID, SubMchID: f.subMchID}
 	if !strings.HasSuffix(what, "*") {
 		q.EventType = what
 	}
-	if what != client.EventUserOpenService && what != client.EventUserCloseService {
+	switch what {
+	case client.EventUserOpenService, client.EventUserCloseService, client.EventBindServiceAccount:
+		// about a user or a sub-merchant, not an order
+	default:
 		q.OutOrderNo = f.outOrderNo
 	}
 	return func(ctx context.Context) (*callback, <-chan struct{}, error) {

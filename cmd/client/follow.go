@@ -29,7 +29,7 @@ func (a *app) follow(ctx context.Context, what string, typ sandbox.EventType, li
 	if err != nil {
 		return err
 	}
-	mchid, err := a.listMchID()
+	mchid, _, err := a.listMchID() // the stream filters by merchant only
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func TestOrder(t *testing.T) {
 		assert.EqualValues(t, 4200, o.Collection.PaidAmount)
 		assert.Equal(t, h.sink, o.NotifyURL)
 
-		sbo, err := h.srv.Order(defaultMchID, "RIDE-1")
+		sbo, err := h.srv.Order(defaultMchID, "", "RIDE-1")
 		require.NoError(t, err)
 		assert.Contains(t, h.ok(t, "order", "query", "--query-id", sbo.QueryID), "order RIDE-1 is: DONE, total ¥42.00, collection USER_PAID (paid ¥42.00)")
 	})

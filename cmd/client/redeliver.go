@@ -20,11 +20,11 @@ func (a *app) redeliver(ctx context.Context, sb *sandbox.Client, id string) (*sa
 	if !sandbox.IsCode(err, sandbox.CodeNotFound) {
 		return n, err
 	}
-	mchid, serr := a.listMchID()
+	mchid, subMchID, serr := a.listMchID()
 	if serr != nil {
 		return nil, serr
 	}
-	all, lerr := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{MchID: mchid})
+	all, lerr := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{MchID: mchid, SubMchID: subMchID})
 	if lerr != nil {
 		return nil, fmt.Errorf("look for callbacks whose id starts with %s: %w", id, lerr)
 	}

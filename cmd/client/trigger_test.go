@@ -30,9 +30,15 @@ func TestTrigger_everyEvent(t *testing.T) {
 		t.Run(eventType, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, mock.Options{})
-			app := newMerchantApp(t, h, defaultMchID)
-			out := h.ok(t, "trigger", eventType, "--notify-url", app.url)
-			assert.Contains(t, out, "trigger "+eventType+" as merchant "+defaultMchID+", user oTrigger_")
+			mchid, args := defaultMchID, []string{"trigger", eventType, "--notify-url"}
+			if eventType == client.EventBindServiceAccount { // a service provider's callback
+				p, err := h.srv.CreateMerchant(mock.MerchantSpec{Kind: "partner"})
+				require.NoError(t, err)
+				mchid, args = p.MchID, append([]string{"--mchid", p.MchID}, args...)
+			}
+			app := newMerchantApp(t, h, mchid)
+			out := h.ok(t, append(args, app.url)...)
+			assert.Contains(t, out, "trigger "+eventType+" as merchant "+mchid+", user oTrigger_")
 			assert.Regexp(t, `(?m)^triggered `+regexp.QuoteMeta(eventType)+`: `+regexp.QuoteMeta(eventType)+` delivered to `+regexp.QuoteMeta(app.url)+` \(answered 204\), id \S+$`, out)
 			assert.NotContains(t, out, "✗")
 			h.settle()
@@ -55,6 +61,13 @@ func TestTrigger(t *testing.T) {
 		require.Equal(t, exitOK, out.code, out.stderr)
 		verified, _ := app.events()
 		assert.Equal(t, []string{client.EventUserOpenService}, verified)
+	})
+	t.Run("a service provider's callback needs a service provider", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, mock.Options{})
+		r := runWith(t, h.env, "trigger", client.EventBindServiceAccount)
+		assert.Equal(t, exitUsage, r.code)
+		assert.Contains(t, r.stderr, "PAYSCORE.BIND_SERVICE_ACCOUNT is a service provider's callback, and merchant "+defaultMchID+" is a direct merchant")
 	})
 	t.Run("a legacy callback makes --notify-url the registered one, and says so", func(t *testing.T) {
 		t.Parallel()

@@ -69,13 +69,14 @@ type Info struct {
 // shared file can serve parallel tests: each field given replaces the
 // scenario's own.
 type Scope struct {
-	MchID, OpenID, OutOrderNo, ServiceID string
+	MchID, SubMchID, OpenID, OutOrderNo, ServiceID string
 }
 
 // Subject is what an effect is decided for: an API call, an order event
 // or a callback. Empty fields are unknown and match only empty patterns.
 type Subject struct {
 	MchID, OpenID, OutOrderNo, ServiceID string
+	SubMchID                             string // a service provider's sub-merchant
 	Endpoint                             string // API calls
 	EventType                            string // callbacks
 }
@@ -92,6 +93,9 @@ func (e *Engine) Load(file string, data []byte, scope Scope) ([]Info, error) {
 	for _, s := range ss {
 		if scope.MchID != "" {
 			s.Match.MchID = scope.MchID
+		}
+		if scope.SubMchID != "" {
+			s.Match.SubMchID = scope.SubMchID
 		}
 		if scope.OpenID != "" {
 			s.Match.OpenID = Glob(scope.OpenID)
@@ -238,6 +242,7 @@ func (e *Engine) pick(k kind, sub Subject, has func(*Scenario) bool) *loaded {
 func (m Match) holds(k kind, sub Subject) bool {
 	switch {
 	case m.MchID != "" && m.MchID != sub.MchID,
+		m.SubMchID != "" && m.SubMchID != sub.SubMchID,
 		m.ServiceID != "" && m.ServiceID != sub.ServiceID,
 		m.OpenID != "" && !m.OpenID.Matches(sub.OpenID),
 		m.OutOrderNo != "" && !m.OutOrderNo.Matches(sub.OutOrderNo),

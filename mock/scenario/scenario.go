@@ -39,6 +39,7 @@ type Scenario struct {
 // server scope theirs by mchid or openid.
 type Match struct {
 	MchID       string    `yaml:"mchid" json:"mchid,omitempty"`
+	SubMchID    string    `yaml:"sub_mchid" json:"sub_mchid,omitempty"` // a service provider's sub-merchant
 	OpenID      Glob      `yaml:"openid" json:"openid,omitempty"`
 	OutOrderNo  Glob      `yaml:"out_order_no" json:"out_order_no,omitempty"`
 	ServiceID   string    `yaml:"service_id" json:"service_id,omitempty"`

@@ -358,7 +358,7 @@ func TestDashboard_QAFlow(t *testing.T) {
 	bad := newReceiver(t)
 	bad.failing.Store(true)
 	m.createOrder(t, srv, "RIDE-2", bad.URL)
-	_, err = srv.ConfirmOrder(m.MchID, "RIDE-2", mock.ConfirmRequest{OpenID: "oQA"})
+	_, err = srv.ConfirmOrder(m.MchID, "", "RIDE-2", mock.ConfirmRequest{OpenID: "oQA"})
 	require.NoError(t, err)
 	p.view("Callbacks")
 	failed := `#callbacks-table tr[data-order="RIDE-2"]`

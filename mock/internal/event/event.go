@@ -17,13 +17,16 @@ const (
 	UserOpenService  Type = "PAYSCORE.USER_OPEN_SERVICE"  // the user authorised the service
 	UserCloseService Type = "PAYSCORE.USER_CLOSE_SERVICE" // the authorization ended
 	UserAccepted     Type = "PAYSCORE.USER_ACCEPTED"      // the user accepted a payafter order
-	RefundSuccess    Type = "REFUND.SUCCESS"
-	RefundAbnormal   Type = "REFUND.ABNORMAL"
-	RefundClosed     Type = "REFUND.CLOSED"
+	// BindServiceAccount: a service provider's application to bind a
+	// sub-merchant to its Pay Score service was decided.
+	BindServiceAccount Type = "PAYSCORE.BIND_SERVICE_ACCOUNT"
+	RefundSuccess      Type = "REFUND.SUCCESS"
+	RefundAbnormal     Type = "REFUND.ABNORMAL"
+	RefundClosed       Type = "REFUND.CLOSED"
 )
 
 // All lists every callback mockpay sends.
-var All = []Type{UserOpenService, UserCloseService, UserConfirm, UserPaid, UserAccepted, RefundSuccess, RefundAbnormal, RefundClosed}
+var All = []Type{UserOpenService, UserCloseService, UserConfirm, UserPaid, UserAccepted, BindServiceAccount, RefundSuccess, RefundAbnormal, RefundClosed}
 
 // summaries are the envelopes' summary of each callback.
 var summaries = map[Type]string{
@@ -32,9 +35,11 @@ var summaries = map[Type]string{
 	UserOpenService:  "授权成功",
 	UserCloseService: "解除授权",
 	UserAccepted:     "用户确认订单",
-	RefundSuccess:    "退款成功",
-	RefundAbnormal:   "退款异常",
-	RefundClosed:     "退款关闭",
+	// The official summary is unpublished; the page is 支付分服务账户绑定结果通知.
+	BindServiceAccount: "服务账户绑定结果",
+	RefundSuccess:      "退款成功",
+	RefundAbnormal:     "退款异常",
+	RefundClosed:       "退款关闭",
 }
 
 // Known reports whether t is one of All.

@@ -18,6 +18,7 @@ func TestTypes(t *testing.T) {
 		{UserOpenService, "授权成功", "payscore", "", false, true},
 		{UserCloseService, "解除授权", "payscore", "", false, true},
 		{UserAccepted, "用户确认订单", "payscore", "", false, false},
+		{BindServiceAccount, "服务账户绑定结果", "payscore", "", false, false},
 		{RefundSuccess, "退款成功", "refund", "refund", true, false},
 		{RefundAbnormal, "退款异常", "refund", "refund", true, false},
 		{RefundClosed, "退款关闭", "refund", "refund", true, false},

@@ -28,6 +28,9 @@ var (
 	OutRefundNo = pattern(`^[0-9A-Za-z_\-|*@]{1,64}$`, "1 to 64 of [0-9A-Za-z_-|*@]")
 	// MchID is a merchant id.
 	MchID = pattern(`^[0-9]{1,32}$`, "1 to 32 digits")
+	// OutApplyNo is a service provider's number of a binding application
+	// (protocol-partner.md §6.1).
+	OutApplyNo = pattern(`^[0-9A-Za-z_\-]{1,32}$`, "1 to 32 of [0-9A-Za-z_-]")
 	// ConfigID is an appid or a service_id a sandbox merchant registers.
 	ConfigID = pattern(`^[0-9A-Za-z_\-]{1,32}$`, "1 to 32 of [0-9A-Za-z_-]")
 )

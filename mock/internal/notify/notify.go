@@ -145,7 +145,8 @@ func New(c Config) *Notifier {
 // Event is a callback to send. Its type decides the rest of the envelope
 // (summary, original_type, associated_data) and the retry schedule.
 type Event struct {
-	MchID      string
+	MchID      string // the merchant, or service provider, it is sent to
+	SubMchID   string // the sub-merchant a partner's callback is about
 	APIv3Key   string
 	Type       event.Type
 	NotifyURL  string
@@ -190,6 +191,7 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 		ID:           n.newID(),
 		Seq:          n.store.NextSeq(),
 		MchID:        ev.MchID,
+		SubMchID:     ev.SubMchID,
 		EventType:    ev.Type,
 		Summary:      ev.Type.Summary(),
 		NotifyURL:    ev.NotifyURL,
@@ -218,7 +220,7 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 	}
 	var delay time.Duration
 	fx, applied := n.scenarios.Callback(scenario.Subject{
-		MchID: ev.MchID, OpenID: ev.OpenID, OutOrderNo: ev.OutOrderNo, ServiceID: ev.ServiceID, EventType: string(ev.Type),
+		MchID: ev.MchID, SubMchID: ev.SubMchID, OpenID: ev.OpenID, OutOrderNo: ev.OutOrderNo, ServiceID: ev.ServiceID, EventType: string(ev.Type),
 	})
 	switch {
 	case ev.NotifyURL == "":

@@ -28,22 +28,22 @@ const (
 
 // orderKey names an order for timers.
 type orderKey struct {
-	mchid      string
+	account    store.Account
 	kind       store.Kind
 	outOrderNo string
 }
 
-func keyOf(o *store.Order) orderKey { return orderKey{o.MchID, o.Kind, o.OutOrderNo} }
+func keyOf(o *store.Order) orderKey { return orderKey{o.Account(), o.Kind, o.OutOrderNo} }
 
-func (k orderKey) String() string { return k.mchid + "/" + k.outOrderNo }
+func (k orderKey) String() string { return k.account.String() + "/" + k.outOrderNo }
 
 // change runs one state change of an order in one write transaction: load,
 // check the state machine, apply, store, commit. apply works on a copy and
 // may enqueue callbacks and defer timers in tx; if it fails nothing changes.
-func (s *Service) change(mchid string, kind store.Kind, outOrderNo string, op Op, apply func(tx store.WriteTxn, o *store.Order, now time.Time) error) (*store.Order, error) {
+func (s *Service) change(a store.Account, kind store.Kind, outOrderNo string, op Op, apply func(tx store.WriteTxn, o *store.Order, now time.Time) error) (*store.Order, error) {
 	tx := s.store.Write()
 	defer tx.Abort()
-	cur, err := loadOrder(tx.ReadTxn, mchid, kind, outOrderNo)
+	cur, err := loadOrder(tx.ReadTxn, a, kind, outOrderNo)
 	if err != nil {
 		return nil, err
 	}
@@ -81,15 +81,21 @@ func (s *Service) setState(o *store.Order, now time.Time, state store.State, des
 }
 
 // bindUser sets the user who confirms an order: the one it was created
-// for, the one the sandbox names, or a stable default.
+// for, the one the sandbox names, or a stable default. On a partner order
+// made under a sub_appid the user is known by sub_openid.
 func (s *Service) bindUser(o *store.Order, openid string) error {
 	switch {
-	case o.OpenID != "" && openid != "" && openid != o.OpenID:
-		return apierr.Newf(apierr.Conflict, "the order belongs to user %s, not %s", o.OpenID, openid)
-	case o.OpenID == "" && openid != "":
+	case o.User() != "" && openid != "" && openid != o.User():
+		return apierr.Newf(apierr.Conflict, "the order belongs to user %s, not %s", o.User(), openid)
+	case o.User() != "":
+		return nil
+	case openid == "":
+		openid = defaultOpenID(o.OrderID)
+	}
+	if o.SubAppID != "" {
+		o.SubOpenID = openid
+	} else {
 		o.OpenID = openid
-	case o.OpenID == "":
-		o.OpenID = defaultOpenID(o.OrderID)
 	}
 	return nil
 }
@@ -108,7 +114,7 @@ func (s *Service) scheduleDeduction(tx store.WriteTxn, o *store.Order, now time.
 // holds it; otherwise the order stays unpaid until a pay call, the user's
 // payment or a sync.
 func (s *Service) deduct(key orderKey, seq uint64) {
-	_, err := s.change(key.mchid, key.kind, key.outOrderNo, OpDeduct, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+	_, err := s.change(key.account, key.kind, key.outOrderNo, OpDeduct, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		o.DeductionsDue = slices.DeleteFunc(o.DeductionsDue, func(d store.DeductionDue) bool { return d.Seq == seq })
 		owed := o.TotalAmount
 		if o.Collection != nil {
@@ -140,7 +146,7 @@ func (s *Service) debit(tx store.WriteTxn, o *store.Order, owed int64, now time.
 		}
 		return false, nil
 	}
-	u, err := tx.User(o.OpenID)
+	u, err := tx.User(o.User())
 	if err != nil {
 		return false, err
 	}
@@ -148,7 +154,7 @@ func (s *Service) debit(tx store.WriteTxn, o *store.Order, owed int64, now time.
 		return true, nil
 	}
 	if *u.Balance < owed {
-		s.note(o, now, timelineDeduction, fmt.Sprintf("deduction attempt %d of %d fen failed: the wallet of %s holds %d", o.DeductionAttempts, owed, o.OpenID, *u.Balance))
+		s.note(o, now, timelineDeduction, fmt.Sprintf("deduction attempt %d of %d fen failed: the wallet of %s holds %d", o.DeductionAttempts, owed, o.User(), *u.Balance))
 		return false, nil
 	}
 	left := *u.Balance - owed
@@ -163,10 +169,11 @@ func (s *Service) charge(tx store.WriteTxn, o *store.Order, amount int64, now ti
 	t := &store.Transaction{
 		TransactionID: s.NewTransactionID(now),
 		MchID:         o.MchID,
+		SubMchID:      o.SubMchID,
 		OutTradeNo:    s.ids.Digits(32),
 		OrderKind:     o.Kind,
 		OutOrderNo:    o.OutOrderNo,
-		OpenID:        o.OpenID,
+		OpenID:        o.User(),
 		Amount:        amount,
 		PaidAt:        now,
 	}
@@ -176,7 +183,7 @@ func (s *Service) charge(tx store.WriteTxn, o *store.Order, amount int64, now ti
 // expire ends a CREATED order that was never confirmed (30 days for a
 // service order, an hour for a payafter order).
 func (s *Service) expire(key orderKey) {
-	_, err := s.change(key.mchid, key.kind, key.outOrderNo, OpExpire, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+	_, err := s.change(key.account, key.kind, key.outOrderNo, OpExpire, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		s.setState(o, now, store.StateExpired, "", "never confirmed")
 		return nil
 	})
@@ -187,7 +194,7 @@ func (s *Service) expire(key orderKey) {
 
 // subject is what scenarios match an order on.
 func subject(o *store.Order) scenario.Subject {
-	return scenario.Subject{MchID: o.MchID, OpenID: o.OpenID, OutOrderNo: o.OutOrderNo, ServiceID: o.ServiceID}
+	return scenario.Subject{MchID: o.MchID, SubMchID: o.SubMchID, OpenID: o.User(), OutOrderNo: o.OutOrderNo, ServiceID: o.ServiceID}
 }
 
 // isStateRefusal reports whether err is the state machine saying no: for

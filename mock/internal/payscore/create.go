@@ -19,8 +19,9 @@ type creation struct {
 	// refused.
 	request any
 	// authorized is the user a 免确认 create needs to hold an AVAILABLE
-	// authorization of serviceID; "" when the user will confirm.
-	authorized, serviceID string
+	// authorization of serviceID; none when the user will confirm.
+	authorized store.UserRef
+	serviceID  string
 	// build fills in the request's parts of the new order.
 	build func(o *store.Order)
 	// start puts the new order in its first state, in tx.
@@ -31,26 +32,27 @@ type creation struct {
 // at now: an identical retry answers with the stored order; otherwise the
 // user's authorization (免确认), the new order, its first state, and one
 // commit.
-func (s *Service) create(m *store.Merchant, now time.Time, c creation) (*store.Order, error) {
+func (s *Service) create(who store.Caller, now time.Time, c creation) (*store.Order, error) {
+	a := who.Account()
 	dg := digest(c.request)
 	tx := s.store.Write()
 	defer tx.Abort()
-	o, err := tx.Order(m.MchID, c.kind, c.outOrderNo)
+	o, err := tx.Order(a, c.kind, c.outOrderNo)
 	switch {
 	case err == nil && o.CreateDigest != dg:
 		return nil, errSameNumberOtherParams(c.outOrderNo)
 	case err == nil:
 		return o, nil
 	case !errors.Is(err, store.ErrNotFound):
-		return nil, fmt.Errorf("create %s/%s: %w", m.MchID, c.outOrderNo, err)
+		return nil, fmt.Errorf("create %s/%s: %w", a, c.outOrderNo, err)
 	}
-	if c.authorized != "" {
-		if err := requireAuthorization(tx.ReadTxn, m.MchID, c.serviceID, c.authorized); err != nil {
+	if c.authorized.ID() != "" {
+		if err := requireAuthorization(tx.ReadTxn, a, c.serviceID, c.authorized); err != nil {
 			return nil, err
 		}
 	}
 	o = &store.Order{
-		Kind: c.kind, MchID: m.MchID, OutOrderNo: c.outOrderNo, OrderID: s.newOrderID(now),
+		Kind: c.kind, MchID: a.MchID, SubMchID: a.SubMchID, OutOrderNo: c.outOrderNo, OrderID: s.newOrderID(now),
 		CreateDigest: dg, CreatedAt: now, UpdatedAt: now,
 	}
 	c.build(o)
@@ -72,17 +74,22 @@ func errSameNumberOtherParams(outOrderNo string) error {
 }
 
 // requireAuthorization refuses a 免确认 order for a user without an
-// AVAILABLE authorization of the service (docs/fidelity.md: the code).
-func requireAuthorization(tx store.ReadTxn, mchid, serviceID, openid string) error {
-	p, err := tx.PermissionByOpenID(mchid, serviceID, openid)
+// AVAILABLE authorization of the account's service (docs/fidelity.md: the
+// code), naming the field the user was named by.
+func requireAuthorization(tx store.ReadTxn, a store.Account, serviceID string, u store.UserRef) error {
+	p, err := tx.PermissionOfUser(a, serviceID, u)
 	if err == nil && p.State == store.PermissionAvailable {
 		return nil
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	field := "/openid"
+	if u.OpenID == "" {
+		field = "/sub_openid"
+	}
 	return apierr.New(apierr.InvalidRequest, "用户未授权该服务，请先引导用户开启服务").WithDetail(apierr.Detail{
-		Field: "/openid", Value: openid, Location: apierr.LocBody,
+		Field: field, Value: u.ID(), Location: apierr.LocBody,
 		Issue: "need_user_confirm=false needs the user to hold an AVAILABLE authorization of the service (sandbox: POST /sandbox/users/{openid}/authorize)",
 	})
 }

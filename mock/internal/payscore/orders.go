@@ -16,12 +16,13 @@ import (
 
 // The service-order API (protocol.md §4): what each call does to an order.
 
-// CreateOrder creates a service order (POST /v3/payscore/serviceorder).
-// A retry with identical parameters returns the order; the same
-// out_order_no with other parameters is refused.
-func (s *Service) CreateOrder(m *store.Merchant, req *wire.CreateOrderRequest) (wire.Order, error) {
+// CreateOrder creates a service order (POST /v3/payscore/serviceorder, or
+// a service provider's for its sub-merchant). A retry with identical
+// parameters returns the order; the same out_order_no with other
+// parameters is refused.
+func (s *Service) CreateOrder(who store.Caller, req *wire.CreateOrderRequest) (wire.Order, error) {
 	now := s.clock.Now()
-	if err := rules.CreateOrder(req, m, now); err != nil {
+	if err := rules.CreateOrder(req, who, now); err != nil {
 		return wire.Order{}, err
 	}
 	needConfirm := req.NeedsConfirmation()
@@ -29,6 +30,7 @@ func (s *Service) CreateOrder(m *store.Merchant, req *wire.CreateOrderRequest) (
 		kind: store.KindServiceOrder, outOrderNo: req.OutOrderNo, request: req, serviceID: req.ServiceID,
 		build: func(o *store.Order) {
 			o.AppID, o.ServiceID, o.OpenID = req.AppID, req.ServiceID, req.OpenID
+			o.SubAppID, o.SubOpenID = req.SubAppID, req.SubOpenID
 			o.ServiceIntroduction, o.NeedUserConfirm = req.ServiceIntroduction, needConfirm
 			o.PostPayments, o.PostDiscounts = wire.StoredPayments(req.PostPayments), wire.StoredDiscounts(req.PostDiscounts)
 			o.RiskFund = store.RiskFund{Name: req.RiskFund.Name, Amount: *req.RiskFund.Amount, Description: req.RiskFund.Description}
@@ -49,9 +51,9 @@ func (s *Service) CreateOrder(m *store.Merchant, req *wire.CreateOrderRequest) (
 		},
 	}
 	if !needConfirm {
-		c.authorized = req.OpenID
+		c.authorized = req.User()
 	}
-	o, err := s.create(m, now, c)
+	o, err := s.create(who, now, c)
 	if err != nil {
 		return wire.Order{}, err
 	}
@@ -67,17 +69,18 @@ func (s *Service) awaitUser(tx store.WriteTxn, o *store.Order, now time.Time) {
 }
 
 // QueryOrder returns an order (GET /v3/payscore/serviceorder).
-func (s *Service) QueryOrder(m *store.Merchant, q wire.OrderQuery) (wire.Order, error) {
-	o, err := s.queryOrder(m, store.KindServiceOrder, q)
+func (s *Service) QueryOrder(who store.Caller, q wire.OrderQuery) (wire.Order, error) {
+	o, err := s.queryOrder(who, store.KindServiceOrder, q)
 	if err != nil {
 		return wire.Order{}, err
 	}
 	return wire.View(o), nil
 }
 
-// queryOrder finds the order a query names, for either order API.
-func (s *Service) queryOrder(m *store.Merchant, kind store.Kind, q wire.OrderQuery) (*store.Order, error) {
-	if err := rules.Query(q, m); err != nil {
+// queryOrder finds the order a query names, for either order API; a
+// partner's query names no appid.
+func (s *Service) queryOrder(who store.Caller, kind store.Kind, q wire.OrderQuery) (*store.Order, error) {
+	if err := rules.Query(q, who); err != nil {
 		return nil, err
 	}
 	tx := s.store.Read()
@@ -85,13 +88,13 @@ func (s *Service) queryOrder(m *store.Merchant, kind store.Kind, q wire.OrderQue
 	if q.OutOrderNo == "" {
 		param, value, find = "query_id", q.QueryID, tx.OrderByQueryID
 	}
-	o, err := find(m.MchID, kind, value)
+	o, err := find(who.Account(), kind, value)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, errOrderNotExist(param, value, apierr.LocQuery)
 	case err != nil:
 		return nil, err
-	case o.ServiceID != q.ServiceID || o.AppID != q.AppID:
+	case o.ServiceID != q.ServiceID || who.Sub == nil && o.AppID != q.AppID:
 		return nil, errOrderNotExist(param, value, apierr.LocQuery)
 	}
 	return o, nil
@@ -99,19 +102,19 @@ func (s *Service) queryOrder(m *store.Merchant, kind store.Kind, q wire.OrderQue
 
 // CancelOrder cancels an order (POST .../{out_order_no}/cancel). An
 // identical retry of a successful cancel succeeds again.
-func (s *Service) CancelOrder(m *store.Merchant, outOrderNo string, req *wire.CancelRequest) (wire.OrderIDs, error) {
-	return s.cancel(m, store.KindServiceOrder, outOrderNo, req)
+func (s *Service) CancelOrder(who store.Caller, outOrderNo string, req *wire.CancelRequest) (wire.OrderIDs, error) {
+	return s.cancel(who, store.KindServiceOrder, outOrderNo, req)
 }
 
 // cancel revokes an order of either API; the state machine decides from
 // which states. An identical retry of a successful cancel succeeds again
 // (原参重入).
-func (s *Service) cancel(m *store.Merchant, kind store.Kind, outOrderNo string, req *wire.CancelRequest) (wire.OrderIDs, error) {
-	if err := rules.Cancel(req, m, kind); err != nil {
+func (s *Service) cancel(who store.Caller, kind store.Kind, outOrderNo string, req *wire.CancelRequest) (wire.OrderIDs, error) {
+	if err := rules.Cancel(req, who, kind); err != nil {
 		return wire.OrderIDs{}, err
 	}
-	o, err := s.change(m.MchID, kind, outOrderNo, OpCancel, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		if err := rules.SameOrder(o, req.AppID, req.ServiceID); err != nil {
+	o, err := s.change(who.Account(), kind, outOrderNo, OpCancel, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+		if err := rules.SameOrder(o, who, req.AppID, req.ServiceID); err != nil {
 			return err
 		}
 		if c := o.Collection; c != nil {
@@ -119,7 +122,7 @@ func (s *Service) cancel(m *store.Merchant, kind store.Kind, outOrderNo string, 
 			// been paid: a payment collects all that is owed and ends the
 			// order, which cannot be cancelled then.
 			if c.PaidAmount != 0 {
-				return fmt.Errorf("cancel %s/%s: its collection has %d fen paid", o.MchID, o.OutOrderNo, c.PaidAmount)
+				return fmt.Errorf("cancel %s/%s: its collection has %d fen paid", o.Account(), o.OutOrderNo, c.PaidAmount)
 			}
 			o.Collection = nil
 		}
@@ -128,7 +131,7 @@ func (s *Service) cancel(m *store.Merchant, kind store.Kind, outOrderNo string, 
 		return nil
 	})
 	if err != nil {
-		if o != nil && o.State == store.StateRevoked && o.CancelReason == req.Reason && rules.SameOrder(o, req.AppID, req.ServiceID) == nil {
+		if o != nil && o.State == store.StateRevoked && o.CancelReason == req.Reason && rules.SameOrder(o, who, req.AppID, req.ServiceID) == nil {
 			return wire.IDs(o), nil
 		}
 		return wire.OrderIDs{}, err
@@ -140,12 +143,12 @@ func (s *Service) cancel(m *store.Merchant, kind store.Kind, outOrderNo string, 
 // .../{out_order_no}/complete). A positive amount leaves it DOING /
 // MCH_COMPLETE with the collection USER_PAYING and schedules the deduction;
 // zero finishes it.
-func (s *Service) CompleteOrder(m *store.Merchant, outOrderNo string, req *wire.CompleteRequest) (wire.Order, error) {
-	if err := rules.Complete(req, m); err != nil {
+func (s *Service) CompleteOrder(who store.Caller, outOrderNo string, req *wire.CompleteRequest) (wire.Order, error) {
+	if err := rules.Complete(req, who); err != nil {
 		return wire.Order{}, err
 	}
-	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpComplete, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		tr, err := rules.CompleteOrder(req, o, m, now)
+	o, err := s.change(who.Account(), store.KindServiceOrder, outOrderNo, OpComplete, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+		tr, err := rules.CompleteOrder(req, o, who, now)
 		if err != nil {
 			return err
 		}
@@ -185,12 +188,12 @@ func (s *Service) complete(tx store.WriteTxn, o *store.Order, total int64, now t
 
 // ModifyOrder lowers the amount of a completed, unpaid order (POST
 // .../{out_order_no}/modify).
-func (s *Service) ModifyOrder(m *store.Merchant, outOrderNo string, req *wire.ModifyRequest) (wire.Order, error) {
-	if err := rules.Modify(req, m); err != nil {
+func (s *Service) ModifyOrder(who store.Caller, outOrderNo string, req *wire.ModifyRequest) (wire.Order, error) {
+	if err := rules.Modify(req, who); err != nil {
 		return wire.Order{}, err
 	}
-	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpModify, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		if err := rules.ModifyOrder(req, o); err != nil {
+	o, err := s.change(who.Account(), store.KindServiceOrder, outOrderNo, OpModify, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+		if err := rules.ModifyOrder(req, o, who); err != nil {
 			return err
 		}
 		total := *req.TotalAmount
@@ -216,12 +219,12 @@ func (s *Service) ModifyOrder(m *store.Merchant, outOrderNo string, req *wire.Mo
 
 // PayOrder asks WeChat Pay to try the deduction again (POST
 // .../{out_order_no}/pay, 催收). The outcome is asynchronous.
-func (s *Service) PayOrder(m *store.Merchant, outOrderNo string, req *wire.PayRequest) (wire.OrderIDs, error) {
-	if err := rules.Pay(req, m); err != nil {
+func (s *Service) PayOrder(who store.Caller, outOrderNo string, req *wire.PayRequest) (wire.OrderIDs, error) {
+	if err := rules.Pay(req, who); err != nil {
 		return wire.OrderIDs{}, err
 	}
-	o, err := s.change(m.MchID, store.KindServiceOrder, outOrderNo, OpPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		if err := rules.SameOrder(o, req.AppID, req.ServiceID); err != nil {
+	o, err := s.change(who.Account(), store.KindServiceOrder, outOrderNo, OpPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+		if err := rules.SameOrder(o, who, req.AppID, req.ServiceID); err != nil {
 			return err
 		}
 		s.note(o, now, timelineAPI, "the merchant asked for a deduction (pay)")
@@ -236,8 +239,8 @@ func (s *Service) PayOrder(m *store.Merchant, outOrderNo string, req *wire.PayRe
 
 // SyncOrder records that the user paid through the merchant's own channel
 // (POST .../{out_order_no}/sync, type Order_Paid).
-func (s *Service) SyncOrder(m *store.Merchant, outOrderNo string, req *wire.SyncRequest) (wire.Order, error) {
-	o, err := s.sync(m, store.KindServiceOrder, outOrderNo, req, func(tx store.WriteTxn, o *store.Order, paid, now time.Time) error {
+func (s *Service) SyncOrder(who store.Caller, outOrderNo string, req *wire.SyncRequest) (wire.Order, error) {
+	o, err := s.sync(who, store.KindServiceOrder, outOrderNo, req, func(tx store.WriteTxn, o *store.Order, paid, now time.Time) error {
 		return s.collect(tx, o, now, store.PaidMch, paid, "paid through the merchant's channel (sync Order_Paid)")
 	})
 	if err != nil {
@@ -247,13 +250,13 @@ func (s *Service) SyncOrder(m *store.Merchant, outOrderNo string, req *wire.Sync
 }
 
 // sync checks a sync of either order API and records the payment with paid.
-func (s *Service) sync(m *store.Merchant, kind store.Kind, outOrderNo string, req *wire.SyncRequest, paid func(tx store.WriteTxn, o *store.Order, at, now time.Time) error) (*store.Order, error) {
-	at, err := rules.Sync(req, m)
+func (s *Service) sync(who store.Caller, kind store.Kind, outOrderNo string, req *wire.SyncRequest, paid func(tx store.WriteTxn, o *store.Order, at, now time.Time) error) (*store.Order, error) {
+	at, err := rules.Sync(req, who)
 	if err != nil {
 		return nil, err
 	}
-	return s.change(m.MchID, kind, outOrderNo, OpSync, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
-		if err := rules.SyncOrder(req, at, o, now); err != nil {
+	return s.change(who.Account(), kind, outOrderNo, OpSync, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+		if err := rules.SyncOrder(req, at, o, who, now); err != nil {
 			return err
 		}
 		return paid(tx, o, at.At, now)
@@ -263,16 +266,17 @@ func (s *Service) sync(m *store.Merchant, kind store.Kind, outOrderNo string, re
 // DirectCompleteOrder creates and completes an order in one call (POST
 // /v3/payscore/serviceorder/direct-complete); the user must have authorised
 // the service.
-func (s *Service) DirectCompleteOrder(m *store.Merchant, req *wire.DirectCompleteRequest) (wire.Order, error) {
+func (s *Service) DirectCompleteOrder(who store.Caller, req *wire.DirectCompleteRequest) (wire.Order, error) {
 	now := s.clock.Now()
-	if err := rules.DirectComplete(req, m, now); err != nil {
+	if err := rules.DirectComplete(req, who, now); err != nil {
 		return wire.Order{}, err
 	}
-	o, err := s.create(m, now, creation{
+	o, err := s.create(who, now, creation{
 		kind: store.KindServiceOrder, outOrderNo: req.OutOrderNo, request: req,
-		authorized: req.OpenID, serviceID: req.ServiceID,
+		authorized: store.UserRef{OpenID: req.OpenID}, serviceID: req.ServiceID,
 		build: func(o *store.Order) {
 			o.AppID, o.ServiceID, o.OpenID, o.ServiceIntroduction = req.AppID, req.ServiceID, req.OpenID, req.ServiceIntroduction
+			o.SubAppID = req.SubAppID
 			o.PostPayments, o.PostDiscounts = wire.StoredPayments(req.PostPayments), wire.StoredDiscounts(req.PostDiscounts)
 			o.TimeRange, o.Location = wire.StoredTimeRange(req.TimeRange), wire.StoredLocation(req.Location)
 			o.Attach, o.NotifyURL, o.GoodsTag = req.Attach, req.NotifyURL, req.GoodsTag
@@ -295,8 +299,8 @@ func (s *Service) DirectCompleteOrder(m *store.Merchant, req *wire.DirectComplet
 
 // ConfirmOrder is the user confirming a CREATED order in the Pay Score
 // mini-program (sandbox). openid names the user when the order does not.
-func (s *Service) ConfirmOrder(mchid, outOrderNo, openid string) error {
-	_, err := s.change(mchid, store.KindServiceOrder, outOrderNo, OpConfirm, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+func (s *Service) ConfirmOrder(a store.Account, outOrderNo, openid string) error {
+	_, err := s.change(a, store.KindServiceOrder, outOrderNo, OpConfirm, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		if err := s.bindUser(o, openid); err != nil {
 			return err
 		}
@@ -313,8 +317,8 @@ func (s *Service) ConfirmOrder(mchid, outOrderNo, openid string) error {
 
 // UserPayOrder is the user paying what is outstanding in WeChat (sandbox),
 // with whatever means they choose: it succeeds whatever the wallet holds.
-func (s *Service) UserPayOrder(mchid, outOrderNo string) error {
-	_, err := s.change(mchid, store.KindServiceOrder, outOrderNo, OpUserPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+func (s *Service) UserPayOrder(a store.Account, outOrderNo string) error {
+	_, err := s.change(a, store.KindServiceOrder, outOrderNo, OpUserPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		return s.collect(tx, o, now, store.PaidNewton, now, "the user paid in WeChat")
 	})
 	return err

@@ -22,9 +22,9 @@ const PayAfterExpiry = time.Hour
 // A 免确认 order (need_user_confirm=false) for an authorised user is
 // accepted at once: its finish_ticket can be queried right away, and
 // PAYSCORE.USER_ACCEPTED fires.
-func (s *Service) CreatePayAfter(m *store.Merchant, req *wire.CreatePayAfterRequest, serial string) (wire.CreatePayAfterResponse, error) {
+func (s *Service) CreatePayAfter(who store.Caller, req *wire.CreatePayAfterRequest, serial string) (wire.CreatePayAfterResponse, error) {
 	now := s.clock.Now()
-	if err := rules.CreatePayAfter(req, m, now, serial, s.decrypt); err != nil {
+	if err := rules.CreatePayAfter(req, who.Merchant, now, serial, s.decrypt); err != nil {
 		return wire.CreatePayAfterResponse{}, err
 	}
 	needConfirm := req.NeedsConfirmation()
@@ -49,9 +49,9 @@ func (s *Service) CreatePayAfter(m *store.Merchant, req *wire.CreatePayAfterRequ
 		},
 	}
 	if !needConfirm {
-		c.authorized = req.OpenID
+		c.authorized = store.UserRef{OpenID: req.OpenID}
 	}
-	o, err := s.create(m, now, c)
+	o, err := s.create(who, now, c)
 	if err != nil {
 		return wire.CreatePayAfterResponse{}, err
 	}
@@ -68,8 +68,8 @@ func (s *Service) accept(tx store.WriteTxn, o *store.Order, now time.Time, why s
 }
 
 // QueryPayAfter returns a payafter order (GET /v3/payscore/payafter-orders).
-func (s *Service) QueryPayAfter(m *store.Merchant, q wire.OrderQuery) (wire.PayAfterOrder, error) {
-	o, err := s.queryOrder(m, store.KindPayAfter, q)
+func (s *Service) QueryPayAfter(who store.Caller, q wire.OrderQuery) (wire.PayAfterOrder, error) {
+	o, err := s.queryOrder(who, store.KindPayAfter, q)
 	if err != nil {
 		return wire.PayAfterOrder{}, err
 	}
@@ -77,8 +77,8 @@ func (s *Service) QueryPayAfter(m *store.Merchant, q wire.OrderQuery) (wire.PayA
 }
 
 // ConfirmPayAfter is the user accepting a CREATED payafter order (sandbox).
-func (s *Service) ConfirmPayAfter(mchid, outOrderNo, openid string) error {
-	_, err := s.change(mchid, store.KindPayAfter, outOrderNo, OpConfirm, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+func (s *Service) ConfirmPayAfter(a store.Account, outOrderNo, openid string) error {
+	_, err := s.change(a, store.KindPayAfter, outOrderNo, OpConfirm, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		if err := s.bindUser(o, openid); err != nil {
 			return err
 		}
@@ -91,19 +91,19 @@ func (s *Service) ConfirmPayAfter(mchid, outOrderNo, openid string) error {
 }
 
 // CancelPayAfter revokes a payafter order the user has not been charged for.
-func (s *Service) CancelPayAfter(m *store.Merchant, outOrderNo string, req *wire.CancelRequest) (wire.OrderIDs, error) {
-	return s.cancel(m, store.KindPayAfter, outOrderNo, req)
+func (s *Service) CancelPayAfter(who store.Caller, outOrderNo string, req *wire.CancelRequest) (wire.OrderIDs, error) {
+	return s.cancel(who, store.KindPayAfter, outOrderNo, req)
 }
 
 // CompletePayAfter finishes a USER_ACCEPTED order with a finish_ticket it
 // issued: finish_type 2 charges total_amount (after the deduction delay),
 // finish_type 1 records that the service was not used.
-func (s *Service) CompletePayAfter(m *store.Merchant, outOrderNo string, req *wire.CompletePayAfterRequest) (wire.OrderIDs, error) {
-	times, err := rules.CompletePayAfter(req, m)
+func (s *Service) CompletePayAfter(who store.Caller, outOrderNo string, req *wire.CompletePayAfterRequest) (wire.OrderIDs, error) {
+	times, err := rules.CompletePayAfter(req, who.Merchant)
 	if err != nil {
 		return wire.OrderIDs{}, err
 	}
-	o, err := s.change(m.MchID, store.KindPayAfter, outOrderNo, OpComplete, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+	o, err := s.change(who.Account(), store.KindPayAfter, outOrderNo, OpComplete, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		if err := rules.CompletePayAfterOrder(req, times, o, now); err != nil {
 			return err
 		}
@@ -150,8 +150,8 @@ func (s *Service) payAfterPaid(tx store.WriteTxn, o *store.Order, now time.Time,
 }
 
 // SyncPayAfter records that the user paid through the merchant's channel.
-func (s *Service) SyncPayAfter(m *store.Merchant, outOrderNo string, req *wire.SyncRequest) (wire.PayAfterSyncResponse, error) {
-	o, err := s.sync(m, store.KindPayAfter, outOrderNo, req, func(tx store.WriteTxn, o *store.Order, paid, now time.Time) error {
+func (s *Service) SyncPayAfter(who store.Caller, outOrderNo string, req *wire.SyncRequest) (wire.PayAfterSyncResponse, error) {
+	o, err := s.sync(who, store.KindPayAfter, outOrderNo, req, func(tx store.WriteTxn, o *store.Order, paid, now time.Time) error {
 		o.PayAfter.PayType, o.PayAfter.PaySuccTime = wire.PayTypeMchChannel, paid
 		s.setState(o, now, store.StateUserPaid, "", "paid through the merchant's channel (sync Order_Paid)")
 		return nil
@@ -163,8 +163,8 @@ func (s *Service) SyncPayAfter(m *store.Merchant, outOrderNo string, req *wire.S
 }
 
 // UserPayPayAfter is the user paying a FINISHED order in WeChat (sandbox).
-func (s *Service) UserPayPayAfter(mchid, outOrderNo string) error {
-	_, err := s.change(mchid, store.KindPayAfter, outOrderNo, OpUserPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
+func (s *Service) UserPayPayAfter(a store.Account, outOrderNo string) error {
+	_, err := s.change(a, store.KindPayAfter, outOrderNo, OpUserPay, func(tx store.WriteTxn, o *store.Order, now time.Time) error {
 		return s.payAfterPaid(tx, o, now, "the user paid in WeChat")
 	})
 	return err

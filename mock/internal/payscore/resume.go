@@ -34,9 +34,10 @@ func (s *Service) deductionJob(o *store.Order, due store.DeductionDue) clock.Job
 }
 
 // Resume returns the timers the orders in tx are waiting for, for a server
-// restored from a saved state to arm: the expiry of each CREATED order and
-// the deduction attempts scheduled for each order being collected. An order
-// the state machines cannot place fails the restore.
+// restored from a saved state to arm: the expiry of each CREATED order, the
+// deduction attempts scheduled for each order being collected, and the
+// decision of each PROCESSING binding application. An order the state
+// machines cannot place fails the restore.
 //
 // What a scenario's user was going to do later (confirm an order, close
 // the service) is not resumed: scenarios are not part of a saved state, and
@@ -63,6 +64,15 @@ func (s *Service) Resume(tx store.ReadTxn) ([]clock.Job, error) {
 		}
 		for _, due := range o.DeductionsDue {
 			jobs = append(jobs, s.deductionJob(o, due))
+		}
+	}
+	apps, err := tx.Applications()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range apps {
+		if a.State == store.ApplicationProcessing {
+			jobs = append(jobs, s.decisionJob(a))
 		}
 	}
 	return jobs, nil

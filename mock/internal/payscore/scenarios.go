@@ -26,11 +26,11 @@ func (s *Service) userCreated(tx store.WriteTxn, o *store.Order, now time.Time) 
 	if o.Kind == store.KindPayAfter {
 		confirm = s.ConfirmPayAfter
 	}
-	mchid, no := o.MchID, o.OutOrderNo
+	a, no := o.Account(), o.OutOrderNo
 	tx.Defer(func() {
-		s.clock.AfterFunc(d, "the user confirms "+mchid+"/"+no+" ("+applied.String()+")", func() {
-			if err := confirm(mchid, no, ""); err != nil && !isStateRefusal(err) {
-				s.log.Error("scenario confirmation", "order", mchid+"/"+no, "err", err)
+		s.clock.AfterFunc(d, "the user confirms "+a.String()+"/"+no+" ("+applied.String()+")", func() {
+			if err := confirm(a, no, ""); err != nil && !isStateRefusal(err) {
+				s.log.Error("scenario confirmation", "order", a.String()+"/"+no, "err", err)
 			}
 		})
 	})
@@ -45,10 +45,10 @@ func (s *Service) userStarted(tx store.WriteTxn, o *store.Order, now time.Time) 
 	}
 	d := fx.RevokeAfter.D()
 	s.note(o, now, timelineUser, fmt.Sprintf("%s: the user will close the service in %s", applied, d))
-	mchid, openid, serviceID := o.MchID, o.OpenID, o.ServiceID
+	a, user, serviceID := o.Account(), o.User(), o.ServiceID
 	tx.Defer(func() {
-		s.clock.AfterFunc(d, "the user closes the service "+mchid+"/"+openid+" ("+applied.String()+")", func() {
-			_, _ = s.Revoke(mchid, openid, serviceID) // nothing to revoke is not a failure
+		s.clock.AfterFunc(d, "the user closes the service "+a.String()+"/"+user+" ("+applied.String()+")", func() {
+			_, _ = s.Revoke(a.MchID, a.SubMchID, user, serviceID) // nothing to revoke is not a failure
 		})
 	})
 }
@@ -62,8 +62,8 @@ func (s *Service) userRefusesConfirm(o *store.Order) error {
 }
 
 // userRefusesAuthorization is a scenario's user who declines to open the service.
-func (s *Service) userRefusesAuthorization(mchid, openid, serviceID string) error {
-	if fx, applied := s.scenarios.User(scenario.Subject{MchID: mchid, OpenID: openid, ServiceID: serviceID}); fx != nil && fx.RejectAuthorization {
+func (s *Service) userRefusesAuthorization(a store.Account, openid, serviceID string) error {
+	if fx, applied := s.scenarios.User(scenario.Subject{MchID: a.MchID, SubMchID: a.SubMchID, OpenID: openid, ServiceID: serviceID}); fx != nil && fx.RejectAuthorization {
 		return apierr.Newf(apierr.Conflict, "%s: the user declines to open the service", applied)
 	}
 	return nil

@@ -94,7 +94,7 @@ func defaultOpenID(orderID string) string {
 }
 
 // errOrderNotExist is the answer for an order the merchant does not have,
-// including another merchant's, named by the parameter that named it: the
+// including another merchant's or another sub-merchant's, named by the parameter that named it: the
 // path's out_order_no of a call on an order, or a query's out_order_no or
 // query_id.
 func errOrderNotExist(param, value, loc string) error {
@@ -105,8 +105,8 @@ func errOrderNotExist(param, value, loc string) error {
 
 // loadOrder reads the order a call's path names in tx, mapping absence to
 // ORDER_NOT_EXIST.
-func loadOrder(tx store.ReadTxn, mchid string, kind store.Kind, outOrderNo string) (*store.Order, error) {
-	o, err := tx.Order(mchid, kind, outOrderNo)
+func loadOrder(tx store.ReadTxn, a store.Account, kind store.Kind, outOrderNo string) (*store.Order, error) {
+	o, err := tx.Order(a, kind, outOrderNo)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errOrderNotExist("out_order_no", outOrderNo, apierr.LocPath)
 	}

@@ -66,9 +66,11 @@ func New(c Config) *Service {
 	return &Service{store: c.Store, clock: c.Clock, notifier: c.Notifier, ids: ids.Source{NewID: c.NewID}, delay: delay, scenarios: c.Scenarios, log: c.Logger}
 }
 
-// Create applies for a refund of a Pay Score charge. The same out_refund_no
+// Create applies for a refund of a Pay Score charge: a merchant's own, or
+// one of a service provider's sub-merchant (sub_mchid), whose charges and
+// refund numbers are that sub-merchant's alone. The same out_refund_no
 // never refunds twice: an identical retry returns the refund as it stands.
-func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
+func (s *Service) Create(who store.Caller, req *Request) (Refund, error) {
 	if err := check(req); err != nil {
 		return Refund{}, err
 	}
@@ -77,9 +79,10 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 		return Refund{}, fmt.Errorf("refund %s: %w", req.OutRefundNo, err)
 	}
 
+	a := who.Account()
 	tx := s.store.Write()
 	defer tx.Abort()
-	if r, err := tx.Refund(m.MchID, req.OutRefundNo); err == nil {
+	if r, err := tx.Refund(a, req.OutRefundNo); err == nil {
 		if r.Digest != dg {
 			return Refund{}, apierr.New(apierr.InvalidRequest, "请确认相同退款单号是否使用了不同的参数").WithDetail(apierr.Detail{
 				Field: "/out_refund_no", Value: req.OutRefundNo, Location: apierr.LocBody,
@@ -88,12 +91,12 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 		}
 		return View(r), nil
 	}
-	t, err := s.charge(tx.ReadTxn, m.MchID, req)
+	t, err := s.charge(tx.ReadTxn, a, req)
 	if err != nil {
 		return Refund{}, err
 	}
 	now := s.clock.Now()
-	refunds, err := tx.RefundsOf(m.MchID, t.TransactionID)
+	refunds, err := tx.RefundsOf(a, t.TransactionID)
 	if err != nil {
 		return Refund{}, err
 	}
@@ -131,7 +134,7 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 		})
 	}
 	r := &store.Refund{
-		MchID: m.MchID, OutRefundNo: req.OutRefundNo, RefundID: "50" + s.ids.Digits(27), TransactionID: t.TransactionID,
+		MchID: a.MchID, SubMchID: a.SubMchID, OutRefundNo: req.OutRefundNo, RefundID: "50" + s.ids.Digits(27), TransactionID: t.TransactionID,
 		OutTradeNo: t.OutTradeNo, Reason: req.Reason, NotifyURL: req.NotifyURL, FundsAccount: req.FundsAccount,
 		Status: store.RefundProcessing, Total: t.Amount, Amount: *req.Amount.Refund, Digest: dg, CreatedAt: now,
 		Due: s.store.DueIn(now, s.delay),
@@ -150,8 +153,8 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 
 // finishJob is the timer that ends a PROCESSING refund at r.Due.
 func (s *Service) finishJob(r *store.Refund) clock.Job {
-	mchid, no := r.MchID, r.OutRefundNo
-	return clock.Job{At: r.Due.At, Seq: r.Due.Seq, Label: "refund " + mchid + "/" + no, Run: func() { s.finish(mchid, no) }}
+	a, no := r.Account(), r.OutRefundNo
+	return clock.Job{At: r.Due.At, Seq: r.Due.Seq, Label: "refund " + a.String() + "/" + no, Run: func() { s.finish(a, no) }}
 }
 
 // Resume returns the timers of the PROCESSING refunds in tx, for a server
@@ -167,7 +170,7 @@ func (s *Service) Resume(tx store.ReadTxn) ([]clock.Job, error) {
 			continue
 		}
 		if r.Due.At.IsZero() {
-			return nil, fmt.Errorf("refund %s/%s is PROCESSING with no due time", r.MchID, r.OutRefundNo)
+			return nil, fmt.Errorf("refund %s/%s is PROCESSING with no due time", r.Account(), r.OutRefundNo)
 		}
 		jobs = append(jobs, s.finishJob(r))
 	}
@@ -176,18 +179,18 @@ func (s *Service) Resume(tx store.ReadTxn) ([]clock.Job, error) {
 
 // charge finds the refunded charge by transaction_id or out_trade_no. A Pay
 // Score out_order_no passed as out_trade_no finds nothing (protocol.md §7.1).
-func (s *Service) charge(tx store.ReadTxn, mchid string, req *Request) (*store.Transaction, error) {
+func (s *Service) charge(tx store.ReadTxn, a store.Account, req *Request) (*store.Transaction, error) {
 	var t *store.Transaction
 	var err error
 	field, value := "/transaction_id", req.TransactionID
 	if req.TransactionID != "" {
-		t, err = tx.Transaction(mchid, req.TransactionID)
+		t, err = tx.Transaction(a, req.TransactionID)
 		if err == nil && req.OutTradeNo != "" && req.OutTradeNo != t.OutTradeNo {
 			return nil, apierr.Param(apierr.LocBody, "/out_trade_no", "out_trade_no与transaction_id不匹配", "transaction_id and out_trade_no name different charges", req.OutTradeNo)
 		}
 	} else {
 		field, value = "/out_trade_no", req.OutTradeNo
-		t, err = tx.TransactionByOutTradeNo(mchid, req.OutTradeNo)
+		t, err = tx.TransactionByOutTradeNo(a, req.OutTradeNo)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apierr.New(apierr.ResourceNotExists, "订单不存在").WithDetail(apierr.Detail{
@@ -200,25 +203,25 @@ func (s *Service) charge(tx store.ReadTxn, mchid string, req *Request) (*store.T
 
 // finish ends a PROCESSING refund as the user's wallet says and fires its
 // callback.
-func (s *Service) finish(mchid, outRefundNo string) {
+func (s *Service) finish(a store.Account, outRefundNo string) {
 	tx := s.store.Write()
 	defer tx.Abort()
-	if err := s.finishTxn(tx, mchid, outRefundNo); err != nil {
-		s.log.Error("refund", "mchid", mchid, "out_refund_no", outRefundNo, "err", err)
+	if err := s.finishTxn(tx, a, outRefundNo); err != nil {
+		s.log.Error("refund", "account", a.String(), "out_refund_no", outRefundNo, "err", err)
 		return
 	}
 	tx.Commit()
 }
 
-func (s *Service) finishTxn(tx store.WriteTxn, mchid, outRefundNo string) error {
-	r, err := tx.Refund(mchid, outRefundNo)
+func (s *Service) finishTxn(tx store.WriteTxn, a store.Account, outRefundNo string) error {
+	r, err := tx.Refund(a, outRefundNo)
 	if errors.Is(err, store.ErrNotFound) || err == nil && r.Status != store.RefundProcessing {
 		return nil // removed with its merchant, or already ended
 	}
 	if err != nil {
 		return err
 	}
-	t, err := tx.Transaction(mchid, r.TransactionID)
+	t, err := tx.Transaction(a, r.TransactionID)
 	if err != nil {
 		return err
 	}
@@ -229,7 +232,7 @@ func (s *Service) finishTxn(tx store.WriteTxn, mchid, outRefundNo string) error 
 	now := s.clock.Now()
 	upd := r.Copy()
 	outcome, why := u.RefundOutcome, "the user's wallet"
-	if fx, applied := s.scenarios.Refund(scenario.Subject{MchID: t.MchID, OpenID: t.OpenID, OutOrderNo: t.OutOrderNo}); fx != nil {
+	if fx, applied := s.scenarios.Refund(scenario.Subject{MchID: t.MchID, SubMchID: t.SubMchID, OpenID: t.OpenID, OutOrderNo: t.OutOrderNo}); fx != nil {
 		outcome, why = fx.Outcome, applied.String()
 	}
 	switch outcome {
@@ -259,7 +262,9 @@ func (s *Service) finishTxn(tx store.WriteTxn, mchid, outRefundNo string) error 
 }
 
 // notify enqueues REFUND.<status> to the refund's notify_url, else the
-// merchant's configured one, on the generic retry schedule.
+// merchant's configured one, on the generic retry schedule. A service
+// provider's names it sp_mchid and the sub-merchant sub_mchid, as WeChat
+// Pay's partner refund callbacks do.
 func (s *Service) notify(tx store.WriteTxn, r *store.Refund, t *store.Transaction) error {
 	m, err := tx.Merchant(r.MchID)
 	if err != nil {
@@ -274,15 +279,18 @@ func (s *Service) notify(tx store.WriteTxn, r *store.Refund, t *store.Transactio
 		RefundID: r.RefundID, RefundStatus: r.Status, UserReceivedAccount: userReceivedAccount,
 		Amount: EventAmount{Total: r.Total, Refund: r.Amount, PayerTotal: r.Total, PayerRefund: r.Amount},
 	}
+	if r.SubMchID != "" {
+		ev.MchID, ev.SpMchID, ev.SubMchID = "", r.MchID, r.SubMchID
+	}
 	if r.Status == store.RefundSuccess {
 		ev.SuccessTime = protocol.FormatRFC3339(r.SuccessAt)
 	}
 	typ, ok := events[r.Status]
 	if !ok {
-		return fmt.Errorf("refund %s/%s ended %q, which has no callback", r.MchID, r.OutRefundNo, r.Status)
+		return fmt.Errorf("refund %s/%s ended %q, which has no callback", r.Account(), r.OutRefundNo, r.Status)
 	}
 	_, err = s.notifier.Enqueue(tx, notify.Event{
-		MchID: r.MchID, APIv3Key: m.APIv3Key, Type: typ, NotifyURL: target,
+		MchID: r.MchID, SubMchID: r.SubMchID, APIv3Key: m.APIv3Key, Type: typ, NotifyURL: target,
 		Resource: ev, OrderKind: t.OrderKind, OutOrderNo: t.OutOrderNo, OpenID: t.OpenID,
 	})
 	return err
@@ -297,7 +305,7 @@ var events = map[string]event.Type{
 
 // noteOrder puts a refund on the timeline of the order its charge paid.
 func (s *Service) noteOrder(tx store.WriteTxn, t *store.Transaction, now time.Time, summary string) error {
-	o, err := tx.Order(t.MchID, t.OrderKind, t.OutOrderNo)
+	o, err := tx.Order(t.Account(), t.OrderKind, t.OutOrderNo)
 	if err != nil {
 		return nil // the order is gone with a reset; the refund stands on its own
 	}
@@ -306,9 +314,10 @@ func (s *Service) noteOrder(tx store.WriteTxn, t *store.Transaction, now time.Ti
 	return tx.PutOrder(c)
 }
 
-// Query returns a refund by out_refund_no.
-func (s *Service) Query(m *store.Merchant, outRefundNo string) (Refund, error) {
-	r, err := s.store.Read().Refund(m.MchID, outRefundNo)
+// Query returns a refund by out_refund_no: a merchant's own, or a service
+// provider's sub-merchant's.
+func (s *Service) Query(who store.Caller, outRefundNo string) (Refund, error) {
+	r, err := s.store.Read().Refund(who.Account(), outRefundNo)
 	if errors.Is(err, store.ErrNotFound) {
 		return Refund{}, apierr.New(apierr.ResourceNotExists, "退款单不存在").WithDetail(apierr.Detail{
 			Field: "out_refund_no", Value: outRefundNo, Location: apierr.LocPath, Issue: "no refund of this merchant has this out_refund_no",

@@ -10,6 +10,7 @@ import (
 
 // Request is the body of POST /v3/refund/domestic/refunds.
 type Request struct {
+	SubMchID      string        `json:"sub_mchid"` // a service provider's: the sub-merchant whose charge it is
 	TransactionID string        `json:"transaction_id"`
 	OutTradeNo    string        `json:"out_trade_no"`
 	OutRefundNo   string        `json:"out_refund_no"`
@@ -73,9 +74,13 @@ type Amount struct {
 	Currency         string `json:"currency"`
 }
 
-// Event is the resource of REFUND.SUCCESS, REFUND.ABNORMAL and REFUND.CLOSED.
+// Event is the resource of REFUND.SUCCESS, REFUND.ABNORMAL and
+// REFUND.CLOSED: a direct merchant's names it mchid, a service provider's
+// sp_mchid with the sub-merchant's sub_mchid.
 type Event struct {
-	MchID               string      `json:"mchid"`
+	MchID               string      `json:"mchid,omitempty"`
+	SpMchID             string      `json:"sp_mchid,omitempty"`
+	SubMchID            string      `json:"sub_mchid,omitempty"`
 	OutTradeNo          string      `json:"out_trade_no"`
 	TransactionID       string      `json:"transaction_id"`
 	OutRefundNo         string      `json:"out_refund_no"`

@@ -184,7 +184,7 @@ func (tx WriteTxn) DeleteMerchant(mchid string) error {
 	if err := tx.tx.Delete(tableMerchants, m); err != nil {
 		return fmt.Errorf("delete merchant %s: %w", mchid, err)
 	}
-	for _, t := range []string{tableOrders, tablePermissions, tableTransactions, tableRefunds} {
+	for _, t := range []string{tableOrders, tablePermissions, tableTransactions, tableRefunds, tableApplications} {
 		if _, err := tx.tx.DeleteAll(t, "id_prefix", mchid); err != nil {
 			return fmt.Errorf("delete merchant %s %s: %w", mchid, t, err)
 		}

@@ -25,7 +25,8 @@ const (
 type Notification struct {
 	ID           string // the envelope id, kept across retries
 	Seq          uint64 // Store.NextSeq at creation
-	MchID        string
+	MchID        string // the merchant, or service provider, it is sent to
+	SubMchID     string // the sub-merchant a partner's callback is about
 	EventType    event.Type
 	Summary      string
 	NotifyURL    string
@@ -74,11 +75,11 @@ func notificationsTable() *memdb.TableSchema {
 			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Notification]{parts: 1, key: func(n *Notification) []string {
 				return []string{n.ID}
 			}}},
-			"order": {Name: "order", AllowMissing: true, Indexer: keyIndex[*Notification]{parts: 3, key: func(n *Notification) []string {
+			"order": {Name: "order", AllowMissing: true, Indexer: keyIndex[*Notification]{parts: 4, account: true, key: func(n *Notification) []string {
 				if n.OutOrderNo == "" {
 					return nil
 				}
-				return []string{n.MchID, string(n.OrderKind), n.OutOrderNo}
+				return n.Account().key(string(n.OrderKind), n.OutOrderNo)
 			}}},
 		},
 	}
@@ -100,8 +101,8 @@ func (tx ReadTxn) Notifications() ([]*Notification, error) {
 }
 
 // OrderNotifications returns the notifications about one order in creation order.
-func (tx ReadTxn) OrderNotifications(mchid string, kind Kind, outOrderNo string) ([]*Notification, error) {
-	ns, err := all[*Notification](tx, tableNotifications, "order", mchid, string(kind), outOrderNo)
+func (tx ReadTxn) OrderNotifications(a Account, kind Kind, outOrderNo string) ([]*Notification, error) {
+	ns, err := all[*Notification](tx, tableNotifications, "order", a.MchID, a.SubMchID, string(kind), outOrderNo)
 	if err != nil {
 		return nil, err
 	}

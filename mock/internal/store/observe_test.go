@@ -110,7 +110,7 @@ func TestObserve_BeforeDeferredWork(t *testing.T) {
 	s := New()
 	var obs seen
 	s.Observe(func(changes []Change) {
-		_, err := s.Read().Order("1", KindServiceOrder, "A")
+		_, err := s.Read().Order(Account{MchID: "1"}, KindServiceOrder, "A")
 		obs.add(fmt.Sprintf("visible: %v", err == nil))
 		obs.observe(changes)
 	})
@@ -150,7 +150,7 @@ func TestObserve_CommitOrder(t *testing.T) {
 		wg.Go(func() {
 			for range each {
 				tx := s.Write()
-				o, err := tx.Order("1", KindServiceOrder, "A")
+				o, err := tx.Order(Account{MchID: "1"}, KindServiceOrder, "A")
 				next := &Order{Kind: KindServiceOrder, MchID: "1", OutOrderNo: "A"}
 				if err == nil {
 					next.Events = append(append([]Event(nil), o.Events...), Event{})

@@ -72,12 +72,17 @@ const (
 // Order is a Pay Score order. Money is in fen. Times are domain time.
 type Order struct {
 	Kind       Kind
-	MchID      string
+	MchID      string // the merchant, or the service provider of a partner order
+	SubMchID   string // the sub-merchant of a partner order; "" for a direct merchant's
 	OutOrderNo string
 	OrderID    string // WeChat Pay's order id
 	AppID      string
+	SubAppID   string // a partner order's sub_appid, if it named one
 	ServiceID  string
 	OpenID     string
+	// SubOpenID is the user under SubAppID, for a partner order that named
+	// its user that way rather than by OpenID.
+	SubOpenID string
 
 	ServiceIntroduction string
 	State               State
@@ -246,6 +251,15 @@ func (d *Digest) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// User is the sandbox user an order is for: OpenID, else SubOpenID. It is
+// the user whose wallet pays and whom scenarios match.
+func (o *Order) User() string {
+	if o.OpenID != "" {
+		return o.OpenID
+	}
+	return o.SubOpenID
+}
+
 // QueryID is the id WeChat hands the merchant's front end when the user
 // leaves the confirm page. It is derived from the order id rather than
 // stored: one string less per order (docs/performance.md).
@@ -304,28 +318,29 @@ func ordersTable() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableOrders,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Order]{parts: 3, key: func(o *Order) []string {
-				return []string{o.MchID, string(o.Kind), o.OutOrderNo}
+			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Order]{parts: 4, account: true, key: func(o *Order) []string {
+				return o.Account().key(string(o.Kind), o.OutOrderNo)
 			}}},
-			"query_id": {Name: "query_id", Unique: true, Indexer: keyIndex[*Order]{parts: 3, key: func(o *Order) []string {
-				return []string{o.MchID, string(o.Kind), o.QueryID()}
+			"query_id": {Name: "query_id", Unique: true, Indexer: keyIndex[*Order]{parts: 4, account: true, key: func(o *Order) []string {
+				return o.Account().key(string(o.Kind), o.QueryID())
 			}}},
 		},
 	}
 }
 
-// Order returns a merchant's order of a kind by out_order_no, or ErrNotFound.
-func (tx ReadTxn) Order(mchid string, kind Kind, outOrderNo string) (*Order, error) {
-	return first[*Order](tx, tableOrders, "id", mchid, string(kind), outOrderNo)
+// Order returns an account's order of a kind by out_order_no, or ErrNotFound.
+func (tx ReadTxn) Order(a Account, kind Kind, outOrderNo string) (*Order, error) {
+	return first[*Order](tx, tableOrders, "id", a.MchID, a.SubMchID, string(kind), outOrderNo)
 }
 
-// OrderByQueryID returns a merchant's order of a kind by query_id, or ErrNotFound.
-func (tx ReadTxn) OrderByQueryID(mchid string, kind Kind, queryID string) (*Order, error) {
-	return first[*Order](tx, tableOrders, "query_id", mchid, string(kind), queryID)
+// OrderByQueryID returns an account's order of a kind by query_id, or ErrNotFound.
+func (tx ReadTxn) OrderByQueryID(a Account, kind Kind, queryID string) (*Order, error) {
+	return first[*Order](tx, tableOrders, "query_id", a.MchID, a.SubMchID, string(kind), queryID)
 }
 
-// Orders returns the orders of one merchant, or of all merchants when mchid
-// is empty, in (mchid, kind, out_order_no) order.
+// Orders returns the orders of one merchant (a service provider's of all
+// its sub-merchants), or of all merchants when mchid is empty, in (mchid,
+// sub_mchid, kind, out_order_no) order.
 func (tx ReadTxn) Orders(mchid string) ([]*Order, error) {
 	if mchid == "" {
 		return all[*Order](tx, tableOrders, "id_prefix")
@@ -336,7 +351,7 @@ func (tx ReadTxn) Orders(mchid string) ([]*Order, error) {
 // PutOrder inserts or replaces an order.
 func (tx WriteTxn) PutOrder(o *Order) error {
 	if err := tx.tx.Insert(tableOrders, o); err != nil {
-		return fmt.Errorf("put order %s/%s: %w", o.MchID, o.OutOrderNo, err)
+		return fmt.Errorf("put order %s/%s: %w", o.Account(), o.OutOrderNo, err)
 	}
 	return nil
 }

@@ -21,14 +21,19 @@ const (
 // authorization_code, or an authorization the user made without one.
 type Permission struct {
 	ID                string // internal key
-	MchID             string
+	MchID             string // the merchant, or the service provider of a partner's
+	SubMchID          string // the sub-merchant of a partner's; "" for a direct merchant's
 	ServiceID         string
 	AppID             string
+	SubAppID          string // a partner's sub_appid: the user is then known by SubOpenID
 	AuthorizationCode string // empty for authorizations made without pre-authorization
 	OpenID            string // empty until the user is bound
-	State             string
-	NotifyURL         string
-	ApplyToken        string // apply_permissions_token of the pre-authorization
+	// SubOpenID is the user under SubAppID, for an authorization made in
+	// the sub-merchant's app; such a record has no OpenID.
+	SubOpenID  string
+	State      string
+	NotifyURL  string
+	ApplyToken string // apply_permissions_token of the pre-authorization
 	// PreAuthDigest identifies the pre-authorization's parameters, so that
 	// an identical retry is answered as the first call was.
 	PreAuthDigest Digest
@@ -43,6 +48,15 @@ type Permission struct {
 	UpdatedAt        time.Time
 }
 
+// User is the sandbox user the authorization is of: OpenID, else
+// SubOpenID; "" until the user is bound.
+func (p *Permission) User() string {
+	if p.OpenID != "" {
+		return p.OpenID
+	}
+	return p.SubOpenID
+}
+
 // Copy returns a copy to change and insert again.
 func (p *Permission) Copy() *Permission {
 	c := *p
@@ -53,42 +67,54 @@ func permissionsTable() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tablePermissions,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Permission]{parts: 2, key: func(p *Permission) []string {
-				return []string{p.MchID, p.ID}
+			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Permission]{parts: 3, account: true, key: func(p *Permission) []string {
+				return p.Account().key(p.ID)
 			}}},
-			"code": {Name: "code", Unique: true, AllowMissing: true, Indexer: keyIndex[*Permission]{parts: 3, key: func(p *Permission) []string {
+			"code": {Name: "code", Unique: true, AllowMissing: true, Indexer: keyIndex[*Permission]{parts: 4, account: true, key: func(p *Permission) []string {
 				if p.AuthorizationCode == "" {
 					return nil
 				}
-				return []string{p.MchID, p.ServiceID, p.AuthorizationCode}
+				return p.Account().key(p.ServiceID, p.AuthorizationCode)
 			}}},
-			"openid": {Name: "openid", AllowMissing: true, Indexer: keyIndex[*Permission]{parts: 3, key: func(p *Permission) []string {
+			"openid": {Name: "openid", AllowMissing: true, Indexer: keyIndex[*Permission]{parts: 4, account: true, key: func(p *Permission) []string {
 				if p.OpenID == "" {
 					return nil
 				}
-				return []string{p.MchID, p.ServiceID, p.OpenID}
+				return p.Account().key(p.ServiceID, p.OpenID)
+			}}},
+			"sub_openid": {Name: "sub_openid", AllowMissing: true, Indexer: keyIndex[*Permission]{parts: 4, account: true, key: func(p *Permission) []string {
+				if p.SubOpenID == "" {
+					return nil
+				}
+				return p.Account().key(p.ServiceID, p.SubOpenID)
 			}}},
 			"user": {Name: "user", AllowMissing: true, Indexer: keyIndex[*Permission]{parts: 1, key: func(p *Permission) []string {
-				if p.OpenID == "" {
+				if p.User() == "" {
 					return nil
 				}
-				return []string{p.OpenID}
+				return []string{p.User()}
 			}}},
 		},
 	}
 }
 
-// PermissionByCode returns the authorization with a merchant's
+// PermissionByCode returns the authorization with an account's
 // authorization_code for a service, or ErrNotFound.
-func (tx ReadTxn) PermissionByCode(mchid, serviceID, code string) (*Permission, error) {
-	return first[*Permission](tx, tablePermissions, "code", mchid, serviceID, code)
+func (tx ReadTxn) PermissionByCode(a Account, serviceID, code string) (*Permission, error) {
+	return first[*Permission](tx, tablePermissions, "code", a.MchID, a.SubMchID, serviceID, code)
 }
 
-// PermissionByOpenID returns the user's authorization of a merchant's
+// PermissionOfUser returns the user's authorization of an account's
 // service: the one in force if any, else the most recently changed; or
-// ErrNotFound if the user never had one.
-func (tx ReadTxn) PermissionByOpenID(mchid, serviceID, openid string) (*Permission, error) {
-	ps, err := all[*Permission](tx, tablePermissions, "openid", mchid, serviceID, openid)
+// ErrNotFound if the user never had one. A user named by sub_openid is
+// found among the records made under a sub_appid, one named by openid
+// among the others.
+func (tx ReadTxn) PermissionOfUser(a Account, serviceID string, u UserRef) (*Permission, error) {
+	index, id := "openid", u.OpenID
+	if id == "" {
+		index, id = "sub_openid", u.SubOpenID
+	}
+	ps, err := all[*Permission](tx, tablePermissions, index, a.MchID, a.SubMchID, serviceID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -111,12 +137,19 @@ func (tx ReadTxn) PermissionByOpenID(mchid, serviceID, openid string) (*Permissi
 	return latest, nil
 }
 
-// PermissionsOfMerchant returns a merchant's authorization records.
+// PermissionsOfMerchant returns a merchant's authorization records, a
+// service provider's of all its sub-merchants.
 func (tx ReadTxn) PermissionsOfMerchant(mchid string) ([]*Permission, error) {
 	return all[*Permission](tx, tablePermissions, "id_prefix", mchid)
 }
 
-// PermissionsOfUser returns every authorization a user holds or held.
+// PermissionsOf returns an account's authorization records.
+func (tx ReadTxn) PermissionsOf(a Account) ([]*Permission, error) {
+	return all[*Permission](tx, tablePermissions, "id_prefix", a.MchID, a.SubMchID)
+}
+
+// PermissionsOfUser returns every authorization a user holds or held, by
+// openid or sub_openid.
 func (tx ReadTxn) PermissionsOfUser(openid string) ([]*Permission, error) {
 	return all[*Permission](tx, tablePermissions, "user", openid)
 }

@@ -20,6 +20,7 @@ const (
 // Refund is a refund of a Pay Score charge.
 type Refund struct {
 	MchID         string
+	SubMchID      string // the sub-merchant of a partner order's charge
 	OutRefundNo   string
 	RefundID      string
 	TransactionID string
@@ -49,29 +50,29 @@ func refundsTable() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableRefunds,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Refund]{parts: 2, key: func(r *Refund) []string {
-				return []string{r.MchID, r.OutRefundNo}
+			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Refund]{parts: 3, account: true, key: func(r *Refund) []string {
+				return r.Account().key(r.OutRefundNo)
 			}}},
-			"transaction": {Name: "transaction", Indexer: keyIndex[*Refund]{parts: 2, key: func(r *Refund) []string {
-				return []string{r.MchID, r.TransactionID}
+			"transaction": {Name: "transaction", Indexer: keyIndex[*Refund]{parts: 3, account: true, key: func(r *Refund) []string {
+				return r.Account().key(r.TransactionID)
 			}}},
 		},
 	}
 }
 
-// Refund returns a merchant's refund by out_refund_no, or ErrNotFound.
-func (tx ReadTxn) Refund(mchid, outRefundNo string) (*Refund, error) {
-	return first[*Refund](tx, tableRefunds, "id", mchid, outRefundNo)
+// Refund returns an account's refund by out_refund_no, or ErrNotFound.
+func (tx ReadTxn) Refund(a Account, outRefundNo string) (*Refund, error) {
+	return first[*Refund](tx, tableRefunds, "id", a.MchID, a.SubMchID, outRefundNo)
 }
 
-// Refunds returns every refund, ordered by (mchid, out_refund_no).
+// Refunds returns every refund, ordered by (mchid, sub_mchid, out_refund_no).
 func (tx ReadTxn) Refunds() ([]*Refund, error) {
 	return all[*Refund](tx, tableRefunds, "id_prefix")
 }
 
-// RefundsOf returns the refunds of one charge.
-func (tx ReadTxn) RefundsOf(mchid, transactionID string) ([]*Refund, error) {
-	return all[*Refund](tx, tableRefunds, "transaction", mchid, transactionID)
+// RefundsOf returns the refunds of one charge of an account.
+func (tx ReadTxn) RefundsOf(a Account, transactionID string) ([]*Refund, error) {
+	return all[*Refund](tx, tableRefunds, "transaction", a.MchID, a.SubMchID, transactionID)
 }
 
 // PutRefund inserts or replaces a refund.

@@ -39,6 +39,7 @@ type Snapshot struct {
 	Users         []*User         `json:"users"`
 	Transactions  []*Transaction  `json:"transactions"`
 	Refunds       []*Refund       `json:"refunds"`
+	Applications  []*Application  `json:"applications"`
 }
 
 // tableRows is one table and its rows in a Snapshot.
@@ -60,6 +61,7 @@ func (snap *Snapshot) tables() []tableRows {
 		rowsOf(tableUsers, &snap.Users, nil),
 		rowsOf(tableTransactions, &snap.Transactions, nil),
 		rowsOf(tableRefunds, &snap.Refunds, nil),
+		rowsOf(tableApplications, &snap.Applications, nil),
 	}
 }
 
@@ -130,8 +132,9 @@ func uniqueKeys(t *memdb.TableSchema, row any, seen map[string]map[string]bool) 
 		}
 		parts := strings.Split(strings.TrimSuffix(string(key), "\x00"), "\x00")
 		if name == "id" {
-			for _, p := range parts {
-				if p == "" {
+			optional, _ := idx.Indexer.(interface{ mayBeEmpty(i int) bool })
+			for i, p := range parts {
+				if p == "" && (optional == nil || !optional.mayBeEmpty(i)) {
 					return fmt.Errorf("its key %q lacks a part", strings.Join(parts, "/"))
 				}
 			}

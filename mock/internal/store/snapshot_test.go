@@ -48,6 +48,7 @@ func filledStore(t *testing.T) *Store {
 	require.NoError(t, tx.PutUser(&User{OpenID: "o", Balance: &amount}))
 	require.NoError(t, tx.InsertTransaction(&Transaction{TransactionID: "4200", MchID: "1", OutTradeNo: "T", Amount: 300, PaidAt: now}))
 	require.NoError(t, tx.PutRefund(&Refund{MchID: "1", OutRefundNo: "R", TransactionID: "4200", Status: RefundProcessing, Due: s.DueIn(now, 5*time.Second)}))
+	require.NoError(t, tx.PutApplication(&Application{MchID: "1", SubMchID: "2", OutApplyNo: "AP", State: ApplicationProcessing, Due: s.DueIn(now, 5*time.Second)}))
 	tx.Commit()
 	return s
 }
@@ -85,7 +86,7 @@ func TestSnapshot_RoundTrip(t *testing.T) {
 	m, err := restored.Read().Merchant("1")
 	require.NoError(t, err)
 	assert.True(t, m.PublicKey.Equal(&testKey.PublicKey))
-	o, err := restored.Read().OrderByQueryID("1", KindServiceOrder, (&Order{OrderID: "100"}).QueryID())
+	o, err := restored.Read().OrderByQueryID(Account{MchID: "1"}, KindServiceOrder, (&Order{OrderID: "100"}).QueryID())
 	require.NoError(t, err, "secondary indexes are rebuilt")
 	assert.Equal(t, Digest{0xff}, o.CreateDigest)
 	assert.Contains(t, string(data), `"CreateDigest":"ff000000000000000000000000000000"`, "digests are hex")
@@ -99,13 +100,14 @@ func TestRestore_Refuses(t *testing.T) {
 		want string
 	}{
 		{"null row", func(s *Snapshot) { s.Users = append(s.Users, nil) }, "users[1]: null"},
-		{"same id twice", func(s *Snapshot) { s.Refunds = append(s.Refunds, s.Refunds[0]) }, `refunds[1]: another row has the same id "1/R"`},
+		{"same id twice", func(s *Snapshot) { s.Refunds = append(s.Refunds, s.Refunds[0]) }, `refunds[1]: another row has the same id "1//R"`},
 		{"same secondary unique key", func(s *Snapshot) {
 			c := *s.Transactions[0]
 			c.TransactionID = "4201"
 			s.Transactions = append(s.Transactions, &c)
-		}, `transactions[1]: another row has the same out_trade_no "1/T"`},
+		}, `transactions[1]: another row has the same out_trade_no "1//T"`},
 		{"a key part missing", func(s *Snapshot) { s.Notifications[0].ID = "" }, "notifications[0]: its key"},
+		{"an order without its merchant", func(s *Snapshot) { s.Orders[0].MchID = "" }, "orders[0]: its key"},
 		{"unknown order kind", func(s *Snapshot) { s.Orders[0].Kind = "other" }, `orders[0]: kind "other"`},
 		{"payafter order without its part", func(s *Snapshot) { s.Orders[0].PayAfter = nil }, "orders[0]: a payafter-order without its PayAfter part"},
 		{"merchant without appid", func(s *Snapshot) { s.Merchants[0].AppIDs = nil }, "merchants[0]: merchant 1 has no appid"},

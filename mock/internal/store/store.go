@@ -43,10 +43,11 @@ var tableSchemas = []func() *memdb.TableSchema{
 	usersTable,
 	transactionsTable,
 	refundsTable,
+	applicationsTable,
 }
 
 // sessionTables hold what a sandbox reset drops: everything but merchants.
-var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds}
+var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}
 
 func schema() *memdb.DBSchema {
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
@@ -138,7 +139,13 @@ func all[R any](tx ReadTxn, table, index string, args ...any) ([]R, error) {
 type keyIndex[R any] struct {
 	parts int
 	key   func(R) []string // nil: the row is not in this index
+	// account marks a key that starts with an Account (Account.key), whose
+	// SubMchID part is empty for a direct merchant's rows.
+	account bool
 }
+
+// mayBeEmpty reports whether part i of a key may be empty.
+func (x keyIndex[R]) mayBeEmpty(i int) bool { return x.account && i == accountPart }
 
 func (x keyIndex[R]) FromObject(raw any) (bool, []byte, error) {
 	r, ok := raw.(R)

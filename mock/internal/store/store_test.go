@@ -15,8 +15,8 @@ func TestSchema(t *testing.T) {
 		_, ok := table.Indexes["id"]
 		assert.True(t, ok, "table %s has the id index memdb requires", name)
 	}
-	assert.ElementsMatch(t, []string{tableMerchants, tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds}, keys(s.Tables))
-	assert.ElementsMatch(t, []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds}, sessionTables, "reset drops every table but merchants")
+	assert.ElementsMatch(t, []string{tableMerchants, tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}, keys(s.Tables))
+	assert.ElementsMatch(t, []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}, sessionTables, "reset drops every table but merchants")
 }
 
 func keys[V any](m map[string]V) []string {
@@ -89,14 +89,50 @@ func TestOrders_PrefixIsolation(t *testing.T) {
 	all, err := r.Orders("")
 	require.NoError(t, err)
 	assert.Len(t, all, 3)
-	o, err := r.Order("123", KindPayAfter, "A")
+	o, err := r.Order(Account{MchID: "123"}, KindPayAfter, "A")
 	require.NoError(t, err)
 	assert.Equal(t, "3", o.OrderID, "kinds keep separate out_order_no spaces")
-	byQuery, err := r.OrderByQueryID("1234", KindServiceOrder, (&Order{OrderID: "2"}).QueryID())
+	byQuery, err := r.OrderByQueryID(Account{MchID: "1234"}, KindServiceOrder, (&Order{OrderID: "2"}).QueryID())
 	require.NoError(t, err)
 	assert.Equal(t, "1234", byQuery.MchID)
-	_, err = r.Order("12", KindServiceOrder, "A")
+	_, err = r.Order(Account{MchID: "12"}, KindServiceOrder, "A")
 	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+// A service provider's sub-merchants keep separate out_order_no spaces,
+// apart from each other's and from a direct merchant with the same mchid.
+func TestOrders_SubMerchantIsolation(t *testing.T) {
+	s := New()
+	tx := s.Write()
+	for _, o := range []*Order{
+		{MchID: "1900000001", SubMchID: "1900000109", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "1"},
+		{MchID: "1900000001", SubMchID: "1900000110", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "2"},
+		{MchID: "1900000001", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "3"},
+	} {
+		require.NoError(t, tx.PutOrder(o))
+	}
+	tx.Commit()
+	r := s.Read()
+	for _, tt := range []struct {
+		a    Account
+		want string
+	}{
+		{Account{"1900000001", "1900000109"}, "1"},
+		{Account{"1900000001", "1900000110"}, "2"},
+		{Account{"1900000001", ""}, "3"},
+	} {
+		o, err := r.Order(tt.a, KindServiceOrder, "A")
+		require.NoError(t, err, tt.a.String())
+		assert.Equal(t, tt.want, o.OrderID, tt.a.String())
+		byQuery, err := r.OrderByQueryID(tt.a, KindServiceOrder, (&Order{OrderID: tt.want}).QueryID())
+		require.NoError(t, err, tt.a.String())
+		assert.Equal(t, tt.want, byQuery.OrderID)
+	}
+	_, err := r.OrderByQueryID(Account{"1900000001", "1900000110"}, KindServiceOrder, (&Order{OrderID: "1"}).QueryID())
+	assert.ErrorIs(t, err, ErrNotFound, "another sub-merchant's query_id finds nothing")
+	all, err := r.Orders("1900000001")
+	require.NoError(t, err)
+	assert.Len(t, all, 3, "a service provider's orders are those of all its sub-merchants")
 }
 
 func TestOrder_Copy(t *testing.T) {
@@ -153,12 +189,12 @@ func TestPermissionByOpenID_PrefersAvailable(t *testing.T) {
 	require.NoError(t, tx.PutPermission(&Permission{ID: "new", MchID: "1", ServiceID: "s", OpenID: "o", State: PermissionUnavailable, UpdatedAt: now.Add(time.Hour)}))
 	require.NoError(t, tx.PutPermission(&Permission{ID: "unbound", MchID: "1", ServiceID: "s", AuthorizationCode: "c", State: PermissionUnbound}))
 	tx.Commit()
-	p, err := s.Read().PermissionByOpenID("1", "s", "o")
+	p, err := s.Read().PermissionOfUser(Account{MchID: "1"}, "s", UserRef{OpenID: "o"})
 	require.NoError(t, err)
 	assert.Equal(t, "old", p.ID, "the authorization in force wins over a later ended one")
-	_, err = s.Read().PermissionByOpenID("1", "s", "other")
+	_, err = s.Read().PermissionOfUser(Account{MchID: "1"}, "s", UserRef{OpenID: "other"})
 	assert.ErrorIs(t, err, ErrNotFound)
-	p, err = s.Read().PermissionByCode("1", "s", "c")
+	p, err = s.Read().PermissionByCode(Account{MchID: "1"}, "s", "c")
 	require.NoError(t, err)
 	assert.Equal(t, "unbound", p.ID)
 }

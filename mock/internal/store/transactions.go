@@ -14,6 +14,7 @@ const tableTransactions = "transactions"
 type Transaction struct {
 	TransactionID string
 	MchID         string
+	SubMchID      string // the sub-merchant of a partner order's charge
 	OutTradeNo    string // the deduction's own merchant trade no., which Pay Score generates
 	OrderKind     Kind   // the Pay Score order it collected for
 	OutOrderNo    string
@@ -26,24 +27,24 @@ func transactionsTable() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableTransactions,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Transaction]{parts: 2, key: func(t *Transaction) []string {
-				return []string{t.MchID, t.TransactionID}
+			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Transaction]{parts: 3, account: true, key: func(t *Transaction) []string {
+				return t.Account().key(t.TransactionID)
 			}}},
-			"out_trade_no": {Name: "out_trade_no", Unique: true, Indexer: keyIndex[*Transaction]{parts: 2, key: func(t *Transaction) []string {
-				return []string{t.MchID, t.OutTradeNo}
+			"out_trade_no": {Name: "out_trade_no", Unique: true, Indexer: keyIndex[*Transaction]{parts: 3, account: true, key: func(t *Transaction) []string {
+				return t.Account().key(t.OutTradeNo)
 			}}},
 		},
 	}
 }
 
-// Transaction returns a merchant's charge by transaction_id, or ErrNotFound.
-func (tx ReadTxn) Transaction(mchid, transactionID string) (*Transaction, error) {
-	return first[*Transaction](tx, tableTransactions, "id", mchid, transactionID)
+// Transaction returns an account's charge by transaction_id, or ErrNotFound.
+func (tx ReadTxn) Transaction(a Account, transactionID string) (*Transaction, error) {
+	return first[*Transaction](tx, tableTransactions, "id", a.MchID, a.SubMchID, transactionID)
 }
 
-// TransactionByOutTradeNo returns a merchant's charge by its out_trade_no, or ErrNotFound.
-func (tx ReadTxn) TransactionByOutTradeNo(mchid, outTradeNo string) (*Transaction, error) {
-	return first[*Transaction](tx, tableTransactions, "out_trade_no", mchid, outTradeNo)
+// TransactionByOutTradeNo returns an account's charge by its out_trade_no, or ErrNotFound.
+func (tx ReadTxn) TransactionByOutTradeNo(a Account, outTradeNo string) (*Transaction, error) {
+	return first[*Transaction](tx, tableTransactions, "out_trade_no", a.MchID, a.SubMchID, outTradeNo)
 }
 
 // InsertTransaction records a charge.

@@ -19,8 +19,8 @@ import (
 // notify_url.
 func Order(o *store.Order, m *store.Merchant, t event.Type) notify.Event {
 	return notify.Event{
-		MchID: o.MchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: o.NotifyURL, Resource: wire.View(o),
-		OrderKind: o.Kind, OutOrderNo: o.OutOrderNo, OpenID: o.OpenID,
+		MchID: o.MchID, SubMchID: o.SubMchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: o.NotifyURL, Resource: wire.View(o),
+		OrderKind: o.Kind, OutOrderNo: o.OutOrderNo, OpenID: o.User(),
 	}
 }
 
@@ -37,9 +37,19 @@ func PayAfter(o *store.Order, m *store.Merchant, t event.Type, now time.Time) no
 	}
 }
 
+// Application is the callback of a decided binding application
+// (PAYSCORE.BIND_SERVICE_ACCOUNT): the application without its
+// result_notify_url, to that address.
+func Application(a *store.Application, m *store.Merchant, t event.Type) notify.Event {
+	res := wire.ApplicationView(a)
+	res.ResultNotifyURL = ""
+	return notify.Event{MchID: a.MchID, SubMchID: a.SubMchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: a.ResultNotifyURL, Resource: res, ServiceID: a.ServiceID}
+}
+
 // Permission is a callback about an authorization
 // (PAYSCORE.USER_OPEN_SERVICE, PAYSCORE.USER_CLOSE_SERVICE) at now, to the
-// pre-authorization's notify_url, else the service's configured one.
+// pre-authorization's notify_url, else the service's configured one (a
+// service provider's, for a partner's).
 func Permission(p *store.Permission, m *store.Merchant, t event.Type, now time.Time) notify.Event {
 	url := p.NotifyURL
 	if url == "" {
@@ -47,7 +57,7 @@ func Permission(p *store.Permission, m *store.Merchant, t event.Type, now time.T
 	}
 	status := strings.TrimPrefix(string(t), "PAYSCORE.") // user_service_status: USER_OPEN_SERVICE, USER_CLOSE_SERVICE
 	return notify.Event{
-		MchID: p.MchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: url, OpenID: p.OpenID,
+		MchID: p.MchID, SubMchID: p.SubMchID, APIv3Key: m.APIv3Key, Type: t, NotifyURL: url, OpenID: p.User(),
 		Resource: wire.PermissionEventOf(p, status, now),
 	}
 }

@@ -19,41 +19,57 @@ func UserServiceState(m *store.Merchant, serviceID, appid, openid string) error 
 	return c.Err()
 }
 
-// PreAuthorize checks POST /v3/payscore/permissions.
-func PreAuthorize(req *wire.PreAuthorizeRequest, m *store.Merchant) error {
+// PreAuthorize checks POST /v3/payscore/permissions, or the partner's.
+func PreAuthorize(req *wire.PreAuthorizeRequest, who store.Caller) error {
 	c := field.Body()
 	c.RequiredString("/service_id", req.ServiceID, maxID)
 	c.RequiredString("/appid", req.AppID, maxID)
 	c.RequiredString("/authorization_code", req.AuthorizationCode, maxID)
 	c.Pattern("/authorization_code", req.AuthorizationCode, field.AuthorizationCode)
 	c.NotifyURL("/notify_url", req.NotifyURL)
-	merchant(c, m, req.AppID, req.ServiceID)
+	merchant(c, who.Merchant, req.AppID, req.ServiceID)
+	subApp(c, who, req.SubAppID)
 	return c.Err()
 }
 
-// PermissionQuery checks the query of the two authorization queries: the
-// query by authorization_code has no appid ("").
-func PermissionQuery(m *store.Merchant, serviceID, appid string, needAppID bool) error {
+// PermissionByCode checks the query of the authorization query by
+// authorization_code: the service_id.
+func PermissionByCode(m *store.Merchant, serviceID string) error {
 	c := field.Query()
 	c.RequiredString("service_id", serviceID, maxID)
-	if needAppID {
-		c.RequiredString("appid", appid, maxID)
-	}
-	merchant(c, m, appid, serviceID)
+	merchant(c, m, "", serviceID)
+	return c.Err()
+}
+
+// PermissionByUser checks the query of the authorization query by user:
+// the direct one by openid (in its path), the partner's search by openid
+// or sub_openid.
+func PermissionByUser(q wire.UserQuery, who store.Caller) error {
+	c := field.Query()
+	c.RequiredString("service_id", q.ServiceID, maxID)
+	c.RequiredString("appid", q.AppID, maxID)
+	user(c, q.User, q.SubAppID, true)
+	merchant(c, who.Merchant, q.AppID, q.ServiceID)
+	subApp(c, who, q.SubAppID)
 	return c.Err()
 }
 
 // Terminate checks a terminate body: the endpoint by authorization_code
-// has no appid.
-func Terminate(req *wire.TerminateRequest, m *store.Merchant, needAppID bool) error {
+// names no user and has no appid; those by user name the user (the direct
+// one in its path) and the appid.
+func Terminate(req *wire.TerminateRequest, who store.Caller, byUser bool) error {
 	c := field.Body()
 	c.RequiredString("/service_id", req.ServiceID, maxID)
 	appid := ""
-	if needAppID {
+	if byUser {
 		c.RequiredString("/appid", req.AppID, maxID)
 		appid = req.AppID
+		user(c, store.UserRef{OpenID: req.OpenID, SubOpenID: req.SubOpenID}, req.SubAppID, true)
 	}
 	c.RequiredString("/reason", req.Reason, maxReason)
-	merchant(c, m, appid, req.ServiceID)
+	merchant(c, who.Merchant, appid, req.ServiceID)
+	if byUser {
+		subApp(c, who, req.SubAppID)
+	}
 	return c.Err()
 }

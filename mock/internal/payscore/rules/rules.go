@@ -46,25 +46,71 @@ func newOrder(c *field.Check, outOrderNo, appid, serviceID string) {
 	c.RequiredString("/service_id", serviceID, maxID)
 }
 
+// callAppID is the appid a call on an order is made with: a direct
+// merchant's; none in a partner's call, whose API has no appid there (an
+// appid a service provider sends anyway, as some SDKs do, is ignored).
+func callAppID(who store.Caller, appid string) string {
+	if who.Sub != nil {
+		return ""
+	}
+	return appid
+}
+
 // ids checks the appid and service_id every call on an order carries, and
-// that they are the merchant's. A call whose service_id may be left out
-// (the order's is meant) says it is not required.
-func ids(c *field.Check, m *store.Merchant, appid, serviceID string, serviceIDRequired bool) {
-	c.RequiredString("/appid", appid, maxID)
+// that they are the merchant's: a direct merchant's call must name the
+// appid. A call whose service_id may be left out (the order's is meant)
+// says it is not required.
+func ids(c *field.Check, who store.Caller, appid, serviceID string, serviceIDRequired bool) {
+	if appid = callAppID(who, appid); who.Sub == nil {
+		c.RequiredString("/appid", appid, maxID)
+	}
 	if serviceIDRequired {
 		c.Required("/service_id", serviceID != "")
 	}
 	c.String("/service_id", serviceID, maxID)
-	merchant(c, m, appid, serviceID)
+	merchant(c, who.Merchant, appid, serviceID)
+}
+
+// subApp checks a sub_appid, where given: it must be bound to the call's
+// sub-merchant, and a direct merchant's call, which acts for no
+// sub-merchant, names none.
+func subApp(c *field.Check, who store.Caller, subAppID string) {
+	name := c.Name("sub_appid")
+	c.String(name, subAppID, maxID)
+	if c.Failed() || subAppID == "" || who.HasSubAppID(subAppID) {
+		return
+	}
+	issue := fmt.Sprintf("merchant %s acts for no sub-merchant: sub_appid belongs to the partner API", who.MchID)
+	if who.Sub != nil {
+		issue = fmt.Sprintf("sub_appid %s is not bound to sub-merchant %s", subAppID, who.Sub.SubMchID)
+	}
+	c.Rule(name, "sub_appid与sub_mchid不匹配", issue, subAppID)
+}
+
+// user checks how a call names its user: by openid, or (a partner's call)
+// by sub_openid, the user under sub_appid, which it then needs; never by
+// both. required says that one must be given.
+func user(c *field.Check, u store.UserRef, subAppID string, required bool) {
+	c.String(c.Name("openid"), u.OpenID, maxOpenID)
+	c.String(c.Name("sub_openid"), u.SubOpenID, maxOpenID)
+	switch {
+	case u.OpenID != "" && u.SubOpenID != "":
+		c.Rule(c.Name("sub_openid"), "openid和sub_openid不能同时填写", "name the user by openid or by sub_openid, not both", u.SubOpenID)
+	case required:
+		c.Required(c.Name("openid"), u.ID() != "")
+	}
+	if u.SubOpenID != "" {
+		c.Required(c.Name("sub_appid"), subAppID != "") // sub_openid is the user's id under sub_appid
+	}
 }
 
 // sameOrder checks that a call names the appid and service_id the order
-// was created with; an absent service_id (cancel's is optional) is the
-// order's.
+// was created with; an absent appid (a partner's call has none) or
+// service_id (cancel's is optional) is the order's.
 func sameOrder(c *field.Check, o *store.Order, appid, serviceID string) {
 	switch {
 	case c.Failed():
-	case appid != o.AppID:
+	case appid != "" && appid != o.AppID:
 		c.Rule("/appid", "appid与创单时不一致", fmt.Sprintf("the order was created with appid %s", o.AppID), appid)
 	case serviceID != "" && serviceID != o.ServiceID:
 		c.Rule("/service_id", "service_id与创单时不一致", fmt.Sprintf("the order was created with service_id %s", o.ServiceID), serviceID)
@@ -73,9 +119,9 @@ func sameOrder(c *field.Check, o *store.Order, appid, serviceID string) {
 
 // SameOrder is sameOrder on its own, for the calls (pay, cancel) that
 // check nothing else against the order.
-func SameOrder(o *store.Order, appid, serviceID string) error {
+func SameOrder(o *store.Order, who store.Caller, appid, serviceID string) error {
 	c := field.Body()
-	sameOrder(c, o, appid, serviceID)
+	sameOrder(c, o, callAppID(who, appid), serviceID)
 	return c.Err()
 }
 

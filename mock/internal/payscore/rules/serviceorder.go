@@ -41,8 +41,10 @@ func completion(c *field.Check, ps []wire.Payment, ds []wire.Discount, maxDiscou
 	total(c, totalAmount, charges, discounts, "后付费项目、商户优惠")
 }
 
-// CreateOrder checks a create (POST /v3/payscore/serviceorder) at now.
-func CreateOrder(req *wire.CreateOrderRequest, m *store.Merchant, now time.Time) error {
+// CreateOrder checks a create (POST /v3/payscore/serviceorder, or the
+// partner's) at now.
+func CreateOrder(req *wire.CreateOrderRequest, who store.Caller, now time.Time) error {
+	m := who.Merchant
 	c := field.Body()
 	newOrder(c, req.OutOrderNo, req.AppID, req.ServiceID)
 	c.RequiredString("/service_introduction", req.ServiceIntroduction, 20)
@@ -66,12 +68,10 @@ func CreateOrder(req *wire.CreateOrderRequest, m *store.Merchant, now time.Time)
 	c.String("/attach", req.Attach, 256)
 	c.Required("/notify_url", req.NotifyURL != "")
 	c.NotifyURL("/notify_url", req.NotifyURL)
-	c.String("/openid", req.OpenID, maxOpenID)
-	if !req.NeedsConfirmation() {
-		c.Required("/openid", req.OpenID != "")
-	}
+	user(c, req.User(), req.SubAppID, !req.NeedsConfirmation())
 	device(c, req.Device)
 	merchant(c, m, req.AppID, req.ServiceID)
+	subApp(c, who, req.SubAppID)
 	charges := field.Sum(c, postPayments.ptr, req.PostPayments, wire.PaymentAmount)
 	if !c.Failed() {
 		underCap(c, "/risk_fund/amount", "risk_fund.amount", *req.RiskFund.Amount, m, "风险金额超过服务允许的最大值")
@@ -85,18 +85,17 @@ func CreateOrder(req *wire.CreateOrderRequest, m *store.Merchant, now time.Time)
 // Cancel checks a cancel of either order API. A service order's cancel
 // may leave out service_id (the current cancel page marks it optional);
 // the legacy API's needs it.
-func Cancel(req *wire.CancelRequest, m *store.Merchant, kind store.Kind) error {
+func Cancel(req *wire.CancelRequest, who store.Caller, kind store.Kind) error {
 	c := field.Body()
-	ids(c, m, req.AppID, req.ServiceID, kind != store.KindServiceOrder)
+	ids(c, who, req.AppID, req.ServiceID, kind != store.KindServiceOrder)
 	c.RequiredString("/reason", req.Reason, maxReason)
 	return c.Err()
 }
 
 // Complete checks a completion's own fields (POST .../complete).
-func Complete(req *wire.CompleteRequest, m *store.Merchant) error {
+func Complete(req *wire.CompleteRequest, who store.Caller) error {
 	c := field.Body()
-	c.RequiredString("/appid", req.AppID, maxID)
-	c.RequiredString("/service_id", req.ServiceID, maxID)
+	ids(c, who, req.AppID, req.ServiceID, true)
 	completion(c, req.PostPayments, req.PostDiscounts, maxPostDiscounts, req.TotalAmount)
 	location(c, req.Location)
 	if req.Location != nil && req.Location.StartLocation != "" {
@@ -104,16 +103,17 @@ func Complete(req *wire.CompleteRequest, m *store.Merchant) error {
 	}
 	c.String("/goods_tag", req.GoodsTag, 32)
 	device(c, req.Device)
-	merchant(c, m, req.AppID, req.ServiceID)
 	return c.Err()
 }
 
 // CompleteOrder checks a completion against the order at now and returns
 // the time range to store: the order's, with what the completion gives.
-func CompleteOrder(req *wire.CompleteRequest, o *store.Order, m *store.Merchant, now time.Time) (store.TimeRange, error) {
+func CompleteOrder(req *wire.CompleteRequest, o *store.Order, who store.Caller, now time.Time) (store.TimeRange, error) {
+	m := who.Merchant
 	c := field.Body()
-	sameOrder(c, o, req.AppID, req.ServiceID)
+	sameOrder(c, o, callAppID(who, req.AppID), req.ServiceID)
 	tr := completedTimes(c, req.TimeRange, o, now)
+	completeTime(c, req.CompleteTime, o, now)
 	total := *req.TotalAmount
 	if slices.Contains(deferredPayNames, o.RiskFund.Name) && total > o.RiskFund.Amount {
 		c.Rule("/total_amount", "订单金额不能超过风险金额",
@@ -165,6 +165,22 @@ func completedTimes(c *field.Check, tr *wire.TimeRange, o *store.Order, now time
 	return merged
 }
 
+// completeTime checks a partner completion's complete_time (完结服务时间),
+// where given: an RFC 3339 time between the order's creation and the call.
+func completeTime(c *field.Check, v string, o *store.Order, now time.Time) {
+	if v == "" || c.Failed() {
+		return
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	switch {
+	case err != nil:
+		c.Rule("/complete_time", "输入源“/body/complete_time”映射到字段“complete_time”格式规则校验失败",
+			"complete_time must be an RFC 3339 time such as 2019-11-11T16:24:05+08:00", v)
+	case t.Before(o.CreatedAt.Add(-startTolerance)) || t.After(now):
+		c.Rule("/complete_time", "完结服务时间需在创建订单与完结订单之间", "complete_time must lie between the create call and the complete call", v)
+	}
+}
+
 // merge overlays the parts of a time range a completion gives.
 func merge(tr, with store.TimeRange) store.TimeRange {
 	for _, p := range []struct{ dst, src *string }{
@@ -178,23 +194,22 @@ func merge(tr, with store.TimeRange) store.TimeRange {
 	return tr
 }
 
-// Modify checks a modification's own fields (POST .../modify).
-func Modify(req *wire.ModifyRequest, m *store.Merchant) error {
+// Modify checks a modification's own fields (POST .../modify); the
+// partner's modify may leave service_id out.
+func Modify(req *wire.ModifyRequest, who store.Caller) error {
 	c := field.Body()
-	c.RequiredString("/appid", req.AppID, maxID)
-	c.RequiredString("/service_id", req.ServiceID, maxID)
+	ids(c, who, req.AppID, req.ServiceID, who.Sub == nil)
 	completion(c, req.PostPayments, req.PostDiscounts, maxPostDiscounts, req.TotalAmount)
 	c.RequiredString("/reason", req.Reason, maxReason)
 	device(c, req.Device)
-	merchant(c, m, req.AppID, req.ServiceID)
 	return c.Err()
 }
 
 // ModifyOrder checks a modification against the order: it may only lower
 // the amount set at completion.
-func ModifyOrder(req *wire.ModifyRequest, o *store.Order) error {
+func ModifyOrder(req *wire.ModifyRequest, o *store.Order, who store.Caller) error {
 	c := field.Body()
-	sameOrder(c, o, req.AppID, req.ServiceID)
+	sameOrder(c, o, callAppID(who, req.AppID), req.ServiceID)
 	if total := *req.TotalAmount; total > o.CompletedAmount {
 		c.Rule("/total_amount", "修改后的金额不能大于完结订单时的金额",
 			fmt.Sprintf("total_amount %d exceeds the %d set at completion; modify can only lower it", total, o.CompletedAmount), total)
@@ -202,19 +217,19 @@ func ModifyOrder(req *wire.ModifyRequest, o *store.Order) error {
 	return c.Err()
 }
 
-// Pay checks a pay call's fields (POST .../pay).
-func Pay(req *wire.PayRequest, m *store.Merchant) error {
+// Pay checks a pay call's fields (POST .../pay); the partner's may leave
+// service_id out.
+func Pay(req *wire.PayRequest, who store.Caller) error {
 	c := field.Body()
-	ids(c, m, req.AppID, req.ServiceID, true)
+	ids(c, who, req.AppID, req.ServiceID, who.Sub == nil)
 	return c.Err()
 }
 
 // Sync checks a sync of either order API and returns its paid_time; the
 // rules against the order are SyncOrder's.
-func Sync(req *wire.SyncRequest, m *store.Merchant) (field.ServiceTime, error) {
+func Sync(req *wire.SyncRequest, who store.Caller) (field.ServiceTime, error) {
 	c := field.Body()
-	c.RequiredString("/appid", req.AppID, maxID)
-	c.RequiredString("/service_id", req.ServiceID, maxID)
+	ids(c, who, req.AppID, req.ServiceID, true)
 	if c.Required("/type", req.Type != "") {
 		c.Enum("/type", req.Type, "Order_Paid")
 	}
@@ -222,23 +237,24 @@ func Sync(req *wire.SyncRequest, m *store.Merchant) (field.ServiceTime, error) {
 	if c.Required("/detail", req.Detail != nil) && c.Required("/detail/paid_time", req.Detail.PaidTime != "") {
 		paid, _ = c.ParseTime("/detail/paid_time", req.Detail.PaidTime, false)
 	}
-	merchant(c, m, req.AppID, req.ServiceID)
 	return paid, c.Err()
 }
 
 // SyncOrder checks a sync's paid_time against the order and the call: the
 // payment came after the completion and not after the call.
-func SyncOrder(req *wire.SyncRequest, paid field.ServiceTime, o *store.Order, now time.Time) error {
+func SyncOrder(req *wire.SyncRequest, paid field.ServiceTime, o *store.Order, who store.Caller, now time.Time) error {
 	c := field.Body()
-	sameOrder(c, o, req.AppID, req.ServiceID)
+	sameOrder(c, o, callAppID(who, req.AppID), req.ServiceID)
 	c.NotLater("/detail/paid_time", req.Detail.PaidTime, paid, now, "支付时间不能晚于当前时间")
 	c.After("/detail/paid_time", req.Detail.PaidTime, paid, field.Instant(o.CompletedAt), "支付时间需晚于完结订单时间")
 	return c.Err()
 }
 
-// DirectComplete checks a direct-complete (POST .../direct-complete) at
-// now: an order created and completed in one call, its service over.
-func DirectComplete(req *wire.DirectCompleteRequest, m *store.Merchant, now time.Time) error {
+// DirectComplete checks a direct-complete (POST .../direct-complete, or
+// the partner's) at now: an order created and completed in one call, its
+// service over.
+func DirectComplete(req *wire.DirectCompleteRequest, who store.Caller, now time.Time) error {
+	m := who.Merchant
 	c := field.Body()
 	newOrder(c, req.OutOrderNo, req.AppID, req.ServiceID)
 	c.RequiredString("/openid", req.OpenID, maxOpenID)
@@ -260,6 +276,7 @@ func DirectComplete(req *wire.DirectCompleteRequest, m *store.Merchant, now time
 	c.String("/attach", req.Attach, 256)
 	c.NotifyURL("/notify_url", req.NotifyURL)
 	merchant(c, m, req.AppID, req.ServiceID)
+	subApp(c, who, req.SubAppID)
 	if c.Failed() {
 		return c.Err()
 	}
@@ -275,8 +292,9 @@ func DirectComplete(req *wire.DirectCompleteRequest, m *store.Merchant, now time
 }
 
 // Query checks a query of either order API (GET /v3/payscore/serviceorder,
-// /v3/payscore/payafter-orders): exactly one of out_order_no and query_id.
-func Query(q wire.OrderQuery, m *store.Merchant) error {
+// /v3/payscore/payafter-orders) and of the partner's: exactly one of
+// out_order_no and query_id. A partner's query has no appid.
+func Query(q wire.OrderQuery, who store.Caller) error {
 	c := field.Query()
 	switch {
 	case q.OutOrderNo == "" && q.QueryID == "":
@@ -287,7 +305,10 @@ func Query(q wire.OrderQuery, m *store.Merchant) error {
 	c.String("out_order_no", q.OutOrderNo, maxID)
 	c.String("query_id", q.QueryID, 512)
 	c.RequiredString("service_id", q.ServiceID, maxID)
-	c.RequiredString("appid", q.AppID, maxID)
-	merchant(c, m, q.AppID, q.ServiceID)
+	appid := callAppID(who, q.AppID)
+	if who.Sub == nil {
+		c.RequiredString("appid", appid, maxID)
+	}
+	merchant(c, who.Merchant, appid, q.ServiceID)
 	return c.Err()
 }

@@ -8,6 +8,8 @@
 // payscore's.
 package wire
 
+import "github.com/mockpay/mockpay/mock/internal/store"
+
 // Payment is a post_payments item.
 type Payment struct {
 	Name        string `json:"name,omitempty"`
@@ -58,8 +60,17 @@ type Device struct {
 	MaterielNo    string `json:"materiel_no,omitempty"`
 }
 
-// CreateOrderRequest is the body of POST /v3/payscore/serviceorder.
+// The request bodies below are those of the direct merchant's API and of
+// the service provider's (/v3/payscore/partner/..., protocol-partner.md
+// §4), which differ only in the sub-merchant's fields: sub_mchid, which
+// the HTTP layer resolves to the caller's bound sub-merchant before the
+// domain sees the request, and on creates sub_appid and sub_openid. The
+// rules say which fields each caller's call must, may or may not carry.
+
+// CreateOrderRequest is the body of POST /v3/payscore/serviceorder and of
+// POST /v3/payscore/partner/serviceorder.
 type CreateOrderRequest struct {
+	SubMchID            string     `json:"sub_mchid"`
 	OutOrderNo          string     `json:"out_order_no"`
 	AppID               string     `json:"appid"`
 	ServiceID           string     `json:"service_id"`
@@ -74,6 +85,13 @@ type CreateOrderRequest struct {
 	OpenID              string     `json:"openid"`
 	NeedUserConfirm     *bool      `json:"need_user_confirm"`
 	Device              *Device    `json:"device"`
+	SubAppID            string     `json:"sub_appid"`
+	SubOpenID           string     `json:"sub_openid"`
+}
+
+// User is the user a create names: by openid, or by sub_openid.
+func (r *CreateOrderRequest) User() store.UserRef {
+	return store.UserRef{OpenID: r.OpenID, SubOpenID: r.SubOpenID}
 }
 
 // NeedsConfirmation reports whether the user must confirm the order
@@ -82,15 +100,19 @@ func (r *CreateOrderRequest) NeedsConfirmation() bool {
 	return r.NeedUserConfirm == nil || *r.NeedUserConfirm
 }
 
-// CancelRequest is the body of .../{out_order_no}/cancel, of either order API.
+// CancelRequest is the body of .../{out_order_no}/cancel, of either order
+// API. A partner's has no appid.
 type CancelRequest struct {
+	SubMchID  string `json:"sub_mchid"`
 	AppID     string `json:"appid"`
 	ServiceID string `json:"service_id"`
 	Reason    string `json:"reason"`
 }
 
-// CompleteRequest is the body of .../{out_order_no}/complete.
+// CompleteRequest is the body of .../{out_order_no}/complete. A partner's
+// has no appid, and may say when the service was completed.
 type CompleteRequest struct {
+	SubMchID      string     `json:"sub_mchid"`
 	AppID         string     `json:"appid"`
 	ServiceID     string     `json:"service_id"`
 	PostPayments  []Payment  `json:"post_payments"`
@@ -101,10 +123,13 @@ type CompleteRequest struct {
 	ProfitSharing *bool      `json:"profit_sharing"`
 	GoodsTag      string     `json:"goods_tag"`
 	Device        *Device    `json:"device"`
+	CompleteTime  string     `json:"complete_time"`
 }
 
-// ModifyRequest is the body of .../{out_order_no}/modify.
+// ModifyRequest is the body of .../{out_order_no}/modify. A partner's has
+// no appid.
 type ModifyRequest struct {
+	SubMchID      string     `json:"sub_mchid"`
 	AppID         string     `json:"appid"`
 	ServiceID     string     `json:"service_id"`
 	PostPayments  []Payment  `json:"post_payments"`
@@ -114,14 +139,18 @@ type ModifyRequest struct {
 	Device        *Device    `json:"device"`
 }
 
-// PayRequest is the body of .../{out_order_no}/pay.
+// PayRequest is the body of .../{out_order_no}/pay. A partner's has no
+// appid.
 type PayRequest struct {
+	SubMchID  string `json:"sub_mchid"`
 	AppID     string `json:"appid"`
 	ServiceID string `json:"service_id"`
 }
 
-// SyncRequest is the body of .../{out_order_no}/sync, of either order API.
+// SyncRequest is the body of .../{out_order_no}/sync, of either order
+// API. A partner's has no appid.
 type SyncRequest struct {
+	SubMchID  string      `json:"sub_mchid"`
 	AppID     string      `json:"appid"`
 	ServiceID string      `json:"service_id"`
 	Type      string      `json:"type"`
@@ -133,8 +162,11 @@ type SyncDetail struct {
 	PaidTime string `json:"paid_time"`
 }
 
-// DirectCompleteRequest is the body of POST /v3/payscore/serviceorder/direct-complete.
+// DirectCompleteRequest is the body of POST
+// /v3/payscore/serviceorder/direct-complete and of its partner twin.
 type DirectCompleteRequest struct {
+	SubMchID            string     `json:"sub_mchid"`
+	SubAppID            string     `json:"sub_appid"`
 	OutOrderNo          string     `json:"out_order_no"`
 	AppID               string     `json:"appid"`
 	ServiceID           string     `json:"service_id"`
@@ -151,8 +183,8 @@ type DirectCompleteRequest struct {
 	NotifyURL           string     `json:"notify_url"`
 }
 
-// OrderQuery is the query of GET /v3/payscore/serviceorder and of GET
-// /v3/payscore/payafter-orders.
+// OrderQuery is the query of GET /v3/payscore/serviceorder, of its partner
+// twin (which has no appid) and of GET /v3/payscore/payafter-orders.
 type OrderQuery struct {
 	OutOrderNo string
 	QueryID    string
@@ -183,6 +215,8 @@ type CollectionDetail struct {
 type Order struct {
 	AppID               string      `json:"appid"`
 	MchID               string      `json:"mchid"`
+	SubAppID            string      `json:"sub_appid,omitempty"` // a partner order's
+	SubMchID            string      `json:"sub_mchid,omitempty"` // a partner order's
 	OutOrderNo          string      `json:"out_order_no"`
 	ServiceID           string      `json:"service_id"`
 	ServiceIntroduction string      `json:"service_introduction,omitempty"`
@@ -197,6 +231,7 @@ type Order struct {
 	Attach              string      `json:"attach,omitempty"`
 	NotifyURL           string      `json:"notify_url,omitempty"`
 	OpenID              string      `json:"openid,omitempty"`
+	SubOpenID           string      `json:"sub_openid,omitempty"` // a partner order's user under sub_appid
 	OrderID             string      `json:"order_id"`
 	Package             string      `json:"package,omitempty"`
 	NeedCollection      *bool       `json:"need_collection,omitempty"`

@@ -18,6 +18,8 @@ func View(o *store.Order) Order {
 	v := Order{
 		AppID:               o.AppID,
 		MchID:               o.MchID,
+		SubAppID:            o.SubAppID,
+		SubMchID:            o.SubMchID,
 		OutOrderNo:          o.OutOrderNo,
 		ServiceID:           o.ServiceID,
 		ServiceIntroduction: o.ServiceIntroduction,
@@ -30,6 +32,7 @@ func View(o *store.Order) Order {
 		Attach:              o.Attach,
 		NotifyURL:           o.NotifyURL,
 		OpenID:              o.OpenID,
+		SubOpenID:           o.SubOpenID,
 		OrderID:             o.OrderID,
 	}
 	if o.RiskFund.Name != "" {
@@ -58,28 +61,28 @@ func View(o *store.Order) Order {
 func CreateView(o *store.Order) Order {
 	v := View(o)
 	v.Package = o.Package()
-	v.NeedCollection, v.Collection, v.OpenID = nil, nil, ""
+	v.NeedCollection, v.Collection, v.OpenID, v.SubOpenID = nil, nil, "", ""
 	return v
 }
 
 // CompleteView is what complete answers.
 func CompleteView(o *store.Order) Order {
 	v := View(o)
-	v.OpenID, v.NotifyURL, v.Attach, v.Collection = "", "", "", nil
+	v.OpenID, v.SubOpenID, v.NotifyURL, v.Attach, v.Collection = "", "", "", "", nil
 	return v
 }
 
 // ModifyView is what modify answers: the order without the user.
 func ModifyView(o *store.Order) Order {
 	v := View(o)
-	v.OpenID = ""
+	v.OpenID, v.SubOpenID = "", ""
 	return v
 }
 
 // DirectCompleteView is what direct-complete answers.
 func DirectCompleteView(o *store.Order) Order {
 	v := View(o)
-	v.OpenID, v.RiskFund, v.NeedCollection, v.Collection = "", nil, nil, nil
+	v.OpenID, v.SubOpenID, v.RiskFund, v.NeedCollection, v.Collection = "", "", nil, nil, nil
 	return v
 }
 
@@ -197,7 +200,8 @@ func ValidTicket(o *store.Order, ticket string, now time.Time) bool {
 // authorization_code returns it.
 func PermissionView(p *store.Permission) Permission {
 	v := Permission{
-		ServiceID: p.ServiceID, AppID: p.AppID, MchID: p.MchID, OpenID: p.OpenID,
+		ServiceID: p.ServiceID, AppID: p.AppID, MchID: p.MchID, SubMchID: p.SubMchID, SubAppID: p.SubAppID,
+		OpenID: p.OpenID, SubOpenID: p.SubOpenID,
 		AuthorizationCode: p.AuthorizationCode, AuthorizationState: p.State, NotifyURL: p.NotifyURL,
 	}
 	if !p.CancelTime.IsZero() {
@@ -225,7 +229,8 @@ func PermissionByOpenIDView(p *store.Permission) Permission {
 // fired at now.
 func PermissionEventOf(p *store.Permission, status string, now time.Time) PermissionEvent {
 	return PermissionEvent{
-		AppID: p.AppID, MchID: p.MchID, ServiceID: p.ServiceID, OpenID: p.OpenID,
+		AppID: p.AppID, MchID: p.MchID, SubMchID: p.SubMchID, SubAppID: p.SubAppID,
+		ServiceID: p.ServiceID, OpenID: p.OpenID, SubOpenID: p.SubOpenID,
 		UserServiceStatus: status, OpenOrCloseTime: protocol.Format14(now), AuthorizationCode: p.AuthorizationCode,
 	}
 }
