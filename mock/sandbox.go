@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,6 +34,15 @@ func (s *Server) sandbox(h sandboxFunc) http.Handler {
 			rep = fail(err)
 		} else {
 			rep = h(r)
+		}
+		if jw, ok := rep.body.(jsonWriter); ok && rep.err == nil {
+			maps.Copy(w.Header(), rep.header)
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(rep.status)
+			if err := jw.writeJSON(w); err != nil {
+				s.log.Warn("write listing", "path", r.URL.Path, "err", err)
+			}
+			return
 		}
 		status, body := s.encode(rep)
 		writeBody(w, status, body)
@@ -252,12 +262,13 @@ func (s *Server) sbCreateMerchant(r *http.Request) reply {
 	return created(m)
 }
 
-func (s *Server) sbListMerchants(*http.Request) reply {
-	ms, err := s.Merchants()
+func (s *Server) sbListMerchants(r *http.Request) reply {
+	p, err := pageOf(r.URL.Query())
 	if err != nil {
 		return fail(err)
 	}
-	return ok(ms)
+	ms, next, err := s.MerchantsPage(p)
+	return paged(r, ms, next, err)
 }
 
 func (s *Server) sbGetMerchant(r *http.Request) reply {
@@ -289,15 +300,12 @@ func (s *Server) sbDeleteMerchant(r *http.Request) reply {
 
 func (s *Server) sbRequests(r *http.Request) reply {
 	q := r.URL.Query()
-	f := RequestFilter{MchID: q.Get("mchid")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 0 {
-			return fail(apierr.Param(apierr.LocQuery, "limit", "limit must be a non-negative integer", "limit must be a non-negative integer", l))
-		}
-		f.Limit = n
+	p, err := pageOf(q)
+	if err != nil {
+		return fail(err)
 	}
-	return ok(s.Requests(f))
+	recs, next, err := s.RequestsPage(RequestFilter{MchID: q.Get("mchid")}, p)
+	return paged(r, recs, next, err)
 }
 
 func (s *Server) sbClock(*http.Request) reply { return ok(s.ClockState()) }

@@ -81,7 +81,7 @@ func TestClient_Wire(t *testing.T) {
 			return err
 		}, recorded{method: "POST", uri: "/sandbox/merchants", contentType: "application/json", body: `{"notify_url":"http://m/notify","platform_mode":"public_key"}`}},
 		{"list merchants", `[]`, func(sb *sandbox.Client) error { _, err := sb.ListMerchants(ctx); return err },
-			recorded{method: "GET", uri: "/sandbox/merchants"}},
+			recorded{method: "GET", uri: "/sandbox/merchants?limit=1000"}},
 		{"get merchant", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: "1230000109"})
 			return err
@@ -117,7 +117,7 @@ func TestClient_Wire(t *testing.T) {
 		{"list orders", `[]`, func(sb *sandbox.Client) error {
 			_, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: "1230000109", State: string(client.StateDoing), Kind: sandbox.OrderKindServiceOrder})
 			return err
-		}, recorded{method: "GET", uri: "/sandbox/orders?kind=serviceorder&mchid=1230000109&state=DOING"}},
+		}, recorded{method: "GET", uri: "/sandbox/orders?kind=serviceorder&limit=1000&mchid=1230000109&state=DOING"}},
 		{"get order escapes the number", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: "1230000109", OutOrderNo: "RIDE|1*"})
 			return err
@@ -137,7 +137,7 @@ func TestClient_Wire(t *testing.T) {
 		{"list notifications", `[]`, func(sb *sandbox.Client) error {
 			_, err := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{OutOrderNo: "RIDE 1", State: sandbox.NotificationFailed})
 			return err
-		}, recorded{method: "GET", uri: "/sandbox/notifications?out_order_no=RIDE+1&state=failed"}},
+		}, recorded{method: "GET", uri: "/sandbox/notifications?limit=1000&out_order_no=RIDE+1&state=failed"}},
 		{"redeliver", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.RedeliverNotification(ctx, sandbox.RedeliverNotificationRequest{ID: "n-1"})
 			return err

@@ -227,9 +227,10 @@ func (a *app) printScenarios(headline string, list []sandbox.Scenario) error {
 
 func (a *app) sbNotificationsCmd() *command {
 	var outOrderNo, eventType, state string
+	var limit int
 	return &command{
 		name:  "notifications",
-		short: "callbacks with their plaintext and every delivery attempt (GET /sandbox/notifications)",
+		short: "callbacks, newest first, with their plaintext and every delivery attempt (GET /sandbox/notifications)",
 		long: `Notifications lists the callbacks the mock made, oldest first: event type, state (pending,
 delivered, failed, dropped), where they went and every attempt with its HTTP status. --json
 adds the decrypted resource. 'notifications redeliver <id>' sends one again now.`,
@@ -244,6 +245,7 @@ adds the decrypted resource. 'notifications redeliver <id>' sends one again now.
 			fs.StringVar(&outOrderNo, "out-order-no", "", "only the callbacks of this order")
 			fs.StringVar(&eventType, "event-type", "", "only this event type, e.g. PAYSCORE.USER_PAID")
 			fs.StringVar(&state, "state", "", "only pending, delivered, failed or dropped")
+			fs.IntVar(&limit, "limit", 0, "at most the newest `N` (0: all, read page after page)")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			mchid, err := a.listMchID()
@@ -254,8 +256,11 @@ adds the decrypted resource. 'notifications redeliver <id>' sends one again now.
 			if err != nil {
 				return err
 			}
+			if limit < 0 {
+				return &usageError{msg: "--limit cannot be negative"}
+			}
 			ns, err := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{
-				MchID: mchid, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state),
+				MchID: mchid, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state), Limit: limit,
 			})
 			if err != nil {
 				return err
@@ -364,6 +369,7 @@ mock verified, to compare with the one you signed.`,
 
 func (a *app) sbOrdersCmd() *command {
 	var state, openid, kind string
+	var limit int
 	return &command{
 		name:  "orders",
 		short: "orders, newest first (GET /sandbox/orders)",
@@ -376,6 +382,7 @@ func (a *app) sbOrdersCmd() *command {
 			fs.StringVar(&state, "state", "", "only this state, e.g. DOING, DONE, USER_ACCEPTED")
 			fs.StringVar(&openid, "openid", "", "only this user's")
 			fs.StringVar(&kind, "kind", "", "only serviceorder or payafter-order")
+			fs.IntVar(&limit, "limit", 0, "at most the newest `N` (0: all, read page after page)")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			mchid, err := a.listMchID()
@@ -386,7 +393,10 @@ func (a *app) sbOrdersCmd() *command {
 			if err != nil {
 				return err
 			}
-			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind)})
+			if limit < 0 {
+				return &usageError{msg: "--limit cannot be negative"}
+			}
+			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind), Limit: limit})
 			if err != nil {
 				return err
 			}

@@ -50,7 +50,7 @@ func (s *Service) create(m *store.Merchant, now time.Time, c creation) (*store.O
 		}
 	}
 	o = &store.Order{
-		Kind: c.kind, MchID: m.MchID, OutOrderNo: c.outOrderNo, OrderID: s.newOrderID(now),
+		Seq: s.store.NextSeq(), Kind: c.kind, MchID: m.MchID, OutOrderNo: c.outOrderNo, OrderID: s.newOrderID(now),
 		CreateDigest: dg, CreatedAt: now, UpdatedAt: now,
 	}
 	c.build(o)

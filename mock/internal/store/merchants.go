@@ -22,6 +22,9 @@ const (
 
 // Merchant is a registered merchant (直连商户) and its credentials.
 type Merchant struct {
+	// Seq is Store.NextSeq when the merchant was registered: the listing
+	// shows merchants newest first by it.
+	Seq            uint64
 	MchID          string
 	SerialNo       string         // merchant API certificate serial, as in Authorization serial_no
 	PublicKey      *rsa.PublicKey // verifies the merchant's request signatures

@@ -170,6 +170,48 @@ func checkOrder(o *Order) error {
 	return nil
 }
 
+// numberRows gives the merchants and orders of a state saved before rows
+// had a Seq (version 1 files from before listings paged) the numbers that
+// order them newest first: an order the Seq of its first timeline entry,
+// which was drawn when it was made; the rest new numbers after the
+// snapshot's, in the order they were made.
+func (snap *Snapshot) numberRows() {
+	next := func() uint64 { snap.Seq++; return snap.Seq }
+	byAge := slices.Clone(snap.Merchants)
+	slices.SortStableFunc(byAge, func(a, b *Merchant) int {
+		if a == nil || b == nil {
+			return 0 // refused by Restore
+		}
+		return a.CreatedAt.Compare(b.CreatedAt)
+	})
+	seqs := map[*Merchant]uint64{}
+	for _, m := range byAge {
+		if m != nil && m.Seq == 0 {
+			seqs[m] = next()
+		}
+	}
+	// Rows are never changed in place: a snapshot may share them with a store.
+	for i, m := range snap.Merchants {
+		if seq, ok := seqs[m]; ok {
+			c := m.Copy()
+			c.Seq = seq
+			snap.Merchants[i] = c
+		}
+	}
+	for i, o := range snap.Orders {
+		if o == nil || o.Seq != 0 {
+			continue
+		}
+		c := o.Copy()
+		if len(o.Events) > 0 && o.Events[0].Seq != 0 {
+			c.Seq = o.Events[0].Seq
+		} else {
+			c.Seq = next()
+		}
+		snap.Orders[i] = c
+	}
+}
+
 // Snapshot copies the store's content in one read transaction, so that its
 // rows are consistent with one another.
 func (s *Store) Snapshot() (*Snapshot, error) {
@@ -190,6 +232,7 @@ func (s *Store) Snapshot() (*Snapshot, error) {
 // It refuses a null row, a row without its key and a key two rows share,
 // leaving the store empty. The sequence continues from the snapshot's.
 func (s *Store) Restore(snap *Snapshot) error {
+	snap.numberRows()
 	tx := s.Write()
 	defer tx.Abort()
 	schema := s.db.DBSchema()

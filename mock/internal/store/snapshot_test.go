@@ -35,15 +35,15 @@ func filledStore(t *testing.T) *Store {
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	amount := int64(300)
 	tx := s.Write()
-	require.NoError(t, tx.InsertMerchant(&Merchant{MchID: "1", SerialNo: "AB", PublicKey: &testKey.PublicKey, PrivateKeyPEM: "test key", APIv3Key: strings.Repeat("k", 32), AppIDs: []string{"wx1"}, ServiceIDs: []string{"s1"}, PlatformMode: PlatformModeCertificate, CreatedAt: now}))
+	require.NoError(t, tx.InsertMerchant(&Merchant{Seq: s.NextSeq(), MchID: "1", SerialNo: "AB", PublicKey: &testKey.PublicKey, PrivateKeyPEM: "test key", APIv3Key: strings.Repeat("k", 32), AppIDs: []string{"wx1"}, ServiceIDs: []string{"s1"}, PlatformMode: PlatformModeCertificate, CreatedAt: now}))
 	require.NoError(t, tx.PutPermission(&Permission{ID: "p", MchID: "1", ServiceID: "s1", OpenID: "o", State: PermissionAvailable, PreAuthDigest: Digest{1, 2}, SuccessTime: now}))
 	require.NoError(t, tx.PutOrder(&Order{
-		Kind: KindServiceOrder, MchID: "1", OutOrderNo: "A", OrderID: "100", State: StateDoing, StateDescription: DescMchComplete,
+		Seq: s.NextSeq(), Kind: KindServiceOrder, MchID: "1", OutOrderNo: "A", OrderID: "100", State: StateDoing, StateDescription: DescMchComplete,
 		PostPayments: []PostPayment{{Name: "fee", Amount: &amount}}, Collection: &Collection{State: CollectionPaying, TotalAmount: 300, PayingAmount: 300},
 		DeductionsDue: []DeductionDue{{Due: s.DueIn(now, 5*time.Second), Why: "after completion"}},
 		CreateDigest:  Digest{0xff}, CreatedAt: now, Events: []Event{{Seq: s.NextSeq(), At: now, Type: "state", Summary: "created"}},
 	}))
-	require.NoError(t, tx.PutOrder(&Order{Kind: KindPayAfter, MchID: "1", OutOrderNo: "A", OrderID: "101", State: StateCreated, PayAfter: &PayAfter{}}))
+	require.NoError(t, tx.PutOrder(&Order{Seq: s.NextSeq(), Kind: KindPayAfter, MchID: "1", OutOrderNo: "A", OrderID: "101", State: StateCreated, PayAfter: &PayAfter{}}))
 	require.NoError(t, tx.PutNotification(&Notification{ID: "n", Seq: s.NextSeq(), MchID: "1", Resource: []byte(`{"a":1}`), Schedule: []time.Duration{15 * time.Second}, State: NotificationPending, NextAttempt: s.DueIn(now, 15*time.Second), Attempts: []Attempt{{At: now, Status: 500, DurationMS: 1.25}}}))
 	require.NoError(t, tx.PutUser(&User{OpenID: "o", Balance: &amount}))
 	require.NoError(t, tx.InsertTransaction(&Transaction{TransactionID: "4200", MchID: "1", OutTradeNo: "T", Amount: 300, PaidAt: now}))
