@@ -300,6 +300,7 @@ func (s *Server) DeleteMerchant(mchid string) error {
 		}
 		return err
 	}
+	s.cancelWork(mchid)
 	tx.Commit()
 	s.log.Info("merchant removed", "mchid", mchid)
 	return nil

@@ -231,6 +231,17 @@ func (s *Server) ClockState() ClockState {
 	return st
 }
 
+// cancelWork takes the scheduled work of merchant mchid ("" for every
+// merchant) off the clock: order expiry, deductions, callback attempts,
+// refunds, what a scenario's user was to do. Call it inside the write
+// transaction that drops their rows, so that no work that transaction's
+// rivals decided can be armed after it.
+func (s *Server) cancelWork(mchid string) {
+	n := s.clock.Cancel(mchid)
+	s.notifier.Forget(mchid)
+	s.log.Debug("scheduled work cancelled", "jobs", n)
+}
+
 // Reset drops orders, users, notifications, scenarios and the request log;
 // merchants and the platform identity stay (POST /sandbox/reset).
 func (s *Server) Reset() error {
@@ -239,6 +250,7 @@ func (s *Server) Reset() error {
 	if err := tx.Reset(); err != nil {
 		return err
 	}
+	s.cancelWork("") // every merchant's: a reset drops all their orders
 	tx.Commit()
 	s.requests.reset()
 	s.scenarios.Reset()

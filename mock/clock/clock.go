@@ -37,8 +37,19 @@ type Clock interface {
 	// passed; d <= 0 runs it at once. label says what f does, for
 	// /sandbox/clock and the list of what an advance fired.
 	AfterFunc(d time.Duration, label string, f func()) Timer
+	// Arm schedules j at j.At, at once if that has passed, unless work of
+	// j.Owner was cancelled after j.Epoch (Cancel): then it returns a
+	// stopped timer and j never runs.
+	Arm(j Job) Timer
 	// Pending lists the work scheduled and not yet run, earliest first.
 	Pending() []Event
+	// Cancel takes off the clock the pending work of owner ("" for every
+	// owner's), and refuses work of owner armed later that was decided
+	// before this call (Job.Epoch). It returns how many jobs it took off.
+	// Work already running runs on; work with no Owner is never cancelled.
+	Cancel(owner string) int
+	// Epoch is the count of Cancel calls so far, for Job.Epoch.
+	Epoch() uint64
 	// Stop cancels all pending work; later AfterFunc calls are ignored.
 	// Used when the server shuts down.
 	Stop()
@@ -68,16 +79,70 @@ type Job struct {
 	// that its owner can cancel work that is no longer wanted. A job run
 	// at once because it is overdue (ScheduleAll) has no timer to hand.
 	Armed func(Timer)
+	// Owner is whose work it is (a merchant's mchid), for Cancel: a
+	// sandbox reset or a merchant's removal takes its work off the clock.
+	Owner string
+	// Epoch is Clock.Epoch when the work was decided. The work is armed
+	// only after the transaction that decided it commits (Later), and a
+	// Cancel of its owner in between must still stop it.
+	Epoch uint64
 }
 
 // Schedule runs j on c at j.At: after the delay left, or at once if j.At
 // has passed.
 func Schedule(c Clock, j Job) Timer {
-	t := c.AfterFunc(j.At.Sub(c.Now()), j.Label, j.Run)
+	t := c.Arm(j)
 	if j.Armed != nil {
 		j.Armed(t)
 	}
 	return t
+}
+
+// Deferrer runs work once a transaction has committed (store.WriteTxn).
+type Deferrer interface {
+	Defer(f func())
+}
+
+// Later schedules j on c once tx commits. It is called inside tx, so j's
+// epoch is now: a Cancel that takes its owner's work off the clock after
+// tx committed, but before j is armed, still stops it.
+func Later(tx Deferrer, c Clock, j Job) {
+	j.Epoch = c.Epoch()
+	tx.Defer(func() { Schedule(c, j) })
+}
+
+// cancels remembers when each owner's work was last cancelled, so that
+// work decided before a Cancel and armed after it is refused. Its clock's
+// lock guards it.
+type cancels struct {
+	epoch  uint64            // Cancel calls so far
+	all    uint64            // epoch of the latest Cancel of every owner
+	owners map[string]uint64 // epoch of the latest Cancel of one owner, since all
+}
+
+// cancelled reports whether work of owner decided at epoch was cancelled since.
+func (c *cancels) cancelled(owner string, epoch uint64) bool {
+	return owner != "" && (epoch < c.all || epoch < c.owners[owner])
+}
+
+// record notes a Cancel of owner ("" for every owner).
+func (c *cancels) record(owner string) {
+	c.epoch++
+	if owner == "" {
+		c.all = c.epoch
+		clear(c.owners) // all covers them: the map holds only owners cancelled since
+		return
+	}
+	if c.owners == nil {
+		c.owners = make(map[string]uint64)
+	}
+	c.owners[owner] = c.epoch
+}
+
+// selects reports whether a Cancel of owner ("" for every owner) takes
+// work of jobOwner; work with no owner is never cancelled.
+func selects(owner, jobOwner string) bool {
+	return jobOwner != "" && (owner == "" || owner == jobOwner)
 }
 
 // ScheduleAll schedules jobs in due order, ties by Seq, so that a virtual
@@ -126,6 +191,7 @@ type Real struct {
 	mu      sync.Mutex
 	stopped bool
 	pending map[*realTimer]struct{}
+	cancels cancels
 }
 
 // NewReal returns a wall clock whose delays run scale times faster. A scale
@@ -146,19 +212,27 @@ func (c *Real) Scale() float64 { return c.scale }
 type realTimer struct {
 	clock *Real
 	ev    Event
+	owner string
 	t     *time.Timer
 }
 
 // AfterFunc runs f after d/scale of wall time.
 func (c *Real) AfterFunc(d time.Duration, label string, f func()) Timer {
+	return c.Arm(Job{At: time.Now().Add(d), Label: label, Run: f})
+}
+
+// Arm runs j.Run once the wall clock reaches j.At, the delay divided by
+// the scale.
+func (c *Real) Arm(j Job) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rt := &realTimer{clock: c, ev: Event{At: time.Now().Add(d), Label: label}}
-	if c.stopped {
+	rt := &realTimer{clock: c, ev: Event{At: j.At, Label: j.Label}, owner: j.Owner}
+	if c.stopped || c.cancels.cancelled(j.Owner, j.Epoch) {
 		return rt
 	}
 	c.pending[rt] = struct{}{}
-	rt.t = time.AfterFunc(time.Duration(float64(d)/c.scale), func() {
+	f := j.Run
+	rt.t = time.AfterFunc(time.Duration(float64(time.Until(j.At))/c.scale), func() {
 		c.mu.Lock()
 		_, live := c.pending[rt]
 		delete(c.pending, rt)
@@ -180,6 +254,32 @@ func (rt *realTimer) Stop() bool {
 	delete(c.pending, rt)
 	rt.t.Stop()
 	return true
+}
+
+// Go runs f on its own goroutine.
+func (c *Real) Go(f func()) { go f() }
+
+// Cancel stops the pending work of owner ("" for every owner).
+func (c *Real) Cancel(owner string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancels.record(owner)
+	n := 0
+	for rt := range c.pending {
+		if selects(owner, rt.owner) {
+			rt.t.Stop()
+			delete(c.pending, rt)
+			n++
+		}
+	}
+	return n
+}
+
+// Epoch is the count of Cancel calls.
+func (c *Real) Epoch() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cancels.epoch
 }
 
 // Pending lists scheduled work, earliest first.
@@ -235,6 +335,7 @@ type Virtual struct {
 	timers  timerHeap
 	running int // work started at once and not yet finished
 	stopped bool
+	cancels cancels
 }
 
 // NewVirtual returns a virtual clock that reads start, truncated to a whole
@@ -255,6 +356,7 @@ func (v *Virtual) Now() time.Time {
 type virtualTimer struct {
 	clock *Virtual
 	ev    Event
+	owner string
 	seq   uint64
 	f     func()
 	index int // in the heap; -1 once removed
@@ -263,10 +365,21 @@ type virtualTimer struct {
 // AfterFunc schedules f at now+d, rounded up to a whole Resolution.
 func (v *Virtual) AfterFunc(d time.Duration, label string, f func()) Timer {
 	v.mu.Lock()
+	at := v.now.Add(d)
+	v.mu.Unlock()
+	return v.Arm(Job{At: at, Label: label, Run: f})
+}
+
+// Arm schedules j.Run at j.At, rounded up to a whole Resolution; work due
+// now or before starts at once.
+func (v *Virtual) Arm(j Job) Timer {
+	v.mu.Lock()
 	defer v.mu.Unlock()
-	vt := &virtualTimer{clock: v, ev: Event{At: ceilTick(v.now.Add(d)), Label: label}, seq: v.seq, f: f, index: -1}
+	d := j.At.Sub(v.now)
+	f := j.Run
+	vt := &virtualTimer{clock: v, ev: Event{At: ceilTick(v.now.Add(d)), Label: j.Label}, owner: j.Owner, seq: v.seq, f: f, index: -1}
 	v.seq++
-	if v.stopped {
+	if v.stopped || v.cancels.cancelled(j.Owner, j.Epoch) {
 		return vt
 	}
 	if d <= 0 {
@@ -288,6 +401,37 @@ func (v *Virtual) done() {
 		v.idle.Broadcast()
 	}
 	v.mu.Unlock()
+}
+
+// Cancel takes the pending work of owner ("" for every owner) off the clock.
+func (v *Virtual) Cancel(owner string) int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.cancels.record(owner)
+	kept := v.timers[:0]
+	n := 0
+	for _, vt := range v.timers {
+		if selects(owner, vt.owner) {
+			vt.index = -1
+			n++
+			continue
+		}
+		kept = append(kept, vt)
+	}
+	clear(v.timers[len(kept):])
+	v.timers = kept
+	for i, vt := range v.timers {
+		vt.index = i
+	}
+	heap.Init(&v.timers)
+	return n
+}
+
+// Epoch is the count of Cancel calls.
+func (v *Virtual) Epoch() uint64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.cancels.epoch
 }
 
 func (vt *virtualTimer) Stop() bool {

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -115,7 +116,13 @@ type Notifier struct {
 	// scheduled attempt, so that a notification that stops being pending
 	// some other way (a redelivery) takes its retry off the clock.
 	mu     sync.Mutex
-	timers map[string]clock.Timer
+	timers map[string]tracked
+}
+
+// tracked is the timer of a notification's next attempt, and whose it is.
+type tracked struct {
+	owner string
+	timer clock.Timer
 }
 
 // Config assembles a Notifier. Client may be nil for a default one; whatever
@@ -138,7 +145,7 @@ func New(c Config) *Notifier {
 	}
 	return &Notifier{
 		store: c.Store, clock: c.Clock, client: client, signer: c.Signer, newID: c.NewID, scenarios: c.Scenarios, log: c.Logger,
-		timers: make(map[string]clock.Timer),
+		timers: make(map[string]tracked),
 	}
 }
 
@@ -242,7 +249,7 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 	if row.State == store.NotificationPending {
 		row.NextAttempt = n.store.DueIn(now, delay)
 		job := n.nextAttempt(row)
-		tx.Defer(func() { clock.Schedule(n.clock, job) })
+		clock.Later(tx, n.clock, job)
 	}
 	if err := tx.PutNotification(row); err != nil {
 		return nil, err
@@ -260,6 +267,7 @@ func (n *Notifier) nextAttempt(row *store.Notification) clock.Job {
 		Label: fmt.Sprintf("%s %s attempt %d", row.EventType, id, scheduledAttempts(row)+1),
 		Run:   func() { n.scheduled(id) },
 		Armed: func(t clock.Timer) { n.track(id, due, t) },
+		Owner: row.MchID,
 	}
 }
 
@@ -277,7 +285,16 @@ func (n *Notifier) track(id string, due store.Due, t clock.Timer) {
 		t.Stop()
 		return
 	}
-	n.timers[id] = t
+	n.timers[id] = tracked{owner: row.MchID, timer: t}
+}
+
+// Forget drops the timers it tracks of merchant mchid ("" for every
+// merchant), which a sandbox reset or a merchant's removal has taken off
+// the clock (clock.Cancel).
+func (n *Notifier) Forget(mchid string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	maps.DeleteFunc(n.timers, func(_ string, t tracked) bool { return mchid == "" || t.owner == mchid })
 }
 
 // untrack takes notification id's scheduled attempt off the clock, if one
@@ -286,7 +303,7 @@ func (n *Notifier) untrack(id string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if t, ok := n.timers[id]; ok {
-		t.Stop()
+		t.timer.Stop()
 		delete(n.timers, id)
 	}
 }
@@ -401,7 +418,7 @@ func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notifica
 		}
 		upd.NextAttempt = n.store.DueIn(n.clock.Now(), upd.Schedule[tried-1])
 		job := n.nextAttempt(upd)
-		tx.Defer(func() { clock.Schedule(n.clock, job) })
+		clock.Later(tx, n.clock, job)
 	}
 	if err := tx.PutNotification(upd); err != nil {
 		n.log.Error("record notification attempt", "id", row.ID, "err", err)

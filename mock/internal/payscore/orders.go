@@ -62,7 +62,7 @@ func (s *Service) CreateOrder(m *store.Merchant, req *wire.CreateOrderRequest) (
 // scenario's user who confirms it later.
 func (s *Service) awaitUser(tx store.WriteTxn, o *store.Order, now time.Time) {
 	job := s.expiryJob(o)
-	tx.Defer(func() { clock.Schedule(s.clock, job) })
+	clock.Later(tx, s.clock, job)
 	s.userCreated(tx, o, now)
 }
 

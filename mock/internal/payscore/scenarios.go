@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
 	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
@@ -27,12 +28,13 @@ func (s *Service) userCreated(tx store.WriteTxn, o *store.Order, now time.Time) 
 		confirm = s.ConfirmPayAfter
 	}
 	mchid, no := o.MchID, o.OutOrderNo
-	tx.Defer(func() {
-		s.clock.AfterFunc(d, "the user confirms "+mchid+"/"+no+" ("+applied.String()+")", func() {
+	clock.Later(tx, s.clock, clock.Job{
+		At: now.Add(d), Seq: s.store.NextSeq(), Label: "the user confirms " + mchid + "/" + no + " (" + applied.String() + ")", Owner: mchid,
+		Run: func() {
 			if err := confirm(mchid, no, ""); err != nil && !isStateRefusal(err) {
 				s.log.Error("scenario confirmation", "order", mchid+"/"+no, "err", err)
 			}
-		})
+		},
 	})
 }
 
@@ -46,10 +48,11 @@ func (s *Service) userStarted(tx store.WriteTxn, o *store.Order, now time.Time) 
 	d := fx.RevokeAfter.D()
 	s.note(o, now, timelineUser, fmt.Sprintf("%s: the user will close the service in %s", applied, d))
 	mchid, openid, serviceID := o.MchID, o.OpenID, o.ServiceID
-	tx.Defer(func() {
-		s.clock.AfterFunc(d, "the user closes the service "+mchid+"/"+openid+" ("+applied.String()+")", func() {
+	clock.Later(tx, s.clock, clock.Job{
+		At: now.Add(d), Seq: s.store.NextSeq(), Label: "the user closes the service " + mchid + "/" + openid + " (" + applied.String() + ")", Owner: mchid,
+		Run: func() {
 			_, _ = s.Revoke(mchid, openid, serviceID) // nothing to revoke is not a failure
-		})
+		},
 	})
 }
 

@@ -143,7 +143,7 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 		return Refund{}, err
 	}
 	job := s.finishJob(r)
-	tx.Defer(func() { clock.Schedule(s.clock, job) })
+	clock.Later(tx, s.clock, job)
 	tx.Commit()
 	return View(r), nil
 }
@@ -151,7 +151,7 @@ func (s *Service) Create(m *store.Merchant, req *Request) (Refund, error) {
 // finishJob is the timer that ends a PROCESSING refund at r.Due.
 func (s *Service) finishJob(r *store.Refund) clock.Job {
 	mchid, no := r.MchID, r.OutRefundNo
-	return clock.Job{At: r.Due.At, Seq: r.Due.Seq, Label: "refund " + mchid + "/" + no, Run: func() { s.finish(mchid, no) }}
+	return clock.Job{At: r.Due.At, Seq: r.Due.Seq, Label: "refund " + mchid + "/" + no, Run: func() { s.finish(mchid, no) }, Owner: mchid}
 }
 
 // Resume returns the timers of the PROCESSING refunds in tx, for a server
