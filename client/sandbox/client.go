@@ -295,7 +295,7 @@ func nextPage(base, link string) (string, error) {
 		}
 		ref = strings.TrimSpace(ref)
 		if !strings.HasPrefix(ref, "<") || !strings.HasSuffix(ref, ">") {
-			return "", fmt.Errorf("Link %q is not <URL>; rel=\"next\"", link)
+			return "", fmt.Errorf("the Link header %q is not <URL>; rel=\"next\"", link)
 		}
 		b, err := url.Parse(base + "/")
 		if err != nil {
@@ -303,7 +303,7 @@ func nextPage(base, link string) (string, error) {
 		}
 		u, err := b.Parse(ref[1 : len(ref)-1])
 		if err != nil {
-			return "", fmt.Errorf("Link %q: %w", link, err)
+			return "", fmt.Errorf("the Link header %q: %w", link, err)
 		}
 		return u.String(), nil
 	}
