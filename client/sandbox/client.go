@@ -16,9 +16,9 @@ import (
 	"github.com/mockpay/mockpay/client/internal/httpapi"
 )
 
-// DefaultTimeout bounds one call of the default HTTP client. An advance
-// of the clock returns only once the callbacks that fell due were
-// delivered, each of which the mock gives up on after 5 s.
+// DefaultTimeout bounds one call of the default HTTP client, except an
+// advance of the clock (AdvanceClock), which only the caller's context
+// bounds.
 const DefaultTimeout = 30 * time.Second
 
 // maxAnswer bounds what a call reads: a listing of a full request log is a
@@ -103,6 +103,9 @@ type request struct {
 	// invalid says why the request cannot be sent; do reports it without
 	// sending anything.
 	invalid error
+	// unbounded lifts the HTTP client's Timeout: the call takes as long
+	// as the mock needs, and only its context bounds it.
+	unbounded bool
 }
 
 // endpoint is the request of the call named name: method, and a path whose
@@ -176,7 +179,13 @@ func (c *Client) doURL(ctx context.Context, req request, target string) ([]byte,
 	if c.token != "" {
 		hr.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(hr)
+	hc := c.http
+	if req.unbounded && hc.Timeout != 0 {
+		lifted := *hc
+		lifted.Timeout = 0
+		hc = &lifted
+	}
+	resp, err := hc.Do(hr)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -41,6 +41,12 @@ type Clock interface {
 	// j.Owner was cancelled after j.Epoch (Cancel): then it returns a
 	// stopped timer and j never runs.
 	Arm(j Job) Timer
+	// Go runs f on its own goroutine as part of the work due now: the slow
+	// part of it, such as a callback's HTTP round trip, which other work
+	// due at the same instant need not wait for. A virtual clock lets the
+	// rest of the instant's work start meanwhile and moves past the
+	// instant only once f has returned.
+	Go(f func())
 	// Pending lists the work scheduled and not yet run, earliest first.
 	Pending() []Event
 	// Cancel takes off the clock the pending work of owner ("" for every
@@ -329,11 +335,12 @@ type Virtual struct {
 	advancing sync.Mutex // one Advance at a time
 
 	mu      sync.Mutex
-	idle    *sync.Cond // signalled when running drops to zero
+	idle    *sync.Cond // signalled when running or flying drops to zero
 	now     time.Time
 	seq     uint64
 	timers  timerHeap
 	running int // work started at once and not yet finished
+	flying  int // work handed to Go and not yet finished
 	stopped bool
 	cancels cancels
 }
@@ -354,12 +361,13 @@ func (v *Virtual) Now() time.Time {
 }
 
 type virtualTimer struct {
-	clock *Virtual
-	ev    Event
-	owner string
-	seq   uint64
-	f     func()
-	index int // in the heap; -1 once removed
+	clock  *Virtual
+	ev     Event
+	owner  string
+	jobSeq uint64 // Job.Seq: orders work due at the same instant
+	seq    uint64 // the order it was armed in, for work with the same Job.Seq
+	f      func()
+	index  int // in the heap; -1 once removed
 }
 
 // AfterFunc schedules f at now+d, rounded up to a whole Resolution.
@@ -377,7 +385,7 @@ func (v *Virtual) Arm(j Job) Timer {
 	defer v.mu.Unlock()
 	d := j.At.Sub(v.now)
 	f := j.Run
-	vt := &virtualTimer{clock: v, ev: Event{At: ceilTick(v.now.Add(d)), Label: j.Label}, owner: j.Owner, seq: v.seq, f: f, index: -1}
+	vt := &virtualTimer{clock: v, ev: Event{At: ceilTick(v.now.Add(d)), Label: j.Label}, owner: j.Owner, jobSeq: j.Seq, seq: v.seq, f: f, index: -1}
 	v.seq++
 	if v.stopped || v.cancels.cancelled(j.Owner, j.Epoch) {
 		return vt
@@ -401,6 +409,25 @@ func (v *Virtual) done() {
 		v.idle.Broadcast()
 	}
 	v.mu.Unlock()
+}
+
+// Go runs f on its own goroutine; an advance lets the other work due at
+// the same instant start meanwhile, and moves on once f has returned.
+func (v *Virtual) Go(f func()) {
+	v.mu.Lock()
+	v.flying++
+	v.mu.Unlock()
+	go func() {
+		defer func() {
+			v.mu.Lock()
+			v.flying--
+			if v.flying == 0 {
+				v.idle.Broadcast()
+			}
+			v.mu.Unlock()
+		}()
+		f()
+	}()
 }
 
 // Cancel takes the pending work of owner ("" for every owner) off the clock.
@@ -481,7 +508,19 @@ func (v *Virtual) advanceTo(target time.Time) []Event {
 		for v.running > 0 {
 			v.idle.Wait()
 		}
-		if len(v.timers) == 0 || v.timers[0].ev.At.After(target) || v.stopped {
+		due := len(v.timers) > 0 && !v.timers[0].ev.At.After(target) && !v.stopped
+		// The work of one instant runs one after another, but the slow
+		// part each hands to Go (a callback's delivery) overlaps: the
+		// clock moves to a later instant, or stops, only once it is done,
+		// since what it does may arm more work before target.
+		if v.flying > 0 && (!due || v.timers[0].ev.At.After(v.now)) {
+			for v.flying > 0 || v.running > 0 {
+				v.idle.Wait()
+			}
+			v.mu.Unlock()
+			continue
+		}
+		if !due {
 			if target.After(v.now) {
 				v.now = target
 			}
@@ -499,12 +538,13 @@ func (v *Virtual) advanceTo(target time.Time) []Event {
 	}
 }
 
-// Settle waits until work started at once has finished, without moving the
-// clock. Tests call it before reading what that work did.
+// Settle waits until work started at once, and what it handed to Go, has
+// finished, without moving the clock. Tests call it before reading what
+// that work did.
 func (v *Virtual) Settle() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for v.running > 0 {
+	for v.running > 0 || v.flying > 0 {
 		v.idle.Wait()
 	}
 }
@@ -532,7 +572,7 @@ func (v *Virtual) Stop() {
 		vt.index = -1
 	}
 	v.timers = nil
-	for v.running > 0 {
+	for v.running > 0 || v.flying > 0 {
 		v.idle.Wait()
 	}
 }
@@ -540,6 +580,12 @@ func (v *Virtual) Stop() {
 func (a *virtualTimer) before(b *virtualTimer) bool {
 	if !a.ev.At.Equal(b.ev.At) {
 		return a.ev.At.Before(b.ev.At)
+	}
+	// Work armed in parallel (a callback's next attempt, armed when its
+	// delivery ends) keeps the order its Job.Seq gives, not the order the
+	// deliveries happened to end in.
+	if a.jobSeq != b.jobSeq {
+		return a.jobSeq < b.jobSeq
 	}
 	return a.seq < b.seq
 }

@@ -425,3 +425,23 @@ func TestCancel(t *testing.T) {
 		}
 	}
 }
+
+// Work handed to Go overlaps the rest of its instant's work, and an
+// advance moves past the instant only once it has returned.
+func TestVirtual_Go(t *testing.T) {
+	v := clock.NewVirtual(start)
+	var rec recorder
+	release := make(chan struct{})
+	v.AfterFunc(time.Second, "a", func() {
+		v.Go(func() {
+			<-release // would block the advance for ever if b waited for a
+			rec.add("a done")
+			v.AfterFunc(time.Second, "a again", func() { rec.add("a again") })
+		})
+	})
+	v.AfterFunc(time.Second, "b", func() { v.Go(func() { close(release) }) })
+	v.AfterFunc(1500*time.Millisecond, "c", func() { rec.add("c") })
+	_, err := v.Advance(time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a done", "c", "a again"}, rec.get(), "c waits for the work of the instant before; what that work armed runs in the same advance")
+}
