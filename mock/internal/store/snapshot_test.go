@@ -3,7 +3,9 @@ package store
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,15 @@ var testKey = func() *rsa.PrivateKey {
 	return k
 }()
 
+// testKeyPEM is testKey as a merchant's apiclient_key.pem.
+var testKeyPEM = func() string {
+	der, err := x509.MarshalPKCS8PrivateKey(testKey)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}()
+
 // filledStore has a row in every table.
 func filledStore(t *testing.T) *Store {
 	t.Helper()
@@ -35,7 +46,7 @@ func filledStore(t *testing.T) *Store {
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	amount := int64(300)
 	tx := s.Write()
-	require.NoError(t, tx.InsertMerchant(&Merchant{Seq: s.NextSeq(), MchID: "1", SerialNo: "AB", PublicKey: &testKey.PublicKey, PrivateKeyPEM: "test key", APIv3Key: strings.Repeat("k", 32), AppIDs: []string{"wx1"}, ServiceIDs: []string{"s1"}, PlatformMode: PlatformModeCertificate, CreatedAt: now}))
+	require.NoError(t, tx.InsertMerchant(&Merchant{Seq: s.NextSeq(), MchID: "1", SerialNo: "AB", PublicKey: &testKey.PublicKey, PrivateKeyPEM: testKeyPEM, APIv3Key: strings.Repeat("k", 32), AppIDs: []string{"wx1"}, ServiceIDs: []string{"s1"}, PlatformMode: PlatformModeCertificate, CreatedAt: now}))
 	require.NoError(t, tx.PutPermission(&Permission{ID: "p", MchID: "1", ServiceID: "s1", OpenID: "o", State: PermissionAvailable, PreAuthDigest: Digest{1, 2}, SuccessTime: now}))
 	require.NoError(t, tx.PutOrder(&Order{
 		Seq: s.NextSeq(), Kind: KindServiceOrder, MchID: "1", OutOrderNo: "A", OrderID: "100", State: StateDoing, StateDescription: DescMchComplete,
@@ -109,6 +120,18 @@ func TestRestore_Refuses(t *testing.T) {
 		{"unknown order kind", func(s *Snapshot) { s.Orders[0].Kind = "other" }, `orders[0]: kind "other"`},
 		{"payafter order without its part", func(s *Snapshot) { s.Orders[0].PayAfter = nil }, "orders[0]: a payafter-order without its PayAfter part"},
 		{"merchant without appid", func(s *Snapshot) { s.Merchants[0].AppIDs = nil }, "merchants[0]: merchant 1 has no appid"},
+		{"merchant key of garbage", func(s *Snapshot) { s.Merchants[0].PrivateKeyPEM = "garbage" }, "merchants[0]: merchant 1: private key: no PEM block found"},
+		{"merchant certificate of garbage", func(s *Snapshot) { s.Merchants[0].CertificatePEM = "garbage" }, "merchants[0]: merchant 1: certificate:"},
+		{"short APIv3 key", func(s *Snapshot) { s.Merchants[0].APIv3Key = "short" }, "merchants[0]: merchant 1: its APIv3 key is 5 bytes, not 32"},
+		{"order in state BOGUS", func(s *Snapshot) { s.Orders[0].State = "BOGUS" }, `orders[0]: state "BOGUS" is not a state of a payafter-order`},
+		{"negative total", func(s *Snapshot) { s.Orders[0].TotalAmount = -1 }, "orders[0]: a negative amount (total_amount -1"},
+		{"negative post payment", func(s *Snapshot) {
+			s.Orders[0].PostPayments = []PostPayment{{Name: "x", Amount: new(int64(-5))}}
+		}, "orders[0]: post_payments[0]: a negative amount -5"},
+		{"order of an unregistered merchant", func(s *Snapshot) { s.Orders[0].MchID = "999" }, `orders[0]: merchant "999" is not in the state`},
+		{"authorization of an unregistered merchant", func(s *Snapshot) { s.Permissions[0].MchID = "999" }, `permissions[0]: merchant "999" is not in the state`},
+		{"callback of an unregistered merchant", func(s *Snapshot) { s.Notifications[0].MchID = "999" }, `notifications[0]: merchant "999" is not in the state`},
+		{"refund larger than its charge", func(s *Snapshot) { s.Refunds[0].Amount = s.Refunds[0].Total + 1 }, "refunds[0]: refund R: amount"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
