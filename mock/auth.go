@@ -54,7 +54,7 @@ func (s *Server) authenticate(c *call, rec *RequestRecord) error {
 	msg := protocol.RequestMessage(r.Method, r.URL.RequestURI(), auth.Timestamp, auth.NonceStr, c.body)
 	signErr := func(message, field, issue string) error {
 		rec.SignIssue = issue
-		rec.Verified = string(msg)
+		rec.Verified = keep(string(msg), logKeep, &rec.Truncated)
 		return apierr.New(apierr.SignError, message).WithDetail(apierr.Detail{
 			Field: field, Location: apierr.LocAuthorization, Inner: &apierr.Inner{Issue: issue},
 			SignInformation: signInformation(r, auth, msg, c.body, issue),

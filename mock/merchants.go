@@ -141,6 +141,7 @@ func (s *Server) buildMerchant(spec MerchantSpec) (*store.Merchant, error) {
 		PlatformMode: spec.PlatformMode,
 		RiskFundCap:  spec.RiskFundCap,
 		CreatedAt:    s.clock.Now(),
+		Seq:          s.store.NextSeq(),
 	}
 	if !field.MchID.Match(m.MchID) {
 		return nil, specError("/mchid", "must be "+field.MchID.String())
@@ -345,17 +346,12 @@ func errNoMerchant(mchid string) error {
 	return apierr.Newf(apierr.NotFound, "merchant %s is not registered", mchid)
 }
 
-// Merchants lists registered merchants by mchid (GET /sandbox/merchants).
+// Merchants lists every registered merchant by mchid; GET
+// /sandbox/merchants pages them, the latest registered first (MerchantsPage).
 func (s *Server) Merchants() ([]Merchant, error) {
-	ms, err := s.store.Read().Merchants()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Merchant, len(ms))
-	for i, m := range ms {
-		out[i] = merchantRecord(m)
-	}
-	return out, nil
+	out, _, err := s.MerchantsPage(all)
+	slices.SortFunc(out, func(a, b Merchant) int { return strings.Compare(a.MchID, b.MchID) })
+	return out, err
 }
 
 // Merchant returns one merchant (GET /sandbox/merchants/{mchid}).
@@ -380,6 +376,7 @@ func (s *Server) DeleteMerchant(mchid string) error {
 		}
 		return err
 	}
+	s.cancelWork(mchid)
 	tx.Commit()
 	s.log.Info("merchant removed", "mchid", mchid)
 	return nil

@@ -130,3 +130,10 @@ func (rc *receiver) events() []string {
 	}
 	return out
 }
+
+// hitCount is how many callbacks reached the receiver, answered or not.
+func (rc *receiver) hitCount() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.hits
+}

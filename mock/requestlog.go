@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Signature verdicts in the request log.
@@ -34,24 +36,66 @@ type RequestRecord struct {
 	Scenario   string  `json:"scenario,omitempty"`         // the scenario that shaped the call
 	Injected   string  `json:"injected,omitempty"`         // what it did: latency, a fault, a dropped answer
 	DurationMS float64 `json:"duration_ms"`
+	// Truncated says that something the caller sent (the verified message,
+	// the URL, a header value quoted in signature_issue) was longer than the
+	// log keeps and was cut (logKeep, logKeepShort).
+	Truncated bool `json:"truncated,omitempty"`
 
-	at time.Time // Time as a time, for order timelines
+	at  time.Time // Time as a time, for order timelines
+	pos uint64    // the record's number in the log, which pages by it
 }
 
 // requestLog is a bounded ring of the most recent calls.
 type requestLog struct {
-	mu   sync.Mutex
-	ring []RequestRecord
-	next int
-	full bool
+	mu    sync.Mutex
+	ring  []RequestRecord
+	next  int
+	full  bool
+	added uint64 // records ever added: the pos of the last one
 }
 
 func newRequestLog(size int) *requestLog {
 	return &requestLog{ring: make([]RequestRecord, size)}
 }
 
+// What the log keeps of what a caller sends (architecture.md, "Paging and
+// limits"): the verified message and the URL up to logKeep bytes, the
+// other values that come from the request up to logKeepShort, so that the
+// memory the log holds is bounded by its size, not by its callers.
+const (
+	logKeep      = 4 << 10
+	logKeepShort = 256
+)
+
+// keep returns at most n bytes of s, cut at a rune boundary, as a new
+// string: a substring would keep the whole request it was cut from alive.
+func keep(s string, n int, cut *bool) string {
+	if len(s) <= n {
+		return s
+	}
+	*cut = true
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.Clone(s[:n])
+}
+
+// bound cuts what the caller sent to the sizes the log keeps.
+func (r *RequestRecord) bound() {
+	cut := r.Truncated
+	r.Verified = keep(r.Verified, logKeep, &cut)
+	r.URL = keep(r.URL, logKeep, &cut)
+	r.MchID = keep(r.MchID, logKeepShort, &cut)
+	r.OutOrderNo = keep(r.OutOrderNo, logKeepShort, &cut)
+	r.SignIssue = keep(r.SignIssue, logKeep, &cut)
+	r.Truncated = cut
+}
+
 func (l *requestLog) add(r RequestRecord) {
+	r.bound()
 	l.mu.Lock()
+	l.added++
+	r.pos = l.added
 	l.ring[l.next] = r
 	l.next = (l.next + 1) % len(l.ring)
 	if l.next == 0 {

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/mockpay/mockpay/client/protocol"
@@ -14,6 +15,13 @@ type reply struct {
 	status int
 	body   any // JSON-encoded; nil writes no body
 	err    error
+	header http.Header // added to the answer's headers (a listing's Link)
+}
+
+// jsonWriter is a body that writes its own JSON as it goes (a listing),
+// rather than being encoded whole first.
+type jsonWriter interface {
+	writeJSON(w io.Writer) error
 }
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }

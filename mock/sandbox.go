@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,6 +34,15 @@ func (s *Server) sandbox(h sandboxFunc) http.Handler {
 			rep = fail(err)
 		} else {
 			rep = h(r)
+		}
+		if jw, ok := rep.body.(jsonWriter); ok && rep.err == nil {
+			maps.Copy(w.Header(), rep.header)
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(rep.status)
+			if err := jw.writeJSON(w); err != nil {
+				s.log.Warn("write listing", "path", r.URL.Path, "err", err)
+			}
+			return
 		}
 		status, body := s.encode(rep)
 		writeBody(w, status, body)
@@ -223,6 +233,17 @@ func (s *Server) ClockState() ClockState {
 	return st
 }
 
+// cancelWork takes the scheduled work of merchant mchid ("" for every
+// merchant) off the clock: order expiry, deductions, callback attempts,
+// refunds, what a scenario's user was to do. Call it inside the write
+// transaction that drops their rows, so that no work that transaction's
+// rivals decided can be armed after it.
+func (s *Server) cancelWork(mchid string) {
+	n := s.clock.Cancel(mchid)
+	s.notifier.Forget(mchid)
+	s.log.Debug("scheduled work cancelled", "jobs", n)
+}
+
 // Reset drops orders, users, notifications, scenarios and the request log;
 // merchants and the platform identity stay (POST /sandbox/reset).
 func (s *Server) Reset() error {
@@ -231,6 +252,7 @@ func (s *Server) Reset() error {
 	if err := tx.Reset(); err != nil {
 		return err
 	}
+	s.cancelWork("") // every merchant's: a reset drops all their orders
 	tx.Commit()
 	s.requests.reset()
 	s.scenarios.Reset()
@@ -255,12 +277,13 @@ func (s *Server) sbCreateMerchant(r *http.Request) reply {
 	return created(m)
 }
 
-func (s *Server) sbListMerchants(*http.Request) reply {
-	ms, err := s.Merchants()
+func (s *Server) sbListMerchants(r *http.Request) reply {
+	p, err := pageOf(r.URL.Query())
 	if err != nil {
 		return fail(err)
 	}
-	return ok(ms)
+	ms, next, err := s.MerchantsPage(p)
+	return paged(r, ms, next, err)
 }
 
 func (s *Server) sbGetMerchant(r *http.Request) reply {
@@ -292,15 +315,12 @@ func (s *Server) sbDeleteMerchant(r *http.Request) reply {
 
 func (s *Server) sbRequests(r *http.Request) reply {
 	q := r.URL.Query()
-	f := RequestFilter{MchID: q.Get("mchid")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 0 {
-			return fail(apierr.Param(apierr.LocQuery, "limit", "limit must be a non-negative integer", "limit must be a non-negative integer", l))
-		}
-		f.Limit = n
+	p, err := pageOf(q)
+	if err != nil {
+		return fail(err)
 	}
-	return ok(s.Requests(f))
+	recs, next, err := s.RequestsPage(RequestFilter{MchID: q.Get("mchid")}, p)
+	return paged(r, recs, next, err)
 }
 
 func (s *Server) sbClock(*http.Request) reply { return ok(s.ClockState()) }

@@ -179,26 +179,17 @@ type TimelineEntry struct {
 	Summary string `json:"summary"`
 }
 
-// Orders lists orders, newest first (GET /sandbox/orders).
+// match reports whether o is one of the orders f selects.
+func (f OrderFilter) match(o *store.Order) bool {
+	return !(f.MchID != "" && o.MchID != f.MchID || f.SubMchID != "" && o.SubMchID != f.SubMchID || f.OpenID != "" && o.User() != f.OpenID ||
+		f.State != "" && string(o.State) != f.State || f.Kind != "" && string(o.Kind) != f.Kind)
+}
+
+// Orders lists every order f selects, newest first; GET /sandbox/orders
+// pages it (OrdersPage).
 func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
-	os, err := s.store.Read().Orders(f.MchID)
-	if err != nil {
-		return nil, err
-	}
-	out := []SandboxOrder{}
-	for _, o := range os {
-		if f.SubMchID != "" && o.SubMchID != f.SubMchID || f.OpenID != "" && o.User() != f.OpenID ||
-			f.State != "" && string(o.State) != f.State || f.Kind != "" && string(o.Kind) != f.Kind {
-			continue
-		}
-		so, err := s.sandboxOrder(o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, so)
-	}
-	slices.SortStableFunc(out, func(a, b SandboxOrder) int { return cmp.Compare(b.CreatedAt, a.CreatedAt) })
-	return out, nil
+	out, _, err := s.OrdersPage(f, all)
+	return out, err
 }
 
 func (s *Server) sandboxOrder(o *store.Order) (SandboxOrder, error) {
@@ -408,21 +399,18 @@ func attemptRecord(a store.Attempt) AttemptRecord {
 	return AttemptRecord{At: protocol.FormatRFC3339(a.At), Status: a.Status, Error: a.Error, DurationMS: a.DurationMS, Kind: a.Kind}
 }
 
-// Notifications lists callbacks in the order they were made (GET /sandbox/notifications).
+// match reports whether n is one of the callbacks f selects.
+func (f NotificationFilter) match(n *store.Notification) bool {
+	return !(f.MchID != "" && n.MchID != f.MchID || f.SubMchID != "" && n.SubMchID != f.SubMchID || f.OutOrderNo != "" && n.OutOrderNo != f.OutOrderNo ||
+		f.EventType != "" && string(n.EventType) != f.EventType || f.State != "" && n.State != f.State)
+}
+
+// Notifications lists every callback f selects in the order they were
+// made; GET /sandbox/notifications pages them newest first (NotificationsPage).
 func (s *Server) Notifications(f NotificationFilter) ([]NotificationRecord, error) {
-	ns, err := s.store.Read().Notifications()
-	if err != nil {
-		return nil, err
-	}
-	out := []NotificationRecord{}
-	for _, n := range ns {
-		if f.MchID != "" && n.MchID != f.MchID || f.SubMchID != "" && n.SubMchID != f.SubMchID || f.OutOrderNo != "" && n.OutOrderNo != f.OutOrderNo ||
-			f.EventType != "" && string(n.EventType) != f.EventType || f.State != "" && n.State != f.State {
-			continue
-		}
-		out = append(out, notificationRecord(n))
-	}
-	return out, nil
+	out, _, err := s.NotificationsPage(f, all)
+	slices.Reverse(out)
+	return out, err
 }
 
 // Redeliver sends a callback again now and returns it with the new attempt
@@ -472,7 +460,12 @@ func (s *Server) sbUser(r *http.Request) reply { return answer(s.User(sbVars(r)[
 
 func (s *Server) sbOrders(r *http.Request) reply {
 	q := r.URL.Query()
-	return answer(s.Orders(OrderFilter{MchID: q.Get("mchid"), SubMchID: q.Get("sub_mchid"), OpenID: q.Get("openid"), State: q.Get("state"), Kind: q.Get("kind")}))
+	p, err := pageOf(q)
+	if err != nil {
+		return fail(err)
+	}
+	os, next, err := s.OrdersPage(OrderFilter{MchID: q.Get("mchid"), SubMchID: q.Get("sub_mchid"), OpenID: q.Get("openid"), State: q.Get("state"), Kind: q.Get("kind")}, p)
+	return paged(r, os, next, err)
 }
 
 func (s *Server) sbOrder(r *http.Request) reply {
@@ -496,7 +489,12 @@ func (s *Server) sbUserPay(r *http.Request) reply {
 
 func (s *Server) sbNotifications(r *http.Request) reply {
 	q := r.URL.Query()
-	return answer(s.Notifications(NotificationFilter{MchID: q.Get("mchid"), SubMchID: q.Get("sub_mchid"), OutOrderNo: q.Get("out_order_no"), EventType: q.Get("event_type"), State: q.Get("state")}))
+	p, err := pageOf(q)
+	if err != nil {
+		return fail(err)
+	}
+	ns, next, err := s.NotificationsPage(NotificationFilter{MchID: q.Get("mchid"), SubMchID: q.Get("sub_mchid"), OutOrderNo: q.Get("out_order_no"), EventType: q.Get("event_type"), State: q.Get("state")}, p)
+	return paged(r, ns, next, err)
 }
 
 func (s *Server) sbRedeliver(r *http.Request) reply { return answer(s.Redeliver(sbVars(r)["id"])) }

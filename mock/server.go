@@ -53,8 +53,16 @@ type Options struct {
 	// RequestLogSize bounds /sandbox/requests; 0 means 1000.
 	RequestLogSize int
 	// CallbackClient sends callbacks; nil means a plain client. Every
-	// attempt is bounded by 5 s whatever the client.
+	// attempt is bounded by CallbackTimeout whatever the client.
 	CallbackClient *http.Client
+	// CallbackTimeout is how long a merchant has to answer a callback;
+	// 0 means WeChat Pay's 5 s.
+	CallbackTimeout time.Duration
+	// CallbackConcurrency bounds the callback deliveries in flight; 0
+	// means 64. Deliveries of one order to one address never overtake one
+	// another; the others run in parallel, so that a receiver that hangs
+	// delays only its own.
+	CallbackConcurrency int
 	// DeductionDelay is how long after completion (or a pay call) the
 	// deduction happens, in domain time; 0 means 5 s.
 	DeductionDelay time.Duration
@@ -153,7 +161,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.notifier = notify.New(notify.Config{
 		Store: s.store, Clock: s.clock, Client: opts.CallbackClient, Signer: callbackSigner{s}, NewID: s.newID,
-		Scenarios: s.scenarios, Logger: s.log,
+		Scenarios: s.scenarios, Logger: s.log, Concurrency: opts.CallbackConcurrency, Timeout: opts.CallbackTimeout,
 	})
 	s.payscore = payscore.New(payscore.Config{
 		Store: s.store, Clock: s.clock, Notifier: s.notifier, NewID: s.newID, DeductionDelay: opts.DeductionDelay,

@@ -9,14 +9,16 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mockpay/mockpay/client/internal/httpapi"
 )
 
-// DefaultTimeout bounds one call of the default HTTP client. An advance
-// of the clock returns only once the callbacks that fell due were
-// delivered, each of which the mock gives up on after 5 s.
+// DefaultTimeout bounds one call of the default HTTP client, except an
+// advance of the clock (AdvanceClock), which only the caller's context
+// bounds.
 const DefaultTimeout = 30 * time.Second
 
 // maxAnswer bounds what a call reads: a listing of a full request log is a
@@ -101,6 +103,9 @@ type request struct {
 	// invalid says why the request cannot be sent; do reports it without
 	// sending anything.
 	invalid error
+	// unbounded lifts the HTTP client's Timeout: the call takes as long
+	// as the mock needs, and only its context bounds it.
+	unbounded bool
 }
 
 // endpoint is the request of the call named name: method, and a path whose
@@ -140,12 +145,21 @@ var errBadAnswer = errors.New("unexpected answer")
 // is an *Error; a transport failure is returned as the HTTP client reports
 // it (a *url.Error, which names the method and URL).
 func (c *Client) do(ctx context.Context, req request) ([]byte, error) {
+	raw, _, err := c.doURL(ctx, req, "")
+	return raw, err
+}
+
+// doURL is do, with the answer's headers, to target (the request's path
+// and query under the base URL when empty).
+func (c *Client) doURL(ctx context.Context, req request, target string) ([]byte, http.Header, error) {
 	if req.invalid != nil {
-		return nil, req.invalid
+		return nil, nil, req.invalid
 	}
-	target := c.base + req.path
-	if len(req.query) > 0 {
-		target += "?" + req.query.Encode()
+	if target == "" {
+		target = c.base + req.path
+		if len(req.query) > 0 {
+			target += "?" + req.query.Encode()
+		}
 	}
 	var body io.Reader
 	contentType := req.contentType
@@ -156,13 +170,13 @@ func (c *Client) do(ctx context.Context, req request) ([]byte, error) {
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: encode the body: %w", req, err)
+			return nil, nil, fmt.Errorf("%s: encode the body: %w", req, err)
 		}
 		body, contentType = bytes.NewReader(raw), "application/json"
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.method, target, body)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req, err)
+		return nil, nil, fmt.Errorf("%s: %w", req, err)
 	}
 	hr.Header.Set("Accept", "application/json")
 	if contentType != "" {
@@ -171,19 +185,25 @@ func (c *Client) do(ctx context.Context, req request) ([]byte, error) {
 	if c.token != "" {
 		hr.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(hr)
+	hc := c.http
+	if req.unbounded && hc.Timeout != 0 {
+		lifted := *hc
+		lifted.Timeout = 0
+		hc = &lifted
+	}
+	resp, err := hc.Do(hr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return nil, fmt.Errorf("%s: read the answer (status %d): %w", req, resp.StatusCode, err)
+		return nil, nil, fmt.Errorf("%s: read the answer (status %d): %w", req, resp.StatusCode, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newError(resp.StatusCode, raw)
+		return nil, nil, newError(resp.StatusCode, raw)
 	}
-	return raw, nil
+	return raw, resp.Header, nil
 }
 
 // exec makes a call whose answer has no body the caller needs.
@@ -204,9 +224,60 @@ func call[T any, P interface {
 	return decode[T, P](req, raw)
 }
 
-// callList makes a call that answers with a JSON array and decodes each
-// element, keeping its own JSON.
+// maxPage is the largest page the mock serves (limit=1000): a listing
+// read whole is read in as few calls as it can be.
+const maxPage = 1000
+
+// callList makes a call that answers with a page of a listing, a JSON
+// array, and follows its Link rel="next" until max items are read (0: all
+// of them), decoding each element and keeping its own JSON.
 func callList[T any, P interface {
+	*T
+	keeper
+}](ctx context.Context, c *Client, req request, max int) ([]T, error) {
+	page := maxPage
+	if max > 0 && max < page {
+		page = max
+	}
+	if req.query == nil {
+		req.query = url.Values{}
+	}
+	req.query.Set("limit", strconv.Itoa(page))
+	out := []T{}
+	target := ""
+	for {
+		raw, hdr, err := c.doURL(ctx, req, target)
+		if err != nil {
+			return nil, err
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return nil, fmt.Errorf("%s: %w: %w", req, errBadAnswer, err)
+		}
+		for _, e := range elems {
+			if max > 0 && len(out) == max {
+				return out, nil
+			}
+			v, err := decode[T, P](req, e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, *v)
+		}
+		next, err := nextPage(c.base, hdr.Get("Link"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %w", req, errBadAnswer, err)
+		}
+		if next == "" || max > 0 && len(out) >= max {
+			return out, nil
+		}
+		target = next
+	}
+}
+
+// callArray makes a call that answers with a JSON array that is not paged
+// (the scenarios) and decodes each element, keeping its own JSON.
+func callArray[T any, P interface {
 	*T
 	keeper
 }](ctx context.Context, c *Client, req request) ([]T, error) {
@@ -227,6 +298,31 @@ func callList[T any, P interface {
 		out = append(out, *v)
 	}
 	return out, nil
+}
+
+// nextPage resolves the rel="next" target of a Link header against the
+// base URL; "" when there is none.
+func nextPage(base, link string) (string, error) {
+	for _, l := range strings.Split(link, ",") {
+		ref, params, ok := strings.Cut(strings.TrimSpace(l), ";")
+		if !ok || strings.TrimSpace(params) != `rel="next"` {
+			continue
+		}
+		ref = strings.TrimSpace(ref)
+		if !strings.HasPrefix(ref, "<") || !strings.HasSuffix(ref, ">") {
+			return "", fmt.Errorf("the Link header %q is not <URL>; rel=\"next\"", link)
+		}
+		b, err := url.Parse(base + "/")
+		if err != nil {
+			return "", err
+		}
+		u, err := b.Parse(ref[1 : len(ref)-1])
+		if err != nil {
+			return "", fmt.Errorf("the Link header %q: %w", link, err)
+		}
+		return u.String(), nil
+	}
+	return "", nil
 }
 
 func decode[T any, P interface {

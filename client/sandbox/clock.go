@@ -54,6 +54,11 @@ type AdvanceClockRequest struct {
 // that fell due has run, callback deliveries and their retries included,
 // so that a test never sleeps: POST /sandbox/clock/advance. A real clock
 // cannot be moved (CodeConflict).
+//
+// The mock delivers the callbacks due at one instant in parallel and
+// moves on once they are answered or time out (5 s each), so an advance
+// costs up to one delivery timeout per instant at which a receiver hangs:
+// the HTTP client's Timeout does not apply, ctx bounds the call.
 func (c *Client) AdvanceClock(ctx context.Context, req AdvanceClockRequest) (*Clock, error) {
 	body := map[string]string{"duration": req.Duration.String()}
 	switch {
@@ -64,5 +69,7 @@ func (c *Client) AdvanceClock(ctx context.Context, req AdvanceClockRequest) (*Cl
 	case !req.To.IsZero():
 		body = map[string]string{"to": req.To.Format(time.RFC3339Nano)}
 	}
-	return call[Clock](ctx, c, endpoint("AdvanceClock", http.MethodPost, "/sandbox/clock/advance").with(nil, body))
+	r := endpoint("AdvanceClock", http.MethodPost, "/sandbox/clock/advance").with(nil, body)
+	r.unbounded = true
+	return call[Clock](ctx, c, r)
 }

@@ -91,9 +91,10 @@ func (c *Client) CreateMerchant(ctx context.Context, req CreateMerchantRequest) 
 	return call[Merchant](ctx, c, endpoint("CreateMerchant", http.MethodPost, "/sandbox/merchants").with(nil, req))
 }
 
-// ListMerchants lists every merchant: GET /sandbox/merchants.
+// ListMerchants lists every merchant, the latest registered first: GET
+// /sandbox/merchants, page after page.
 func (c *Client) ListMerchants(ctx context.Context) ([]Merchant, error) {
-	return callList[Merchant](ctx, c, endpoint("ListMerchants", http.MethodGet, "/sandbox/merchants"))
+	return callList[Merchant](ctx, c, endpoint("ListMerchants", http.MethodGet, "/sandbox/merchants"), 0)
 }
 
 // GetMerchantRequest names a merchant for GetMerchant.

@@ -78,13 +78,16 @@ type ListNotificationsRequest struct {
 	OutOrderNo string
 	EventType  string // e.g. client.EventUserPaid
 	State      NotificationState
+	// Limit is how many to list at most, the newest; 0 lists every one,
+	// following the listing's pages.
+	Limit int
 }
 
-// ListNotifications lists the callbacks the mock made, oldest first: GET
-// /sandbox/notifications.
+// ListNotifications lists the callbacks the mock made, newest first: GET
+// /sandbox/notifications, page after page.
 func (c *Client) ListNotifications(ctx context.Context, req ListNotificationsRequest) ([]Notification, error) {
 	q := query("mchid", req.MchID, "sub_mchid", req.SubMchID, "out_order_no", req.OutOrderNo, "event_type", req.EventType, "state", string(req.State))
-	return callList[Notification](ctx, c, endpoint("ListNotifications", http.MethodGet, "/sandbox/notifications").with(q, nil))
+	return callList[Notification](ctx, c, endpoint("ListNotifications", http.MethodGet, "/sandbox/notifications").with(q, nil), req.Limit)
 }
 
 // RedeliverNotificationRequest names the callback for RedeliverNotification.

@@ -78,13 +78,16 @@ type ListOrdersRequest struct {
 	// string(client.StateDoing) or string(client.PayAfterUserAccepted).
 	State string
 	Kind  OrderKind
+	// Limit is how many to list at most, the newest; 0 lists every one,
+	// following the listing's pages.
+	Limit int
 }
 
-// ListOrders lists orders of both kinds, newest first: GET /sandbox/orders.
-// Their timelines are left out.
+// ListOrders lists orders of both kinds, newest first: GET /sandbox/orders,
+// page after page. Their timelines are left out.
 func (c *Client) ListOrders(ctx context.Context, req ListOrdersRequest) ([]Order, error) {
 	q := query("mchid", req.MchID, "sub_mchid", req.SubMchID, "openid", req.OpenID, "state", req.State, "kind", string(req.Kind))
-	return callList[Order](ctx, c, endpoint("ListOrders", http.MethodGet, "/sandbox/orders").with(q, nil))
+	return callList[Order](ctx, c, endpoint("ListOrders", http.MethodGet, "/sandbox/orders").with(q, nil), req.Limit)
 }
 
 // GetOrderRequest names an order for GetOrder. A service order is found

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/mockpay/mockpay/client"
 )
@@ -48,16 +47,12 @@ type RequestRecord struct {
 // ListRequestsRequest filters GET /sandbox/requests.
 type ListRequestsRequest struct {
 	MchID string // empty: every merchant's
-	Limit int    // at most this many; 0 leaves the choice to the mock
+	Limit int    // at most this many, the newest; 0 lists every call the mock keeps
 }
 
 // ListRequests lists the latest v3 API calls, newest first, with their
-// signature verdicts: GET /sandbox/requests.
+// signature verdicts: GET /sandbox/requests, page after page.
 func (c *Client) ListRequests(ctx context.Context, req ListRequestsRequest) ([]RequestRecord, error) {
-	limit := ""
-	if req.Limit != 0 {
-		limit = strconv.Itoa(req.Limit)
-	}
-	q := query("mchid", req.MchID, "limit", limit)
-	return callList[RequestRecord](ctx, c, endpoint("ListRequests", http.MethodGet, "/sandbox/requests").with(q, nil))
+	q := query("mchid", req.MchID)
+	return callList[RequestRecord](ctx, c, endpoint("ListRequests", http.MethodGet, "/sandbox/requests").with(q, nil), req.Limit)
 }

@@ -89,7 +89,7 @@ func TestClient_Wire(t *testing.T) {
 			return err
 		}, recorded{method: "PATCH", uri: "/sandbox/merchants/1900000001", contentType: "application/json", body: `{"sub_merchants":[{"sub_mchid":"1900000110","sub_appids":null}]}`}},
 		{"list merchants", `[]`, func(sb *sandbox.Client) error { _, err := sb.ListMerchants(ctx); return err },
-			recorded{method: "GET", uri: "/sandbox/merchants"}},
+			recorded{method: "GET", uri: "/sandbox/merchants?limit=1000"}},
 		{"get merchant", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.GetMerchant(ctx, sandbox.GetMerchantRequest{MchID: "1230000109"})
 			return err
@@ -129,7 +129,7 @@ func TestClient_Wire(t *testing.T) {
 		{"list orders", `[]`, func(sb *sandbox.Client) error {
 			_, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: "1230000109", State: string(client.StateDoing), Kind: sandbox.OrderKindServiceOrder})
 			return err
-		}, recorded{method: "GET", uri: "/sandbox/orders?kind=serviceorder&mchid=1230000109&state=DOING"}},
+		}, recorded{method: "GET", uri: "/sandbox/orders?kind=serviceorder&limit=1000&mchid=1230000109&state=DOING"}},
 		{"get order escapes the number", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: "1230000109", OutOrderNo: "RIDE|1*"})
 			return err
@@ -153,7 +153,7 @@ func TestClient_Wire(t *testing.T) {
 		{"a sub-merchant's orders", `[]`, func(sb *sandbox.Client) error {
 			_, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: "1900000001", SubMchID: "1900000109"})
 			return err
-		}, recorded{method: "GET", uri: "/sandbox/orders?mchid=1900000001&sub_mchid=1900000109"}},
+		}, recorded{method: "GET", uri: "/sandbox/orders?limit=1000&mchid=1900000001&sub_mchid=1900000109"}},
 		{"pay order", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.PayOrder(ctx, sandbox.PayOrderRequest{MchID: "1230000109", OutOrderNo: "RIDE-1"})
 			return err
@@ -161,7 +161,7 @@ func TestClient_Wire(t *testing.T) {
 		{"list notifications", `[]`, func(sb *sandbox.Client) error {
 			_, err := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{OutOrderNo: "RIDE 1", State: sandbox.NotificationFailed})
 			return err
-		}, recorded{method: "GET", uri: "/sandbox/notifications?out_order_no=RIDE+1&state=failed"}},
+		}, recorded{method: "GET", uri: "/sandbox/notifications?limit=1000&out_order_no=RIDE+1&state=failed"}},
 		{"redeliver", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.RedeliverNotification(ctx, sandbox.RedeliverNotificationRequest{ID: "n-1"})
 			return err

@@ -55,13 +55,13 @@ func (c *Client) LoadScenarios(ctx context.Context, req LoadScenariosRequest) ([
 	q := query("file", req.File, "mchid", req.MchID, "sub_mchid", req.SubMchID, "openid", req.OpenID, "out_order_no", req.OutOrderNo, "service_id", req.ServiceID)
 	r := endpoint("LoadScenarios", http.MethodPost, "/sandbox/scenarios").with(q, req.Data)
 	r.contentType = "application/yaml"
-	return callList[Scenario](ctx, c, r)
+	return callArray[Scenario](ctx, c, r)
 }
 
 // ListScenarios lists the loaded scenarios and how often each applied:
 // GET /sandbox/scenarios.
 func (c *Client) ListScenarios(ctx context.Context) ([]Scenario, error) {
-	return callList[Scenario](ctx, c, endpoint("ListScenarios", http.MethodGet, "/sandbox/scenarios"))
+	return callArray[Scenario](ctx, c, endpoint("ListScenarios", http.MethodGet, "/sandbox/scenarios"))
 }
 
 // UnloadScenarioRequest names the scenario for UnloadScenario.

@@ -217,9 +217,10 @@ func (a *app) printScenarios(headline string, list []sandbox.Scenario) error {
 func (a *app) sbNotificationsCmd() *command {
 	var outOrderNo, eventType, state string
 	var follow bool
+	var limit int
 	return &command{
 		name:  "notifications",
-		short: "callbacks with their plaintext and every delivery attempt (GET /sandbox/notifications)",
+		short: "callbacks, newest first, with their plaintext and every delivery attempt (GET /sandbox/notifications)",
 		long: `Notifications lists the callbacks the mock made, oldest first: event type, state (pending,
 delivered, failed, dropped), where they went and every attempt with its HTTP status. --json
 adds the decrypted resource. 'notifications redeliver <id>' sends one again now. --follow
@@ -238,6 +239,7 @@ shows each callback and each of its attempts as it happens, until Ctrl-C (the fi
 			fs.StringVar(&eventType, "event-type", "", "only this event type, e.g. PAYSCORE.USER_PAID")
 			fs.StringVar(&state, "state", "", "only pending, delivered, failed or dropped")
 			fs.BoolVar(&follow, "follow", false, "show callbacks and their attempts as they happen, until Ctrl-C")
+			fs.IntVar(&limit, "limit", 0, "at most the newest `N` (0: all, read page after page)")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			if follow {
@@ -251,8 +253,11 @@ shows each callback and each of its attempts as it happens, until Ctrl-C (the fi
 			if err != nil {
 				return err
 			}
+			if limit < 0 {
+				return &usageError{msg: "--limit cannot be negative"}
+			}
 			ns, err := sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{
-				MchID: mchid, SubMchID: subMchID, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state),
+				MchID: mchid, SubMchID: subMchID, OutOrderNo: outOrderNo, EventType: eventType, State: sandbox.NotificationState(state), Limit: limit,
 			})
 			if err != nil {
 				return err
@@ -368,6 +373,7 @@ until Ctrl-C (--json: one object per line).`,
 
 func (a *app) sbOrdersCmd() *command {
 	var state, openid, kind string
+	var limit int
 	return &command{
 		name:  "orders",
 		short: "orders, newest first (GET /sandbox/orders)",
@@ -380,6 +386,7 @@ func (a *app) sbOrdersCmd() *command {
 			fs.StringVar(&state, "state", "", "only this state, e.g. DOING, DONE, USER_ACCEPTED")
 			fs.StringVar(&openid, "openid", "", "only this user's")
 			fs.StringVar(&kind, "kind", "", "only serviceorder or payafter-order")
+			fs.IntVar(&limit, "limit", 0, "at most the newest `N` (0: all, read page after page)")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			mchid, subMchID, err := a.listMchID()
@@ -390,7 +397,10 @@ func (a *app) sbOrdersCmd() *command {
 			if err != nil {
 				return err
 			}
-			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, SubMchID: subMchID, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind)})
+			if limit < 0 {
+				return &usageError{msg: "--limit cannot be negative"}
+			}
+			orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: mchid, SubMchID: subMchID, State: state, OpenID: openid, Kind: sandbox.OrderKind(kind), Limit: limit})
 			if err != nil {
 				return err
 			}

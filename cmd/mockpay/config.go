@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -38,6 +39,32 @@ type config struct {
 	TLSKey       string  `env:"MOCKPAY_TLS_KEY"`
 	LogFormat    string  `env:"MOCKPAY_LOG_FORMAT" envDefault:"text"`
 	LogLevel     string  `env:"MOCKPAY_LOG_LEVEL" envDefault:"info"`
+
+	// The server's timeouts (architecture.md, "Paging and limits"): a
+	// whole request, headers and body, must arrive within ReadTimeout, so a
+	// body trickling in is cut too; an answer is abandoned after
+	// WriteTimeout; an idle keep-alive connection is closed after
+	// IdleTimeout.
+	ReadTimeout       time.Duration `env:"MOCKPAY_READ_TIMEOUT" envDefault:"30s"`
+	ReadHeaderTimeout time.Duration `env:"MOCKPAY_READ_HEADER_TIMEOUT" envDefault:"10s"`
+	WriteTimeout      time.Duration `env:"MOCKPAY_WRITE_TIMEOUT" envDefault:"60s"`
+	IdleTimeout       time.Duration `env:"MOCKPAY_IDLE_TIMEOUT" envDefault:"120s"`
+}
+
+// maxHeaderBytes bounds a request's headers: a v3 request's are well under
+// 4 KiB, and each connection may hold this much while its headers arrive.
+const maxHeaderBytes = 64 << 10
+
+// httpServer is the server the configuration asks for, serving h.
+func (c config) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadTimeout:       c.ReadTimeout,
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
 }
 
 // configError names the variable that is wrong, so that a bad value stops
@@ -101,6 +128,17 @@ func (c config) validate() error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return &configError{"MOCKPAY_LOG_LEVEL", fmt.Sprintf("%q is not debug, info, warn or error", c.LogLevel)}
+	}
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"MOCKPAY_READ_TIMEOUT", c.ReadTimeout}, {"MOCKPAY_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout},
+		{"MOCKPAY_WRITE_TIMEOUT", c.WriteTimeout}, {"MOCKPAY_IDLE_TIMEOUT", c.IdleTimeout},
+	} {
+		if t.d <= 0 {
+			return &configError{t.name, fmt.Sprintf("%s must be a positive duration such as 30s", t.d)}
+		}
 	}
 	return nil
 }

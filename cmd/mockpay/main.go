@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := cfg.httpServer(srv)
 
 	base := scheme + "://" + ln.Addr().String()
 	banner(stdout, base, srv)
@@ -203,6 +203,10 @@ Configuration (environment):
   MOCKPAY_TLS_KEY         its key
   MOCKPAY_LOG_FORMAT      text (default) or json
   MOCKPAY_LOG_LEVEL       debug, info (default), warn or error
+  MOCKPAY_READ_TIMEOUT    time to read a whole request, headers and body (default 30s)
+  MOCKPAY_READ_HEADER_TIMEOUT  time to read a request's headers (default 10s)
+  MOCKPAY_WRITE_TIMEOUT   time to write an answer before it is abandoned (default 60s)
+  MOCKPAY_IDLE_TIMEOUT    time an idle keep-alive connection is kept (default 120s)
 
 Credentials of the default merchant are in testdata/certs and at /sandbox/merchants.
 `

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mockpay/mockpay/mock"
@@ -20,8 +21,12 @@ import (
 const stateSaveInterval = 30 * time.Second
 
 // readStateFile reads MOCKPAY_STATE_FILE. A file that does not exist is a
-// first run: nil, and the server starts empty.
+// first run: nil, and the server starts empty. Temporary files a save
+// killed mid-way left beside it are removed first.
 func readStateFile(path string) (*mock.State, error) {
+	if err := removeTempFiles(path); err != nil {
+		return nil, &configError{"MOCKPAY_STATE_FILE", err.Error()}
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -37,17 +42,36 @@ func readStateFile(path string) (*mock.State, error) {
 	return st, nil
 }
 
+// tempPrefix is how the temporary files of a save to path begin
+// (os.CreateTemp adds a random suffix).
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// removeTempFiles removes what saves to path that never finished (a kill
+// -9 mid-save) left in its directory: no one else writes those names.
+func removeTempFiles(path string) error {
+	dir := filepath.Dir(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil // a directory that cannot be listed holds no leftovers to remove; opening the file reports why
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasPrefix(e.Name(), tempPrefix(path)) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("remove unfinished save: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // writeStateFile saves to path atomically: into a temporary file in the
 // same directory, synced, then renamed over path, so that a crash or a
 // failed save mid-way leaves the previous file whole. The file holds the
 // merchants' test private keys, so it is made readable by its owner only
 // (os.CreateTemp creates it 0600).
 func writeStateFile(path string, save func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}

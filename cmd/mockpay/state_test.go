@@ -156,3 +156,68 @@ func TestStateSaver_Every(t *testing.T) {
 		})
 	}
 }
+
+// TestReadStateFile_Refuses: a state that does not make sense stops the
+// start with one line naming the first bad record; what a save killed
+// mid-way left behind is removed.
+func TestReadStateFile_Refuses(t *testing.T) {
+	valid := func(t *testing.T) map[string]any {
+		path := filepath.Join(t.TempDir(), "state.json")
+		_, _, stop := launch(t, map[string]string{"MOCKPAY_STATE_FILE": path, "MOCKPAY_CLOCK": "virtual"})
+		require.NoError(t, stop())
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(data, &m))
+		return m
+	}(t)
+	merchant := valid["merchants"].([]any)[0].(map[string]any)
+	order := func(edit func(o map[string]any)) []any {
+		o := map[string]any{"Seq": 1, "Kind": "serviceorder", "MchID": merchant["MchID"], "OutOrderNo": "O1", "OrderID": "1000",
+			"State": "CREATED", "CreatedAt": "2026-12-01T09:00:00+08:00", "UpdatedAt": "2026-12-01T09:00:00+08:00"}
+		edit(o)
+		return []any{o}
+	}
+	tests := []struct {
+		name string
+		edit func(m map[string]any)
+		want string
+	}{
+		{"an order in state BOGUS with a negative total", func(m map[string]any) {
+			m["orders"] = order(func(o map[string]any) { o["State"], o["TotalAmount"] = "BOGUS", -100 })
+		}, `orders[0]: state "BOGUS" is not a state of a serviceorder`},
+		{"an order of an unregistered merchant", func(m map[string]any) {
+			m["orders"] = order(func(o map[string]any) { o["MchID"] = "1900000000" })
+		}, `orders[0]: merchant "1900000000" is not in the state`},
+		{"a merchant key of garbage", func(m map[string]any) {
+			m["merchants"].([]any)[0].(map[string]any)["PrivateKeyPEM"] = "garbage"
+		}, "merchants[0]: merchant " + merchant["MchID"].(string) + ": private key: no PEM block found"},
+		{"not JSON", nil, "not a mockpay state"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.json")
+			data := []byte("{not json")
+			if tt.edit != nil {
+				var m map[string]any
+				raw, err := json.Marshal(valid)
+				require.NoError(t, err)
+				require.NoError(t, json.Unmarshal(raw, &m))
+				tt.edit(m)
+				data, err = json.Marshal(m)
+				require.NoError(t, err)
+			}
+			require.NoError(t, os.WriteFile(path, data, 0o600))
+			leftover := filepath.Join(filepath.Dir(path), ".state.json.tmp-123")
+			require.NoError(t, os.WriteFile(leftover, []byte(`{"version":1,"tru`), 0o600))
+
+			err := run(context.Background(), nil, map[string]string{"MOCKPAY_STATE_FILE": path, "MOCKPAY_ADDR": "127.0.0.1:0"}, io.Discard, io.Discard, nil)
+			require.Error(t, err)
+			line := strings.TrimSpace(err.Error())
+			assert.NotContains(t, line, "\n", "one line")
+			assert.Contains(t, line, "MOCKPAY_STATE_FILE")
+			assert.Contains(t, line, tt.want)
+			assert.NoFileExists(t, leftover, "an unfinished save is removed at start")
+		})
+	}
+}

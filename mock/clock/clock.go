@@ -37,8 +37,25 @@ type Clock interface {
 	// passed; d <= 0 runs it at once. label says what f does, for
 	// /sandbox/clock and the list of what an advance fired.
 	AfterFunc(d time.Duration, label string, f func()) Timer
+	// Arm schedules j at j.At, at once if that has passed, unless work of
+	// j.Owner was cancelled after j.Epoch (Cancel): then it returns a
+	// stopped timer and j never runs.
+	Arm(j Job) Timer
+	// Go runs f on its own goroutine as part of the work due now: the slow
+	// part of it, such as a callback's HTTP round trip, which other work
+	// due at the same instant need not wait for. A virtual clock lets the
+	// rest of the instant's work start meanwhile and moves past the
+	// instant only once f has returned.
+	Go(f func())
 	// Pending lists the work scheduled and not yet run, earliest first.
 	Pending() []Event
+	// Cancel takes off the clock the pending work of owner ("" for every
+	// owner's), and refuses work of owner armed later that was decided
+	// before this call (Job.Epoch). It returns how many jobs it took off.
+	// Work already running runs on; work with no Owner is never cancelled.
+	Cancel(owner string) int
+	// Epoch is the count of Cancel calls so far, for Job.Epoch.
+	Epoch() uint64
 	// Stop cancels all pending work; later AfterFunc calls are ignored.
 	// Used when the server shuts down.
 	Stop()
@@ -68,16 +85,70 @@ type Job struct {
 	// that its owner can cancel work that is no longer wanted. A job run
 	// at once because it is overdue (ScheduleAll) has no timer to hand.
 	Armed func(Timer)
+	// Owner is whose work it is (a merchant's mchid), for Cancel: a
+	// sandbox reset or a merchant's removal takes its work off the clock.
+	Owner string
+	// Epoch is Clock.Epoch when the work was decided. The work is armed
+	// only after the transaction that decided it commits (Later), and a
+	// Cancel of its owner in between must still stop it.
+	Epoch uint64
 }
 
 // Schedule runs j on c at j.At: after the delay left, or at once if j.At
 // has passed.
 func Schedule(c Clock, j Job) Timer {
-	t := c.AfterFunc(j.At.Sub(c.Now()), j.Label, j.Run)
+	t := c.Arm(j)
 	if j.Armed != nil {
 		j.Armed(t)
 	}
 	return t
+}
+
+// Deferrer runs work once a transaction has committed (store.WriteTxn).
+type Deferrer interface {
+	Defer(f func())
+}
+
+// Later schedules j on c once tx commits. It is called inside tx, so j's
+// epoch is now: a Cancel that takes its owner's work off the clock after
+// tx committed, but before j is armed, still stops it.
+func Later(tx Deferrer, c Clock, j Job) {
+	j.Epoch = c.Epoch()
+	tx.Defer(func() { Schedule(c, j) })
+}
+
+// cancels remembers when each owner's work was last cancelled, so that
+// work decided before a Cancel and armed after it is refused. Its clock's
+// lock guards it.
+type cancels struct {
+	epoch  uint64            // Cancel calls so far
+	all    uint64            // epoch of the latest Cancel of every owner
+	owners map[string]uint64 // epoch of the latest Cancel of one owner, since all
+}
+
+// cancelled reports whether work of owner decided at epoch was cancelled since.
+func (c *cancels) cancelled(owner string, epoch uint64) bool {
+	return owner != "" && (epoch < c.all || epoch < c.owners[owner])
+}
+
+// record notes a Cancel of owner ("" for every owner).
+func (c *cancels) record(owner string) {
+	c.epoch++
+	if owner == "" {
+		c.all = c.epoch
+		clear(c.owners) // all covers them: the map holds only owners cancelled since
+		return
+	}
+	if c.owners == nil {
+		c.owners = make(map[string]uint64)
+	}
+	c.owners[owner] = c.epoch
+}
+
+// selects reports whether a Cancel of owner ("" for every owner) takes
+// work of jobOwner; work with no owner is never cancelled.
+func selects(owner, jobOwner string) bool {
+	return jobOwner != "" && (owner == "" || owner == jobOwner)
 }
 
 // ScheduleAll schedules jobs in due order, ties by Seq, so that a virtual
@@ -126,6 +197,7 @@ type Real struct {
 	mu      sync.Mutex
 	stopped bool
 	pending map[*realTimer]struct{}
+	cancels cancels
 }
 
 // NewReal returns a wall clock whose delays run scale times faster. A scale
@@ -146,19 +218,27 @@ func (c *Real) Scale() float64 { return c.scale }
 type realTimer struct {
 	clock *Real
 	ev    Event
+	owner string
 	t     *time.Timer
 }
 
 // AfterFunc runs f after d/scale of wall time.
 func (c *Real) AfterFunc(d time.Duration, label string, f func()) Timer {
+	return c.Arm(Job{At: time.Now().Add(d), Label: label, Run: f})
+}
+
+// Arm runs j.Run once the wall clock reaches j.At, the delay divided by
+// the scale.
+func (c *Real) Arm(j Job) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rt := &realTimer{clock: c, ev: Event{At: time.Now().Add(d), Label: label}}
-	if c.stopped {
+	rt := &realTimer{clock: c, ev: Event{At: j.At, Label: j.Label}, owner: j.Owner}
+	if c.stopped || c.cancels.cancelled(j.Owner, j.Epoch) {
 		return rt
 	}
 	c.pending[rt] = struct{}{}
-	rt.t = time.AfterFunc(time.Duration(float64(d)/c.scale), func() {
+	f := j.Run
+	rt.t = time.AfterFunc(time.Duration(float64(time.Until(j.At))/c.scale), func() {
 		c.mu.Lock()
 		_, live := c.pending[rt]
 		delete(c.pending, rt)
@@ -180,6 +260,32 @@ func (rt *realTimer) Stop() bool {
 	delete(c.pending, rt)
 	rt.t.Stop()
 	return true
+}
+
+// Go runs f on its own goroutine.
+func (c *Real) Go(f func()) { go f() }
+
+// Cancel stops the pending work of owner ("" for every owner).
+func (c *Real) Cancel(owner string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancels.record(owner)
+	n := 0
+	for rt := range c.pending {
+		if selects(owner, rt.owner) {
+			rt.t.Stop()
+			delete(c.pending, rt)
+			n++
+		}
+	}
+	return n
+}
+
+// Epoch is the count of Cancel calls.
+func (c *Real) Epoch() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cancels.epoch
 }
 
 // Pending lists scheduled work, earliest first.
@@ -229,12 +335,14 @@ type Virtual struct {
 	advancing sync.Mutex // one Advance at a time
 
 	mu      sync.Mutex
-	idle    *sync.Cond // signalled when running drops to zero
+	idle    *sync.Cond // signalled when running or flying drops to zero
 	now     time.Time
 	seq     uint64
 	timers  timerHeap
 	running int // work started at once and not yet finished
+	flying  int // work handed to Go and not yet finished
 	stopped bool
+	cancels cancels
 }
 
 // NewVirtual returns a virtual clock that reads start, truncated to a whole
@@ -253,20 +361,33 @@ func (v *Virtual) Now() time.Time {
 }
 
 type virtualTimer struct {
-	clock *Virtual
-	ev    Event
-	seq   uint64
-	f     func()
-	index int // in the heap; -1 once removed
+	clock  *Virtual
+	ev     Event
+	owner  string
+	jobSeq uint64 // Job.Seq: orders work due at the same instant
+	seq    uint64 // the order it was armed in, for work with the same Job.Seq
+	f      func()
+	index  int // in the heap; -1 once removed
 }
 
 // AfterFunc schedules f at now+d, rounded up to a whole Resolution.
 func (v *Virtual) AfterFunc(d time.Duration, label string, f func()) Timer {
 	v.mu.Lock()
+	at := v.now.Add(d)
+	v.mu.Unlock()
+	return v.Arm(Job{At: at, Label: label, Run: f})
+}
+
+// Arm schedules j.Run at j.At, rounded up to a whole Resolution; work due
+// now or before starts at once.
+func (v *Virtual) Arm(j Job) Timer {
+	v.mu.Lock()
 	defer v.mu.Unlock()
-	vt := &virtualTimer{clock: v, ev: Event{At: ceilTick(v.now.Add(d)), Label: label}, seq: v.seq, f: f, index: -1}
+	d := j.At.Sub(v.now)
+	f := j.Run
+	vt := &virtualTimer{clock: v, ev: Event{At: ceilTick(v.now.Add(d)), Label: j.Label}, owner: j.Owner, jobSeq: j.Seq, seq: v.seq, f: f, index: -1}
 	v.seq++
-	if v.stopped {
+	if v.stopped || v.cancels.cancelled(j.Owner, j.Epoch) {
 		return vt
 	}
 	if d <= 0 {
@@ -288,6 +409,56 @@ func (v *Virtual) done() {
 		v.idle.Broadcast()
 	}
 	v.mu.Unlock()
+}
+
+// Go runs f on its own goroutine; an advance lets the other work due at
+// the same instant start meanwhile, and moves on once f has returned.
+func (v *Virtual) Go(f func()) {
+	v.mu.Lock()
+	v.flying++
+	v.mu.Unlock()
+	go func() {
+		defer func() {
+			v.mu.Lock()
+			v.flying--
+			if v.flying == 0 {
+				v.idle.Broadcast()
+			}
+			v.mu.Unlock()
+		}()
+		f()
+	}()
+}
+
+// Cancel takes the pending work of owner ("" for every owner) off the clock.
+func (v *Virtual) Cancel(owner string) int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.cancels.record(owner)
+	kept := v.timers[:0]
+	n := 0
+	for _, vt := range v.timers {
+		if selects(owner, vt.owner) {
+			vt.index = -1
+			n++
+			continue
+		}
+		kept = append(kept, vt)
+	}
+	clear(v.timers[len(kept):])
+	v.timers = kept
+	for i, vt := range v.timers {
+		vt.index = i
+	}
+	heap.Init(&v.timers)
+	return n
+}
+
+// Epoch is the count of Cancel calls.
+func (v *Virtual) Epoch() uint64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.cancels.epoch
 }
 
 func (vt *virtualTimer) Stop() bool {
@@ -337,7 +508,19 @@ func (v *Virtual) advanceTo(target time.Time) []Event {
 		for v.running > 0 {
 			v.idle.Wait()
 		}
-		if len(v.timers) == 0 || v.timers[0].ev.At.After(target) || v.stopped {
+		due := len(v.timers) > 0 && !v.timers[0].ev.At.After(target) && !v.stopped
+		// The work of one instant runs one after another, but the slow
+		// part each hands to Go (a callback's delivery) overlaps: the
+		// clock moves to a later instant, or stops, only once it is done,
+		// since what it does may arm more work before target.
+		if v.flying > 0 && (!due || v.timers[0].ev.At.After(v.now)) {
+			for v.flying > 0 || v.running > 0 {
+				v.idle.Wait()
+			}
+			v.mu.Unlock()
+			continue
+		}
+		if !due {
 			if target.After(v.now) {
 				v.now = target
 			}
@@ -355,12 +538,13 @@ func (v *Virtual) advanceTo(target time.Time) []Event {
 	}
 }
 
-// Settle waits until work started at once has finished, without moving the
-// clock. Tests call it before reading what that work did.
+// Settle waits until work started at once, and what it handed to Go, has
+// finished, without moving the clock. Tests call it before reading what
+// that work did.
 func (v *Virtual) Settle() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for v.running > 0 {
+	for v.running > 0 || v.flying > 0 {
 		v.idle.Wait()
 	}
 }
@@ -388,7 +572,7 @@ func (v *Virtual) Stop() {
 		vt.index = -1
 	}
 	v.timers = nil
-	for v.running > 0 {
+	for v.running > 0 || v.flying > 0 {
 		v.idle.Wait()
 	}
 }
@@ -396,6 +580,12 @@ func (v *Virtual) Stop() {
 func (a *virtualTimer) before(b *virtualTimer) bool {
 	if !a.ev.At.Equal(b.ev.At) {
 		return a.ev.At.Before(b.ev.At)
+	}
+	// Work armed in parallel (a callback's next attempt, armed when its
+	// delivery ends) keeps the order its Job.Seq gives, not the order the
+	// deliveries happened to end in.
+	if a.jobSeq != b.jobSeq {
+		return a.jobSeq < b.jobSeq
 	}
 	return a.seq < b.seq
 }

@@ -367,3 +367,81 @@ func TestScheduleAll(t *testing.T) {
 		})
 	}
 }
+
+// Cancel takes an owner's pending work off the clock, and refuses work of
+// that owner decided before it (Job.Epoch) and armed after: a reset or a
+// merchant's removal must leave nothing of theirs to fire.
+func TestCancel(t *testing.T) {
+	clocks := map[string]func() clock.Clock{
+		"virtual": func() clock.Clock { return clock.NewVirtual(start) },
+		"real": func() clock.Clock {
+			c, err := clock.NewReal(1)
+			require.NoError(t, err)
+			return c
+		},
+	}
+	tests := []struct {
+		name     string
+		cancel   string
+		wantGone int
+		wantLeft []string // pending labels after the cancel, earliest first
+	}{
+		{name: "one owner", cancel: "m1", wantGone: 1, wantLeft: []string{"m2 pending", "unowned", "m2 late", "m2 decided before"}},
+		{name: "every owner", cancel: "", wantGone: 2, wantLeft: []string{"unowned", "m2 late"}},
+	}
+	for cname, newClock := range clocks {
+		for _, tt := range tests {
+			t.Run(cname+"/"+tt.name, func(t *testing.T) {
+				c := newClock()
+				defer c.Stop()
+				var rec recorder
+				now := c.Now()
+				job := func(owner, label string, d time.Duration, epoch uint64) clock.Job {
+					return clock.Job{At: now.Add(d), Label: label, Owner: owner, Epoch: epoch, Run: func() { rec.add(label) }}
+				}
+				clock.Schedule(c, job("m1", "m1 pending", time.Hour, c.Epoch()))
+				clock.Schedule(c, job("m2", "m2 pending", 2*time.Hour, c.Epoch()))
+				clock.Schedule(c, job("", "unowned", 3*time.Hour, c.Epoch()))
+				before := c.Epoch()
+
+				assert.Equal(t, tt.wantGone, c.Cancel(tt.cancel), "jobs taken off")
+				// Decided before the cancel, armed after it (clock.Later).
+				clock.Schedule(c, job("m1", "m1 decided before", 5*time.Hour, before))
+				clock.Schedule(c, job("m2", "m2 decided before", 5*time.Hour, before))
+				// Decided after it: new work of a merchant that stays.
+				clock.Schedule(c, job("m2", "m2 late", 4*time.Hour, c.Epoch()))
+
+				var left []string
+				for _, ev := range c.Pending() {
+					left = append(left, ev.Label)
+				}
+				assert.Equal(t, tt.wantLeft, left, "pending after the cancel")
+				if v, ok := c.(*clock.Virtual); ok {
+					_, err := v.Advance(24 * time.Hour)
+					require.NoError(t, err)
+					assert.Equal(t, tt.wantLeft, rec.get(), "what a later advance fired")
+				}
+			})
+		}
+	}
+}
+
+// Work handed to Go overlaps the rest of its instant's work, and an
+// advance moves past the instant only once it has returned.
+func TestVirtual_Go(t *testing.T) {
+	v := clock.NewVirtual(start)
+	var rec recorder
+	release := make(chan struct{})
+	v.AfterFunc(time.Second, "a", func() {
+		v.Go(func() {
+			<-release // would block the advance for ever if b waited for a
+			rec.add("a done")
+			v.AfterFunc(time.Second, "a again", func() { rec.add("a again") })
+		})
+	})
+	v.AfterFunc(time.Second, "b", func() { v.Go(func() { close(release) }) })
+	v.AfterFunc(1500*time.Millisecond, "c", func() { rec.add("c") })
+	_, err := v.Advance(time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a done", "c", "a again"}, rec.get(), "c waits for the work of the instant before; what that work armed runs in the same advance")
+}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -83,6 +84,10 @@ func scheduleOf(t event.Type) []time.Duration {
 // Timeout is how long a merchant has to answer an attempt (transport time).
 const Timeout = 5 * time.Second
 
+// DefaultConcurrency is how many deliveries are in flight at most unless
+// Config.Concurrency says otherwise.
+const DefaultConcurrency = 64
+
 // Attempt kinds (store.Attempt.Kind).
 const (
 	KindScheduled  = ""           // an attempt of the retry schedule
@@ -107,6 +112,7 @@ type Notifier struct {
 	clock     clock.Clock
 	client    *http.Client
 	signer    Signer
+	timeout   time.Duration
 	newID     func() string
 	scenarios *scenario.Engine
 	log       *slog.Logger
@@ -115,7 +121,20 @@ type Notifier struct {
 	// scheduled attempt, so that a notification that stops being pending
 	// some other way (a redelivery) takes its retry off the clock.
 	mu     sync.Mutex
-	timers map[string]clock.Timer
+	timers map[string]tracked
+
+	// Deliveries run in parallel, at most cap(slots) at a time, except
+	// those of one lane (laneOf), which go one after another in the order
+	// they were made ready.
+	slots   chan struct{}
+	lanesMu sync.Mutex
+	lanes   map[string][]func()
+}
+
+// tracked is the timer of a notification's next attempt, and whose it is.
+type tracked struct {
+	owner string
+	timer clock.Timer
 }
 
 // Config assembles a Notifier. Client may be nil for a default one; whatever
@@ -128,17 +147,29 @@ type Config struct {
 	NewID     func() string
 	Scenarios *scenario.Engine
 	Logger    *slog.Logger
+	// Concurrency bounds the deliveries in flight; 0 means DefaultConcurrency.
+	Concurrency int
+	// Timeout bounds an attempt; 0 means Timeout, WeChat Pay's 5 s.
+	Timeout time.Duration
 }
 
 // New returns a notifier.
 func New(c Config) *Notifier {
+	conc := c.Concurrency
+	if conc <= 0 {
+		conc = DefaultConcurrency
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = Timeout
+	}
 	client := c.Client
 	if client == nil {
-		client = &http.Client{Timeout: Timeout}
+		client = &http.Client{Timeout: timeout}
 	}
 	return &Notifier{
-		store: c.Store, clock: c.Clock, client: client, signer: c.Signer, newID: c.NewID, scenarios: c.Scenarios, log: c.Logger,
-		timers: make(map[string]clock.Timer),
+		store: c.Store, clock: c.Clock, client: client, signer: c.Signer, timeout: timeout, newID: c.NewID, scenarios: c.Scenarios, log: c.Logger,
+		timers: make(map[string]tracked), slots: make(chan struct{}, conc), lanes: make(map[string][]func()),
 	}
 }
 
@@ -244,7 +275,7 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 	if row.State == store.NotificationPending {
 		row.NextAttempt = n.store.DueIn(now, delay)
 		job := n.nextAttempt(row)
-		tx.Defer(func() { clock.Schedule(n.clock, job) })
+		clock.Later(tx, n.clock, job)
 	}
 	if err := tx.PutNotification(row); err != nil {
 		return nil, err
@@ -262,6 +293,7 @@ func (n *Notifier) nextAttempt(row *store.Notification) clock.Job {
 		Label: fmt.Sprintf("%s %s attempt %d", row.EventType, id, scheduledAttempts(row)+1),
 		Run:   func() { n.scheduled(id) },
 		Armed: func(t clock.Timer) { n.track(id, due, t) },
+		Owner: row.MchID,
 	}
 }
 
@@ -279,7 +311,16 @@ func (n *Notifier) track(id string, due store.Due, t clock.Timer) {
 		t.Stop()
 		return
 	}
-	n.timers[id] = t
+	n.timers[id] = tracked{owner: row.MchID, timer: t}
+}
+
+// Forget drops the timers it tracks of merchant mchid ("" for every
+// merchant), which a sandbox reset or a merchant's removal has taken off
+// the clock (clock.Cancel).
+func (n *Notifier) Forget(mchid string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	maps.DeleteFunc(n.timers, func(_ string, t tracked) bool { return mchid == "" || t.owner == mchid })
 }
 
 // untrack takes notification id's scheduled attempt off the clock, if one
@@ -288,7 +329,7 @@ func (n *Notifier) untrack(id string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if t, ok := n.timers[id]; ok {
-		t.Stop()
+		t.timer.Stop()
 		delete(n.timers, id)
 	}
 }
@@ -321,7 +362,49 @@ func (n *Notifier) scheduled(id string) {
 	if err != nil || row.State != store.NotificationPending {
 		return // delivered by a redelivery, or removed with its merchant
 	}
-	n.attempt(row, KindScheduled)
+	send := n.prepare(row, KindScheduled)
+	n.inLane(laneOf(row), func() { send() })
+}
+
+// laneOf names the deliveries that must not overtake one another: those
+// of one order (or, for an authorization, of one user) to one address, as
+// a merchant receives an order's callbacks in the order they happened.
+// Other deliveries run in parallel, so that a receiver that hangs delays
+// only its own lane.
+func laneOf(row *store.Notification) string {
+	subject := row.OpenID
+	if row.OutOrderNo != "" {
+		subject = string(row.OrderKind) + "/" + row.OutOrderNo
+	}
+	return row.NotifyURL + "\x00" + row.MchID + "\x00" + subject
+}
+
+// inLane runs send after the sends already waiting in lane, on a
+// goroutine of the clock's (Clock.Go), so that the clock's other work due
+// now need not wait for it.
+func (n *Notifier) inLane(lane string, send func()) {
+	n.lanesMu.Lock()
+	defer n.lanesMu.Unlock()
+	q, busy := n.lanes[lane]
+	n.lanes[lane] = append(q, send)
+	if busy {
+		return
+	}
+	n.clock.Go(func() {
+		for {
+			n.lanesMu.Lock()
+			q := n.lanes[lane]
+			if len(q) == 0 {
+				delete(n.lanes, lane)
+				n.lanesMu.Unlock()
+				return
+			}
+			next := q[0]
+			n.lanes[lane] = q[1:]
+			n.lanesMu.Unlock()
+			next()
+		}
+	})
 }
 
 // Redeliver sends a notification once more, now, whatever its state, and
@@ -335,22 +418,30 @@ func (n *Notifier) Redeliver(id string) (*store.Notification, error) {
 	if row.NotifyURL == "" {
 		return nil, ErrNoNotifyURL
 	}
-	return n.attempt(row, KindRedelivery), nil
+	return n.prepare(row, KindRedelivery)(), nil
 }
 
 // delivery is one POST of a callback, genuine or not.
 type delivery struct {
-	kind string
-	body []byte
-	at   time.Time // the Wechatpay-Timestamp to sign with
-	edit func(h http.Header)
+	kind      string
+	body      []byte
+	at        time.Time // the Wechatpay-Timestamp to sign with
+	edit      func(h http.Header)
+	requestID string
+	seq       uint64 // Store.NextSeq of its attempt record
 }
 
-// attempt delivers the notification and records the outcome. The first
-// scheduled attempt also sends a scenario's forged copies (before) and
-// duplicates (after). A failed scheduled attempt schedules the next one
-// or, after the last, fails the notification.
-func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notification {
+// prepare readies an attempt of the notification and returns the send
+// that delivers it and records the outcome. The first scheduled attempt
+// also sends a scenario's forged copies (before) and duplicates (after). A
+// failed scheduled attempt schedules the next one or, after the last,
+// fails the notification.
+//
+// Everything drawn from a shared sequence (request ids, the attempts'
+// and the next attempt's sequence numbers) is drawn here, where the
+// clock's work runs one after another, so that what the sends record does
+// not depend on which of several parallel sends finishes first.
+func (n *Notifier) prepare(row *store.Notification, kind string) (send func() *store.Notification) {
 	now := time.Now()
 	first := kind == KindScheduled && scheduledAttempts(row) == 0
 	var ds []delivery
@@ -365,6 +456,15 @@ func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notifica
 			ds = append(ds, delivery{kind: KindDuplicate, body: row.Body, at: now})
 		}
 	}
+	for i := range ds {
+		ds[i].requestID, ds[i].seq = n.newID(), n.store.NextSeq()
+	}
+	nextSeq := n.store.NextSeq()
+	return func() *store.Notification { return n.send(row, kind, ds, nextSeq) }
+}
+
+// send makes the deliveries of an attempt and records their outcome.
+func (n *Notifier) send(row *store.Notification, kind string, ds []delivery, nextSeq uint64) *store.Notification {
 	var attempts []store.Attempt
 	genuineOK := false
 	for _, d := range ds {
@@ -381,7 +481,7 @@ func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notifica
 		if d.kind == kind && ok {
 			genuineOK = true
 		}
-		attempts = append(attempts, store.Attempt{Seq: n.store.NextSeq(), At: n.clock.Now(), Kind: d.kind, Status: status, Error: errText, DurationMS: dur})
+		attempts = append(attempts, store.Attempt{Seq: d.seq, At: n.clock.Now(), Kind: d.kind, Status: status, Error: errText, DurationMS: dur})
 	}
 
 	tx := n.store.Write()
@@ -401,9 +501,9 @@ func (n *Notifier) attempt(row *store.Notification, kind string) *store.Notifica
 			upd.State, upd.NextAttempt = store.NotificationFailed, store.Due{}
 			break
 		}
-		upd.NextAttempt = n.store.DueIn(n.clock.Now(), upd.Schedule[tried-1])
+		upd.NextAttempt = store.Due{At: n.clock.Now().Add(upd.Schedule[tried-1]), Seq: nextSeq}
 		job := n.nextAttempt(upd)
-		tx.Defer(func() { clock.Schedule(n.clock, job) })
+		clock.Later(tx, n.clock, job)
 	}
 	if err := tx.PutNotification(upd); err != nil {
 		n.log.Error("record notification attempt", "id", row.ID, "err", err)
@@ -476,7 +576,11 @@ func tamper(body []byte) []byte {
 // post sends one delivery; it returns the status (0 when none came back),
 // an error text for transport failures and the duration in milliseconds.
 func (n *Notifier) post(row *store.Notification, d delivery) (int, string, float64) {
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	// At most cap(slots) deliveries are in flight; the rest wait here,
+	// before their time to answer starts.
+	n.slots <- struct{}{}
+	defer func() { <-n.slots }()
+	ctx, cancel := context.WithTimeout(context.Background(), n.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, row.NotifyURL, bytes.NewReader(d.body))
 	if err != nil {
@@ -495,7 +599,7 @@ func (n *Notifier) post(row *store.Notification, d delivery) (int, string, float
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Mozilla/4.0")
 	req.Header.Set(protocol.HeaderSignatureType, protocol.Schema)
-	req.Header.Set(protocol.HeaderRequestID, n.newID())
+	req.Header.Set(protocol.HeaderRequestID, d.requestID)
 	start := time.Now()
 	resp, err := n.client.Do(req)
 	dur := float64(time.Since(start).Microseconds()) / 1000

@@ -58,8 +58,7 @@ func (s *Service) ApplyServiceAccount(who store.Caller, req *wire.ServiceAccount
 	if err := tx.PutApplication(a); err != nil {
 		return wire.ServiceAccountApplication{}, err
 	}
-	job := s.decisionJob(a)
-	tx.Defer(func() { clock.Schedule(s.clock, job) })
+	clock.Later(tx, s.clock, s.decisionJob(a))
 	tx.Commit()
 	return wire.ApplicationView(a), nil
 }
@@ -82,7 +81,7 @@ func (s *Service) ServiceAccountApplication(who store.Caller, outApplyNo string)
 // decisionJob is the timer that decides a PROCESSING application at a.Due.
 func (s *Service) decisionJob(a *store.Application) clock.Job {
 	mchid, no := a.MchID, a.OutApplyNo
-	return clock.Job{At: a.Due.At, Seq: a.Due.Seq, Label: "binding application " + mchid + "/" + no, Run: func() { s.decide(mchid, no) }}
+	return clock.Job{At: a.Due.At, Seq: a.Due.Seq, Label: "binding application " + mchid + "/" + no, Run: func() { s.decide(mchid, no) }, Owner: mchid}
 }
 
 // decide approves a PROCESSING application: the sandbox knows every

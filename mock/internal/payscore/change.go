@@ -106,7 +106,7 @@ func (s *Service) scheduleDeduction(tx store.WriteTxn, o *store.Order, now time.
 	due := store.DeductionDue{Due: s.store.DueIn(now, delay), Why: why}
 	o.DeductionsDue = append(o.DeductionsDue, due)
 	job := s.deductionJob(o, due)
-	tx.Defer(func() { clock.Schedule(s.clock, job) })
+	clock.Later(tx, s.clock, job)
 }
 
 // deduct is WeChat Pay's automatic deduction from the user's wallet, the

@@ -52,7 +52,7 @@ func (s *Service) create(who store.Caller, now time.Time, c creation) (*store.Or
 		}
 	}
 	o = &store.Order{
-		Kind: c.kind, MchID: a.MchID, SubMchID: a.SubMchID, OutOrderNo: c.outOrderNo, OrderID: s.newOrderID(now),
+		Seq: s.store.NextSeq(), Kind: c.kind, MchID: a.MchID, SubMchID: a.SubMchID, OutOrderNo: c.outOrderNo, OrderID: s.newOrderID(now),
 		CreateDigest: dg, CreatedAt: now, UpdatedAt: now,
 	}
 	c.build(o)

@@ -64,7 +64,7 @@ func (s *Service) CreateOrder(who store.Caller, req *wire.CreateOrderRequest) (w
 // scenario's user who confirms it later.
 func (s *Service) awaitUser(tx store.WriteTxn, o *store.Order, now time.Time) {
 	job := s.expiryJob(o)
-	tx.Defer(func() { clock.Schedule(s.clock, job) })
+	clock.Later(tx, s.clock, job)
 	s.userCreated(tx, o, now)
 }
 

@@ -21,7 +21,7 @@ func (s *Service) expiryJob(o *store.Order) clock.Job {
 		seq = o.Events[0].Seq
 	}
 	key := keyOf(o)
-	return clock.Job{At: o.CreatedAt.Add(after), Seq: seq, Label: "expire " + key.String(), Run: func() { s.expire(key) }}
+	return clock.Job{At: o.CreatedAt.Add(after), Seq: seq, Label: "expire " + key.String(), Run: func() { s.expire(key) }, Owner: o.MchID}
 }
 
 // deductionJob is the timer of a scheduled deduction attempt of o.
@@ -29,7 +29,7 @@ func (s *Service) deductionJob(o *store.Order, due store.DeductionDue) clock.Job
 	key := keyOf(o)
 	return clock.Job{
 		At: due.At, Seq: due.Seq, Label: "deduct " + key.String() + " (" + due.Why + ")",
-		Run: func() { s.deduct(key, due.Seq) },
+		Run: func() { s.deduct(key, due.Seq) }, Owner: o.MchID,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
 	"github.com/mockpay/mockpay/mock/internal/store"
 	"github.com/mockpay/mockpay/mock/scenario"
@@ -27,12 +28,13 @@ func (s *Service) userCreated(tx store.WriteTxn, o *store.Order, now time.Time) 
 		confirm = s.ConfirmPayAfter
 	}
 	a, no := o.Account(), o.OutOrderNo
-	tx.Defer(func() {
-		s.clock.AfterFunc(d, "the user confirms "+a.String()+"/"+no+" ("+applied.String()+")", func() {
+	clock.Later(tx, s.clock, clock.Job{
+		At: now.Add(d), Seq: s.store.NextSeq(), Label: "the user confirms " + a.String() + "/" + no + " (" + applied.String() + ")", Owner: a.MchID,
+		Run: func() {
 			if err := confirm(a, no, ""); err != nil && !isStateRefusal(err) {
 				s.log.Error("scenario confirmation", "order", a.String()+"/"+no, "err", err)
 			}
-		})
+		},
 	})
 }
 
@@ -46,10 +48,11 @@ func (s *Service) userStarted(tx store.WriteTxn, o *store.Order, now time.Time) 
 	d := fx.RevokeAfter.D()
 	s.note(o, now, timelineUser, fmt.Sprintf("%s: the user will close the service in %s", applied, d))
 	a, user, serviceID := o.Account(), o.User(), o.ServiceID
-	tx.Defer(func() {
-		s.clock.AfterFunc(d, "the user closes the service "+a.String()+"/"+user+" ("+applied.String()+")", func() {
+	clock.Later(tx, s.clock, clock.Job{
+		At: now.Add(d), Seq: s.store.NextSeq(), Label: "the user closes the service " + a.String() + "/" + user + " (" + applied.String() + ")", Owner: a.MchID,
+		Run: func() {
 			_, _ = s.Revoke(a.MchID, a.SubMchID, user, serviceID) // nothing to revoke is not a failure
-		})
+		},
 	})
 }
 

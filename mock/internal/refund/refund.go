@@ -146,7 +146,7 @@ func (s *Service) Create(who store.Caller, req *Request) (Refund, error) {
 		return Refund{}, err
 	}
 	job := s.finishJob(r)
-	tx.Defer(func() { clock.Schedule(s.clock, job) })
+	clock.Later(tx, s.clock, job)
 	tx.Commit()
 	return View(r), nil
 }
@@ -154,7 +154,7 @@ func (s *Service) Create(who store.Caller, req *Request) (Refund, error) {
 // finishJob is the timer that ends a PROCESSING refund at r.Due.
 func (s *Service) finishJob(r *store.Refund) clock.Job {
 	a, no := r.Account(), r.OutRefundNo
-	return clock.Job{At: r.Due.At, Seq: r.Due.Seq, Label: "refund " + a.String() + "/" + no, Run: func() { s.finish(a, no) }}
+	return clock.Job{At: r.Due.At, Seq: r.Due.Seq, Label: "refund " + a.String() + "/" + no, Run: func() { s.finish(a, no) }, Owner: a.MchID}
 }
 
 // Resume returns the timers of the PROCESSING refunds in tx, for a server

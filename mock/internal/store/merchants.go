@@ -37,6 +37,9 @@ type SubMerchant struct {
 // Merchant is a registered merchant (直连商户) or service provider
 // (服务商) and its credentials.
 type Merchant struct {
+	// Seq is Store.NextSeq when the merchant was registered: the listing
+	// shows merchants newest first by it.
+	Seq            uint64
 	MchID          string
 	Kind           string         // KindMerchant (or "", from states saved before partners) or KindPartner
 	SubMerchants   []SubMerchant  // a partner's bound sub-merchants

@@ -75,6 +75,7 @@ func notificationsTable() *memdb.TableSchema {
 			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Notification]{parts: 1, key: func(n *Notification) []string {
 				return []string{n.ID}
 			}}},
+			"seq": {Name: "seq", Unique: true, Indexer: seqIndex[*Notification]{seq: func(n *Notification) uint64 { return n.Seq }}},
 			"order": {Name: "order", AllowMissing: true, Indexer: keyIndex[*Notification]{parts: 4, account: true, key: func(n *Notification) []string {
 				if n.OutOrderNo == "" {
 					return nil

@@ -71,6 +71,9 @@ const (
 
 // Order is a Pay Score order. Money is in fen. Times are domain time.
 type Order struct {
+	// Seq is Store.NextSeq when the order was made: listings show orders
+	// newest first by it, and page by it.
+	Seq        uint64
 	Kind       Kind
 	MchID      string // the merchant, or the service provider of a partner order
 	SubMchID   string // the sub-merchant of a partner order; "" for a direct merchant's
@@ -321,6 +324,7 @@ func ordersTable() *memdb.TableSchema {
 			"id": {Name: "id", Unique: true, Indexer: keyIndex[*Order]{parts: 4, account: true, key: func(o *Order) []string {
 				return o.Account().key(string(o.Kind), o.OutOrderNo)
 			}}},
+			"seq": {Name: "seq", Unique: true, Indexer: seqIndex[*Order]{seq: func(o *Order) uint64 { return o.Seq }}},
 			"query_id": {Name: "query_id", Unique: true, Indexer: keyIndex[*Order]{parts: 4, account: true, key: func(o *Order) []string {
 				return o.Account().key(string(o.Kind), o.QueryID())
 			}}},

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/mockpay/mockpay/client/protocol"
 )
 
 // Due is when work scheduled on the clock falls due. Timers are closures,
@@ -53,15 +55,29 @@ type tableRows struct {
 // Restore cover the same tables; TestSnapshot_CoversEveryTable checks that
 // none is missing.
 func (snap *Snapshot) tables() []tableRows {
+	// Every row that belongs to a merchant must name a registered one:
+	// the domain reads the merchant of a row without checking.
+	registered := make(map[string]bool, len(snap.Merchants))
+	for _, m := range snap.Merchants {
+		if m != nil {
+			registered[m.MchID] = true
+		}
+	}
+	owned := func(mchid string) error {
+		if !registered[mchid] {
+			return fmt.Errorf("merchant %q is not in the state", mchid)
+		}
+		return nil
+	}
 	return []tableRows{
 		rowsOf(tableMerchants, &snap.Merchants, checkMerchant),
-		rowsOf(tablePermissions, &snap.Permissions, nil),
-		rowsOf(tableOrders, &snap.Orders, checkOrder),
-		rowsOf(tableNotifications, &snap.Notifications, nil),
+		rowsOf(tablePermissions, &snap.Permissions, func(p *Permission) error { return owned(p.MchID) }),
+		rowsOf(tableOrders, &snap.Orders, func(o *Order) error { return cmp.Or(owned(o.MchID), checkOrder(o)) }),
+		rowsOf(tableNotifications, &snap.Notifications, func(n *Notification) error { return owned(n.MchID) }),
 		rowsOf(tableUsers, &snap.Users, nil),
-		rowsOf(tableTransactions, &snap.Transactions, nil),
-		rowsOf(tableRefunds, &snap.Refunds, nil),
-		rowsOf(tableApplications, &snap.Applications, nil),
+		rowsOf(tableTransactions, &snap.Transactions, func(t *Transaction) error { return owned(t.MchID) }),
+		rowsOf(tableRefunds, &snap.Refunds, func(r *Refund) error { return cmp.Or(owned(r.MchID), checkRefund(r)) }),
+		rowsOf(tableApplications, &snap.Applications, func(a *Application) error { return owned(a.MchID) }),
 	}
 }
 
@@ -150,13 +166,36 @@ func uniqueKeys(t *memdb.TableSchema, row any, seen map[string]map[string]bool) 
 	return nil
 }
 
-// checkMerchant refuses a merchant without an appid or a service_id: the
-// first of each is its default, which the API relies on.
+// checkMerchant refuses a merchant without an appid or a service_id (the
+// first of each is its default, which the API relies on), and keys that
+// would fail only when first used: an APIv3 key that is not 32 bytes, a
+// private key or a certificate that does not parse.
 func checkMerchant(m *Merchant) error {
-	if len(m.AppIDs) == 0 || len(m.ServiceIDs) == 0 {
+	switch {
+	case len(m.AppIDs) == 0 || len(m.ServiceIDs) == 0:
 		return fmt.Errorf("merchant %s has no appid or no service_id", m.MchID)
+	case len(m.APIv3Key) != 32:
+		return fmt.Errorf("merchant %s: its APIv3 key is %d bytes, not 32", m.MchID, len(m.APIv3Key))
+	case m.RiskFundCap < 0:
+		return fmt.Errorf("merchant %s: risk fund cap %d is negative", m.MchID, m.RiskFundCap)
+	}
+	if m.PrivateKeyPEM != "" {
+		if _, err := protocol.ParsePrivateKey([]byte(m.PrivateKeyPEM)); err != nil {
+			return fmt.Errorf("merchant %s: %w", m.MchID, err)
+		}
+	}
+	if m.CertificatePEM != "" {
+		if _, err := protocol.ParseCertificate([]byte(m.CertificatePEM)); err != nil {
+			return fmt.Errorf("merchant %s: %w", m.MchID, err)
+		}
 	}
 	return nil
+}
+
+// orderStates are the states each kind of order can be in.
+var orderStates = map[Kind][]State{
+	KindServiceOrder: {StateCreated, StateDoing, StateDone, StateRevoked, StateExpired},
+	KindPayAfter:     {StateCreated, StateUserAccepted, StateFinished, StateUserPaid, StateRevoked, StateExpired},
 }
 
 // checkOrder refuses an order whose parts do not fit its kind, which the
@@ -169,8 +208,72 @@ func checkOrder(o *Order) error {
 		return fmt.Errorf("a %s without its PayAfter part", o.Kind)
 	case o.Kind == KindServiceOrder && o.PayAfter != nil:
 		return fmt.Errorf("a %s with a PayAfter part", o.Kind)
+	case !slices.Contains(orderStates[o.Kind], o.State):
+		return fmt.Errorf("state %q is not a state of a %s", o.State, o.Kind)
+	case o.TotalAmount < 0 || o.CompletedAmount < 0 || o.RiskFund.Amount < 0:
+		return fmt.Errorf("a negative amount (total_amount %d, completed %d, risk fund %d)", o.TotalAmount, o.CompletedAmount, o.RiskFund.Amount)
+	}
+	for i, p := range o.PostPayments {
+		if p.Amount != nil && *p.Amount < 0 {
+			return fmt.Errorf("post_payments[%d]: a negative amount %d", i, *p.Amount)
+		}
+	}
+	for i, d := range o.PostDiscounts {
+		if d.Amount != nil && *d.Amount < 0 {
+			return fmt.Errorf("post_discounts[%d]: a negative amount %d", i, *d.Amount)
+		}
 	}
 	return nil
+}
+
+// checkRefund refuses negative amounts, and a refund larger than its charge.
+func checkRefund(r *Refund) error {
+	if r.Amount < 0 || r.Total < 0 || r.Amount > r.Total {
+		return fmt.Errorf("refund %s: amount %d of a total %d", r.OutRefundNo, r.Amount, r.Total)
+	}
+	return nil
+}
+
+// numberRows gives the merchants and orders of a state saved before rows
+// had a Seq (version 1 files from before listings paged) the numbers that
+// order them newest first: an order the Seq of its first timeline entry,
+// which was drawn when it was made; the rest new numbers after the
+// snapshot's, in the order they were made.
+func (snap *Snapshot) numberRows() {
+	next := func() uint64 { snap.Seq++; return snap.Seq }
+	byAge := slices.Clone(snap.Merchants)
+	slices.SortStableFunc(byAge, func(a, b *Merchant) int {
+		if a == nil || b == nil {
+			return 0 // refused by Restore
+		}
+		return a.CreatedAt.Compare(b.CreatedAt)
+	})
+	seqs := map[*Merchant]uint64{}
+	for _, m := range byAge {
+		if m != nil && m.Seq == 0 {
+			seqs[m] = next()
+		}
+	}
+	// Rows are never changed in place: a snapshot may share them with a store.
+	for i, m := range snap.Merchants {
+		if seq, ok := seqs[m]; ok {
+			c := m.Copy()
+			c.Seq = seq
+			snap.Merchants[i] = c
+		}
+	}
+	for i, o := range snap.Orders {
+		if o == nil || o.Seq != 0 {
+			continue
+		}
+		c := o.Copy()
+		if len(o.Events) > 0 && o.Events[0].Seq != 0 {
+			c.Seq = o.Events[0].Seq
+		} else {
+			c.Seq = next()
+		}
+		snap.Orders[i] = c
+	}
 }
 
 // Snapshot copies the store's content in one read transaction, so that its
@@ -193,6 +296,7 @@ func (s *Store) Snapshot() (*Snapshot, error) {
 // It refuses a null row, a row without its key and a key two rows share,
 // leaving the store empty. The sequence continues from the snapshot's.
 func (s *Store) Restore(snap *Snapshot) error {
+	snap.numberRows()
 	tx := s.Write()
 	defer tx.Abort()
 	schema := s.db.DBSchema()

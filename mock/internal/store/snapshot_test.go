@@ -3,7 +3,9 @@ package store
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,15 @@ var testKey = func() *rsa.PrivateKey {
 	return k
 }()
 
+// testKeyPEM is testKey as a merchant's apiclient_key.pem.
+var testKeyPEM = func() string {
+	der, err := x509.MarshalPKCS8PrivateKey(testKey)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}()
+
 // filledStore has a row in every table.
 func filledStore(t *testing.T) *Store {
 	t.Helper()
@@ -35,15 +46,15 @@ func filledStore(t *testing.T) *Store {
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	amount := int64(300)
 	tx := s.Write()
-	require.NoError(t, tx.InsertMerchant(&Merchant{MchID: "1", SerialNo: "AB", PublicKey: &testKey.PublicKey, PrivateKeyPEM: "test key", APIv3Key: strings.Repeat("k", 32), AppIDs: []string{"wx1"}, ServiceIDs: []string{"s1"}, PlatformMode: PlatformModeCertificate, CreatedAt: now}))
+	require.NoError(t, tx.InsertMerchant(&Merchant{Seq: s.NextSeq(), MchID: "1", SerialNo: "AB", PublicKey: &testKey.PublicKey, PrivateKeyPEM: testKeyPEM, APIv3Key: strings.Repeat("k", 32), AppIDs: []string{"wx1"}, ServiceIDs: []string{"s1"}, PlatformMode: PlatformModeCertificate, CreatedAt: now}))
 	require.NoError(t, tx.PutPermission(&Permission{ID: "p", MchID: "1", ServiceID: "s1", OpenID: "o", State: PermissionAvailable, PreAuthDigest: Digest{1, 2}, SuccessTime: now}))
 	require.NoError(t, tx.PutOrder(&Order{
-		Kind: KindServiceOrder, MchID: "1", OutOrderNo: "A", OrderID: "100", State: StateDoing, StateDescription: DescMchComplete,
+		Seq: s.NextSeq(), Kind: KindServiceOrder, MchID: "1", OutOrderNo: "A", OrderID: "100", State: StateDoing, StateDescription: DescMchComplete,
 		PostPayments: []PostPayment{{Name: "fee", Amount: &amount}}, Collection: &Collection{State: CollectionPaying, TotalAmount: 300, PayingAmount: 300},
 		DeductionsDue: []DeductionDue{{Due: s.DueIn(now, 5*time.Second), Why: "after completion"}},
 		CreateDigest:  Digest{0xff}, CreatedAt: now, Events: []Event{{Seq: s.NextSeq(), At: now, Type: "state", Summary: "created"}},
 	}))
-	require.NoError(t, tx.PutOrder(&Order{Kind: KindPayAfter, MchID: "1", OutOrderNo: "A", OrderID: "101", State: StateCreated, PayAfter: &PayAfter{}}))
+	require.NoError(t, tx.PutOrder(&Order{Seq: s.NextSeq(), Kind: KindPayAfter, MchID: "1", OutOrderNo: "A", OrderID: "101", State: StateCreated, PayAfter: &PayAfter{}}))
 	require.NoError(t, tx.PutNotification(&Notification{ID: "n", Seq: s.NextSeq(), MchID: "1", Resource: []byte(`{"a":1}`), Schedule: []time.Duration{15 * time.Second}, State: NotificationPending, NextAttempt: s.DueIn(now, 15*time.Second), Attempts: []Attempt{{At: now, Status: 500, DurationMS: 1.25}}}))
 	require.NoError(t, tx.PutUser(&User{OpenID: "o", Balance: &amount}))
 	require.NoError(t, tx.InsertTransaction(&Transaction{TransactionID: "4200", MchID: "1", OutTradeNo: "T", Amount: 300, PaidAt: now}))
@@ -107,10 +118,22 @@ func TestRestore_Refuses(t *testing.T) {
 			s.Transactions = append(s.Transactions, &c)
 		}, `transactions[1]: another row has the same out_trade_no "1//T"`},
 		{"a key part missing", func(s *Snapshot) { s.Notifications[0].ID = "" }, "notifications[0]: its key"},
-		{"an order without its merchant", func(s *Snapshot) { s.Orders[0].MchID = "" }, "orders[0]: its key"},
+		{"an order without its merchant", func(s *Snapshot) { s.Orders[0].MchID = "" }, `orders[0]: merchant "" is not in the state`},
 		{"unknown order kind", func(s *Snapshot) { s.Orders[0].Kind = "other" }, `orders[0]: kind "other"`},
 		{"payafter order without its part", func(s *Snapshot) { s.Orders[0].PayAfter = nil }, "orders[0]: a payafter-order without its PayAfter part"},
 		{"merchant without appid", func(s *Snapshot) { s.Merchants[0].AppIDs = nil }, "merchants[0]: merchant 1 has no appid"},
+		{"merchant key of garbage", func(s *Snapshot) { s.Merchants[0].PrivateKeyPEM = "garbage" }, "merchants[0]: merchant 1: private key: no PEM block found"},
+		{"merchant certificate of garbage", func(s *Snapshot) { s.Merchants[0].CertificatePEM = "garbage" }, "merchants[0]: merchant 1: certificate:"},
+		{"short APIv3 key", func(s *Snapshot) { s.Merchants[0].APIv3Key = "short" }, "merchants[0]: merchant 1: its APIv3 key is 5 bytes, not 32"},
+		{"order in state BOGUS", func(s *Snapshot) { s.Orders[0].State = "BOGUS" }, `orders[0]: state "BOGUS" is not a state of a payafter-order`},
+		{"negative total", func(s *Snapshot) { s.Orders[0].TotalAmount = -1 }, "orders[0]: a negative amount (total_amount -1"},
+		{"negative post payment", func(s *Snapshot) {
+			s.Orders[0].PostPayments = []PostPayment{{Name: "x", Amount: new(int64(-5))}}
+		}, "orders[0]: post_payments[0]: a negative amount -5"},
+		{"order of an unregistered merchant", func(s *Snapshot) { s.Orders[0].MchID = "999" }, `orders[0]: merchant "999" is not in the state`},
+		{"authorization of an unregistered merchant", func(s *Snapshot) { s.Permissions[0].MchID = "999" }, `permissions[0]: merchant "999" is not in the state`},
+		{"callback of an unregistered merchant", func(s *Snapshot) { s.Notifications[0].MchID = "999" }, `notifications[0]: merchant "999" is not in the state`},
+		{"refund larger than its charge", func(s *Snapshot) { s.Refunds[0].Amount = s.Refunds[0].Total + 1 }, "refunds[0]: refund R: amount"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

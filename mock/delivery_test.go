@@ -1,0 +1,72 @@
+package mock_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mockpay/mockpay/mock"
+)
+
+// Callbacks due together are delivered in parallel: an advance over many
+// receivers that never answer costs about one delivery timeout, not one
+// per receiver, and other sandbox calls are served meanwhile.
+func TestDelivery_HangingReceiversInParallel(t *testing.T) {
+	const receivers = 20
+	const timeout = time.Second
+	srv, ts := mock.NewTestServer(t, mock.Options{CallbackTimeout: timeout})
+	m, err := srv.CreateMerchant(mock.MerchantSpec{})
+	require.NoError(t, err)
+	f := &fixture{t: t, srv: srv, ts: ts, me: keyOf(t, m), m: m}
+
+	var hits atomic.Int64
+	hang := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server notices the mock hanging up
+		select {                           // never answers: the mock gives up
+		case <-r.Context().Done():
+		case <-time.After(5 * timeout):
+			t.Error("the mock kept a delivery open past its timeout")
+		}
+	})
+	for i := range receivers {
+		rc := httptest.NewServer(hang)
+		t.Cleanup(rc.Close)
+		no := fmt.Sprintf("HANG%02d", i)
+		f.rc = &receiver{srv: rc} // only its URL is used
+		body := f.createBody(no, true, "")
+		status, e := f.v3("POST", "/v3/payscore/serviceorder", body, nil)
+		require.Equal(t, http.StatusOK, status, "%+v", e)
+		status, raw := sandboxCall(t, ts, "POST", "/sandbox/orders/"+m.MchID+"/"+no+"/confirm", "", nil)
+		require.Equal(t, http.StatusOK, status, string(raw))
+	}
+
+	began := time.Now()
+	f.settle() // the first attempts, due at once
+	assert.Less(t, time.Since(began), 3*timeout, "first attempts to %d hanging receivers", receivers)
+	require.EqualValues(t, receivers, hits.Load())
+
+	began = time.Now()
+	done := make(chan error, 1)
+	go func() {
+		_, err := srv.Advance(15 * time.Second) // the second attempts fall due together
+		done <- err
+	}()
+	for hits.Load() < 2*receivers && time.Since(began) < 3*timeout {
+		time.Sleep(10 * time.Millisecond) // real deliveries in flight: wall time is what is measured
+	}
+	asked := time.Now()
+	status, raw := sandboxCall(t, ts, "GET", "/sandbox/orders?mchid="+m.MchID, "", nil)
+	require.Equal(t, http.StatusOK, status, string(raw))
+	assert.Less(t, time.Since(asked), timeout, "a sandbox call during an advance")
+	require.NoError(t, <-done)
+	assert.Less(t, time.Since(began), 3*timeout, "an advance over %d hanging receivers", receivers)
+	assert.EqualValues(t, 2*receivers, hits.Load(), "every receiver got its second attempt")
+}
