@@ -39,6 +39,11 @@ type Snapshot struct {
 	Users         []*User         `json:"users"`
 	Transactions  []*Transaction  `json:"transactions"`
 	Refunds       []*Refund       `json:"refunds"`
+	// The parking tables: absent from a state saved before mockpay served
+	// Pay Score parking, which restores with none.
+	Plates              []*Plate              `json:"plates"`
+	Parkings            []*Parking            `json:"parkings"`
+	ParkingTransactions []*ParkingTransaction `json:"parking_transactions"`
 }
 
 // tableRows is one table and its rows in a Snapshot.
@@ -60,6 +65,9 @@ func (snap *Snapshot) tables() []tableRows {
 		rowsOf(tableUsers, &snap.Users, nil),
 		rowsOf(tableTransactions, &snap.Transactions, nil),
 		rowsOf(tableRefunds, &snap.Refunds, nil),
+		rowsOf(tablePlates, &snap.Plates, nil),
+		rowsOf(tableParkings, &snap.Parkings, nil),
+		rowsOf(tableParkingTransactions, &snap.ParkingTransactions, nil),
 	}
 }
 
