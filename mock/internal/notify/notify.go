@@ -67,12 +67,12 @@ func hourlyUntil(schedule []time.Duration, limit time.Duration) []time.Duration 
 	return out
 }
 
-// scheduleOf is the retry schedule of a callback: refunds follow the
-// generic one, authorizations the pay-score one extended to three days,
-// the order callbacks the pay-score pages'.
+// scheduleOf is the retry schedule of a callback: refunds and parking
+// callbacks follow the generic one, authorizations the pay-score one
+// extended to three days, the order callbacks the pay-score pages'.
 func scheduleOf(t event.Type) []time.Duration {
 	switch {
-	case t.IsRefund():
+	case t.IsRefund(), t.IsParking():
 		return genericSchedule
 	case t.IsAuthorization():
 		return authorizationSchedule
@@ -146,6 +146,7 @@ func New(c Config) *Notifier {
 // (summary, original_type, associated_data) and the retry schedule.
 type Event struct {
 	MchID      string
+	SubMchID   string // the sub-merchant it is about, for a service provider
 	APIv3Key   string
 	Type       event.Type
 	NotifyURL  string
@@ -190,6 +191,7 @@ func (n *Notifier) Enqueue(tx store.WriteTxn, ev Event) (*store.Notification, er
 		ID:           n.newID(),
 		Seq:          n.store.NextSeq(),
 		MchID:        ev.MchID,
+		SubMchID:     ev.SubMchID,
 		EventType:    ev.Type,
 		Summary:      ev.Type.Summary(),
 		NotifyURL:    ev.NotifyURL,

@@ -26,6 +26,7 @@ type Notification struct {
 	ID           string // the envelope id, kept across retries
 	Seq          uint64 // Store.NextSeq at creation
 	MchID        string
+	SubMchID     string // the sub-merchant it is about, for a service provider
 	EventType    event.Type
 	Summary      string
 	NotifyURL    string
