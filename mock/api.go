@@ -151,6 +151,7 @@ var pathPatterns = map[string]field.Pattern{
 	"out_order_no":       field.OutOrderNo,
 	"authorization_code": field.AuthorizationCode,
 	"out_refund_no":      field.OutRefundNo,
+	"out_trade_no":       field.OutTradeNo,
 }
 
 // decode checks the path's ids and decodes the body into the endpoint's
@@ -175,7 +176,9 @@ func (c *call) decode() error {
 }
 
 // orderOf names the order a call is about, for its timeline: by
-// out_order_no for order calls, through the charged transaction for refunds.
+// out_order_no for order calls (out_trade_no for parking deductions,
+// out_parking_no for parking entries), through the charged transaction for
+// refunds.
 func (s *Server) orderOf(c *call) (kind store.Kind, outOrderNo string) {
 	if c.merchant == nil {
 		return "", ""
@@ -198,7 +201,7 @@ func (s *Server) orderOf(c *call) (kind store.Kind, outOrderNo string) {
 		}
 		return t.OrderKind, t.OutOrderNo
 	}
-	return c.ep.Order.kind(), c.param("out_order_no")
+	return c.ep.Order.kind(), c.param(c.ep.Order.param())
 }
 
 // apiScenario applies a scenario's API effect to an authenticated call: it
@@ -211,7 +214,7 @@ func (s *Server) apiScenario(c *call, rec *RequestRecord) *scenario.API {
 	fx, applied := s.scenarios.API(scenario.Subject{
 		MchID:      c.merchant.MchID,
 		Endpoint:   c.ep.Name,
-		OutOrderNo: c.param("out_order_no"),
+		OutOrderNo: c.param(c.ep.Order.param()),
 		OpenID:     c.param("openid"),
 		ServiceID:  c.param("service_id"),
 	})

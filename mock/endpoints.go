@@ -45,6 +45,8 @@ const (
 	serviceOrder           // out_order_no of a service order: path, query or body
 	payAfter               // out_order_no of a legacy payafter order
 	refundOrder            // the order whose charge the refund (out_refund_no, or the body's transaction) is of
+	parkingTransaction     // out_trade_no of a Pay Score parking deduction: path or body
+	parkingEntry           // out_parking_no of a parking entry
 )
 
 // kind is the store's order kind an order link names, or "".
@@ -54,8 +56,24 @@ func (l orderLink) kind() store.Kind {
 		return store.KindServiceOrder
 	case payAfter:
 		return store.KindPayAfter
+	case parkingTransaction:
+		return store.KindParking
+	case parkingEntry:
+		return store.KindParkingEntry
 	}
 	return ""
+}
+
+// param is the request parameter that names the order: the merchant's
+// number of it, wherever the endpoint takes it.
+func (l orderLink) param() string {
+	switch l {
+	case parkingTransaction:
+		return "out_trade_no"
+	case parkingEntry:
+		return "out_parking_no"
+	}
+	return "out_order_no"
 }
 
 // handling is what a call decodes and how it is served.
@@ -116,7 +134,7 @@ func orderQuery(c *call) wire.OrderQuery {
 }
 
 // endpoints is the v3 API: each API's table, in the order of its reference.
-var endpoints = slices.Concat(directEndpoints)
+var endpoints = slices.Concat(directEndpoints, parkingEndpoints)
 
 // directEndpoints are the direct merchant's calls, in the order of protocol.md.
 var directEndpoints = []endpoint{

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/parking"
 	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 	"github.com/mockpay/mockpay/mock/scenario"
 )
@@ -426,6 +427,13 @@ func TestOpenAPI_SchemasMatchGoTypes(t *testing.T) {
 		{"AttemptRecord", reflect.TypeFor[AttemptRecord](), true, nil},
 		{"ScenarioInfo", reflect.TypeFor[scenario.Info](), true, nil},
 		{"ScenarioMatch", reflect.TypeFor[scenario.Match](), true, nil},
+		{"PlateRequest", reflect.TypeFor[PlateRequest](), false, nil},
+		{"Plate", reflect.TypeFor[Plate](), true, nil},
+		{"ParkingEntry", reflect.TypeFor[ParkingEntry](), true, nil},
+		{"ParkingTransactionView", reflect.TypeFor[parking.Transaction](), true, nil},
+		{"ParkingInfo", reflect.TypeFor[parking.ParkingInfo](), true, nil},
+		{"ParkingPayer", reflect.TypeFor[parking.Payer](), true, nil},
+		{"ParkingAmount", reflect.TypeFor[parking.Amount](), true, nil},
 	}
 	schemas := obj(obj(doc, "components"), "schemas")
 	// SandboxOrder is made of SandboxOrderFields and the two views, each

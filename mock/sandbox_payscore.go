@@ -88,11 +88,12 @@ func (s *Server) SetWallet(openid string, w Wallet) error {
 	return s.payscore.SetWallet(openid, w.Balance, w.RefundOutcome)
 }
 
-// User is a sandbox user: wallet and authorizations.
+// User is a sandbox user: wallet, authorizations and parking plates.
 type User struct {
 	OpenID         string          `json:"openid"`
 	Wallet         Wallet          `json:"wallet"`
 	Authorizations []Authorization `json:"authorizations"`
+	Plates         []Plate         `json:"plates"`
 }
 
 // User returns a user (GET /sandbox/users/{openid}).
@@ -109,6 +110,9 @@ func (s *Server) User(openid string) (User, error) {
 	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance, RefundOutcome: u.RefundOutcome}, Authorizations: []Authorization{}}
 	for _, p := range ps {
 		out.Authorizations = append(out.Authorizations, Authorization(wire.PermissionView(p)))
+	}
+	if out.Plates, err = plates(tx, openid); err != nil {
+		return User{}, err
 	}
 	return out, nil
 }
@@ -127,8 +131,9 @@ type SandboxOrder struct {
 	State      string `json:"state"`
 	OpenID     string `json:"openid,omitempty"`
 	// QueryID is what WeChat hands the merchant's front end when the user
-	// leaves the confirm page; the sandbox shows it so tests can query by it.
-	QueryID   string          `json:"query_id"`
+	// leaves the confirm page; the sandbox shows it so tests can query by
+	// it. A parking deduction has none.
+	QueryID   string          `json:"query_id,omitempty"`
 	CreatedAt string          `json:"created_at"`
 	UpdatedAt string          `json:"updated_at"`
 	Timeline  []TimelineEntry `json:"timeline,omitempty"`
@@ -161,9 +166,11 @@ type TimelineEntry struct {
 	Summary string `json:"summary"`
 }
 
-// Orders lists orders, newest first (GET /sandbox/orders).
+// Orders lists orders, newest first (GET /sandbox/orders): service and
+// payafter orders and parking deductions.
 func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
-	os, err := s.store.Read().Orders(f.MchID)
+	tx := s.store.Read()
+	os, err := tx.Orders(f.MchID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +185,11 @@ func (s *Server) Orders(f OrderFilter) ([]SandboxOrder, error) {
 		}
 		out = append(out, so)
 	}
+	parked, err := parkingOrders(tx, f)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, parked...)
 	slices.SortStableFunc(out, func(a, b SandboxOrder) int { return cmp.Compare(b.CreatedAt, a.CreatedAt) })
 	return out, nil
 }
@@ -213,13 +225,39 @@ func findOrder(tx store.ReadTxn, mchid, outOrderNo string) (*store.Order, error)
 // Order returns one order with its timeline (GET /sandbox/orders/{mchid}/{out_order_no}):
 // the API calls about it, its state changes, deductions and refunds, and
 // every callback attempt. A service order is found before a payafter order
-// with the same out_order_no.
+// with the same out_order_no, and both before a parking deduction with it
+// as out_trade_no.
 func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 	tx := s.store.Read()
 	o, err := findOrder(tx, mchid, outOrderNo)
+	var nf *apierr.Error
+	if errors.As(err, &nf) && nf.Code == apierr.NotFound {
+		t, perr := findParking(tx, mchid, outOrderNo)
+		if perr != nil {
+			return SandboxOrder{}, perr
+		}
+		so, err := parkingOrder(tx, t)
+		if err != nil {
+			return SandboxOrder{}, err
+		}
+		so.Timeline, err = s.timeline(tx, mchid, t.SubMchID, store.KindParking, outOrderNo, t.Events)
+		return so, err
+	}
 	if err != nil {
 		return SandboxOrder{}, err
 	}
+	so, err := s.sandboxOrder(o)
+	if err != nil {
+		return SandboxOrder{}, err
+	}
+	so.Timeline, err = s.timeline(tx, mchid, "", o.Kind, outOrderNo, o.Events)
+	return so, err
+}
+
+// timeline merges what happened to an order, in the order it happened:
+// the API calls about it, its own events and its callbacks' attempts (for
+// a sub-merchant's order, those about that sub-merchant).
+func (s *Server) timeline(tx store.ReadTxn, mchid, subMchID string, kind store.Kind, outOrderNo string, events []store.Event) ([]TimelineEntry, error) {
 	type entry struct {
 		seq uint64 // Store.NextSeq: the order things happened in
 		e   TimelineEntry
@@ -229,7 +267,7 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		es = append(es, entry{seq, TimelineEntry{At: protocol.FormatRFC3339(at), Type: typ, Summary: summary}})
 	}
 	for _, r := range s.requests.list(RequestFilter{MchID: mchid, OutOrderNo: outOrderNo}) {
-		if r.OrderKind != string(o.Kind) {
+		if r.OrderKind != string(kind) {
 			continue
 		}
 		result := fmt.Sprint(r.Status)
@@ -242,14 +280,17 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		}
 		add(r.Seq, r.at, "api", summary)
 	}
-	for _, ev := range o.Events {
+	for _, ev := range events {
 		add(ev.Seq, ev.At, ev.Type, ev.Summary)
 	}
-	ns, err := tx.OrderNotifications(mchid, o.Kind, outOrderNo)
+	ns, err := tx.OrderNotifications(mchid, kind, outOrderNo)
 	if err != nil {
-		return SandboxOrder{}, err
+		return nil, err
 	}
 	for _, n := range ns {
+		if n.SubMchID != subMchID {
+			continue
+		}
 		if n.Note != "" && len(n.Attempts) == 0 {
 			add(n.Seq, n.CreateTime, "callback", fmt.Sprintf("%s %s %s", n.EventType, n.ID, n.Note))
 		}
@@ -266,14 +307,11 @@ func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 		}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
-	so, err := s.sandboxOrder(o)
-	if err != nil {
-		return SandboxOrder{}, err
-	}
+	var out []TimelineEntry
 	for _, e := range es {
-		so.Timeline = append(so.Timeline, e.e)
+		out = append(out, e.e)
 	}
-	return so, nil
+	return out, nil
 }
 
 // ConfirmRequest is the optional body of POST /sandbox/orders/{mchid}/{out_order_no}/confirm.
@@ -300,9 +338,23 @@ func (s *Server) ConfirmOrder(mchid, outOrderNo string, req ConfirmRequest) (San
 	return s.Order(mchid, outOrderNo)
 }
 
-// UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID).
+// UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID), or
+// repaying the advance that paid a parking deduction
+// (TRANSACTION.PAY_BACK).
 func (s *Server) UserPay(mchid, outOrderNo string) (SandboxOrder, error) {
-	o, err := findOrder(s.store.Read(), mchid, outOrderNo)
+	tx := s.store.Read()
+	o, err := findOrder(tx, mchid, outOrderNo)
+	var nf *apierr.Error
+	if errors.As(err, &nf) && nf.Code == apierr.NotFound {
+		t, perr := findParking(tx, mchid, outOrderNo)
+		if perr != nil {
+			return SandboxOrder{}, perr
+		}
+		if _, err := s.parking.Repay(t.MchID, t.SubMchID, t.OutTradeNo); err != nil {
+			return SandboxOrder{}, sandboxOrderError(err)
+		}
+		return s.Order(mchid, outOrderNo)
+	}
 	if err != nil {
 		return SandboxOrder{}, err
 	}
@@ -338,6 +390,7 @@ type NotificationRecord struct {
 	EventType  string          `json:"event_type"`
 	Summary    string          `json:"summary"`
 	MchID      string          `json:"mchid"`
+	SubMchID   string          `json:"sub_mchid,omitempty"`
 	OutOrderNo string          `json:"out_order_no,omitempty"`
 	OpenID     string          `json:"openid,omitempty"`
 	NotifyURL  string          `json:"notify_url"`
@@ -362,7 +415,7 @@ type AttemptRecord struct {
 
 func notificationRecord(n *store.Notification) NotificationRecord {
 	r := NotificationRecord{
-		ID: n.ID, EventType: string(n.EventType), Summary: n.Summary, MchID: n.MchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
+		ID: n.ID, EventType: string(n.EventType), Summary: n.Summary, MchID: n.MchID, SubMchID: n.SubMchID, OutOrderNo: n.OutOrderNo, OpenID: n.OpenID,
 		NotifyURL: n.NotifyURL, CreateTime: protocol.FormatRFC3339(n.CreateTime), Resource: n.Resource, State: n.State,
 		Note: n.Note, Scenario: n.Scenario, Attempts: []AttemptRecord{},
 	}

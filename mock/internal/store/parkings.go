@@ -108,3 +108,8 @@ func (tx WriteTxn) PutParking(p *Parking) error {
 	}
 	return nil
 }
+
+// Parkings returns every parking entry, of every merchant.
+func (tx ReadTxn) Parkings() ([]*Parking, error) {
+	return all[*Parking](tx, tableParkings, "id_prefix")
+}

@@ -103,3 +103,8 @@ func (tx WriteTxn) PutPlate(p *Plate) error {
 	}
 	return nil
 }
+
+// Plates returns every plate service, of every merchant.
+func (tx ReadTxn) Plates() ([]*Plate, error) {
+	return all[*Plate](tx, tablePlates, "id_prefix")
+}
