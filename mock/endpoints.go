@@ -45,7 +45,7 @@ const (
 	serviceOrder           // out_order_no of a service order: path, query or body
 	payAfter               // out_order_no of a legacy payafter order
 	refundOrder            // the order whose charge the refund (out_refund_no, or the body's transaction) is of
-	parkingTransaction     // out_trade_no of a Pay Score parking deduction: path or body
+	parkingTx              // out_trade_no of a Pay Score parking deduction: path or body
 	parkingEntry           // out_parking_no of a parking entry
 )
 
@@ -56,7 +56,7 @@ func (l orderLink) kind() store.Kind {
 		return store.KindServiceOrder
 	case payAfter:
 		return store.KindPayAfter
-	case parkingTransaction:
+	case parkingTx:
 		return store.KindParking
 	case parkingEntry:
 		return store.KindParkingEntry
@@ -68,7 +68,7 @@ func (l orderLink) kind() store.Kind {
 // number of it, wherever the endpoint takes it.
 func (l orderLink) param() string {
 	switch l {
-	case parkingTransaction:
+	case parkingTx:
 		return "out_trade_no"
 	case parkingEntry:
 		return "out_parking_no"

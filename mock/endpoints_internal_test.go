@@ -49,7 +49,7 @@ func TestEndpoints_Declared(t *testing.T) {
 				assert.Equal(t, refundOrder, e.Order, "refund calls show on the charged order's timeline")
 			}
 			if strings.HasPrefix(e.Path, "/v3/vehicle/transactions") {
-				assert.Equal(t, parkingTransaction, e.Order, "parking deductions show on their timeline")
+				assert.Equal(t, parkingTx, e.Order, "parking deductions show on their timeline")
 				assert.True(t, slices.Contains(vars, "out_trade_no") || hasJSONField(e.request, "out_trade_no"), "a parking deduction is named by out_trade_no")
 			}
 			if e.request != nil && hasJSONField(e.request, "out_parking_no") {

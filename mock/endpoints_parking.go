@@ -22,12 +22,12 @@ var parkingEndpoints = []endpoint{
 		handling: withBody(func(s *Server, c *call, req *parking.CreateParkingRequest) (parking.Parking, error) {
 			return s.parking.CreateParking(c.merchant, req)
 		})},
-	{Name: "parking.create_transaction", Method: "POST", Path: "/v3/vehicle/transactions/parking", Order: parkingTransaction,
+	{Name: "parking.create_transaction", Method: "POST", Path: "/v3/vehicle/transactions/parking", Order: parkingTx,
 		Doc: "a vehicle leaves: accept a deduction for its entry (ACCEPTED), settled later",
 		handling: withBody(func(s *Server, c *call, req *parking.CreateTransactionRequest) (parking.Transaction, error) {
 			return s.parking.CreateTransaction(c.merchant, req)
 		})},
-	{Name: "parking.query_transaction", Method: "GET", Path: "/v3/vehicle/transactions/out-trade-no/{out_trade_no}", Order: parkingTransaction,
+	{Name: "parking.query_transaction", Method: "GET", Path: "/v3/vehicle/transactions/out-trade-no/{out_trade_no}", Order: parkingTx,
 		Doc: "query a parking deduction by out_trade_no",
 		handling: noBody(func(s *Server, c *call) (parking.Transaction, error) {
 			return s.parking.QueryTransaction(c.merchant, c.vars["out_trade_no"], c.query("sub_mchid"))

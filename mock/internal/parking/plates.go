@@ -46,8 +46,8 @@ type PlateChange struct {
 // §9.1): from each state (a plate never opened is OUT_SERVICE), which
 // states the user may move it to. Setting the state it has changes nothing.
 var plateMoves = map[string][]string{
-	store.PlateOutService: {store.PlateNormal},                       // open
-	store.PlateNormal:     {store.PlatePause, store.PlateOutService}, // pause, close
+	store.PlateOutService: {store.PlateNormal},                        // open
+	store.PlateNormal:     {store.PlatePause, store.PlateOutService},  // pause, close
 	store.PlatePause:      {store.PlateNormal, store.PlateOutService}, // resume, close
 }
 
