@@ -6,11 +6,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"net"
-	"time"
-
-	"github.com/mockpay/mockpay/client"
-	"github.com/mockpay/mockpay/client/sandbox"
 )
 
 // flowCmd groups end-to-end flows.
@@ -31,12 +26,9 @@ step, so you can see the sequence your own integration must reproduce and check 
 
 // rideOptions are the flags of `flow ride`.
 type rideOptions struct {
+	flowOptions
 	confirm, legacy bool
-	openid          string
 	amount, refund  fenFlag
-	timeout         time.Duration
-	listen          string
-	ascii           bool
 }
 
 func (a *app) flowRideCmd() *command {
@@ -83,12 +75,9 @@ real user can take, and waits for the real callbacks.`,
 		setFlags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&o.confirm, "confirm", false, "需确认: need_user_confirm=true; the user confirms the order")
 			fs.BoolVar(&o.legacy, "legacy", false, "use the legacy payafter-orders API with finish_ticket")
-			fs.StringVar(&o.openid, "openid", "", "the rider (default against the mock: a fresh oRide_… user)")
 			fs.Var(&o.amount, "amount", "the fare in `fen` (default 4200)")
 			fs.Var(&o.refund, "refund", "`fen` to refund at the end (default: the whole fare)")
-			fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for each callback on a real clock")
-			fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "`host:port` of the flow's callback listener (none with --notify-url against the mock)")
-			fs.BoolVar(&o.ascii, "ascii", false, "mark steps with ok/FAIL instead of ✓/✗")
+			o.setFlags(fs, "the rider (default against the mock: a fresh oRide_… user)")
 		},
 		run: func(ctx context.Context, _ []string) error {
 			return a.runRide(ctx, o)
@@ -98,17 +87,11 @@ real user can take, and waits for the real callbacks.`,
 
 // ride is one run of the ride-hailing flow.
 type ride struct {
-	a       *app
-	o       rideOptions
-	p       *progress
-	c       *client.Client
-	rv      *receiver       // the flow's listener; nil when an external receiver gets the callbacks
-	sb      *sandbox.Client // nil against WeChat Pay
-	virtual bool            // the mock's clock is virtual
+	*flowRun
+	o rideOptions
 
-	mchID, appID, serviceID, notifyURL string
-	openid, authCode, outOrderNo       string
-	fare, refund                       int64
+	appID, serviceID, authCode, outOrderNo string
+	fare, refund                           int64
 
 	alreadyAuthorised bool
 	start             string // the order's service start, yyyyMMddHHmmss
@@ -117,60 +100,23 @@ type ride struct {
 }
 
 func (a *app) runRide(ctx context.Context, o rideOptions) error {
-	if o.timeout <= 0 {
-		return &usageError{msg: "--timeout must be positive"}
-	}
-	f := &ride{a: a, o: o, fare: o.amount.orDefault(4200)}
+	f := &ride{flowRun: &flowRun{a: a, o: o.flowOptions, name: "ride"}, o: o, fare: o.amount.orDefault(4200)}
 	f.refund = o.refund.orDefault(f.fare)
 	if f.fare <= 0 || f.refund <= 0 || f.refund > f.fare {
 		return &usageError{msg: "--amount must be positive and --refund between 1 and --amount"}
 	}
-	cfg, err := a.settings()
+	stop, err := f.flowRun.start(ctx, "oRide_", f.registerLegacyURL)
 	if err != nil {
 		return err
 	}
-	mock, err := a.isMock(ctx)
+	defer stop()
+	if f.appID, f.serviceID, err = f.m.ids(); err != nil {
+		return err
+	}
+	f.authCode = newNumber("AUTH")
+	f.outOrderNo = newNumber("RIDE")
+	took, err := f.run(ctx, f.steps())
 	if err != nil {
-		return err
-	}
-	// Against a mock, --notify-url names a receiver of the developer's
-	// (a 'listen' elsewhere, the compose service merchant): the flow sends
-	// its callbacks there and follows them through the sandbox, so it
-	// needs no listener of its own.
-	var ln net.Listener
-	var m *merchant
-	if mock && cfg.NotifyURL != "" {
-		m, err = f.setUpReceiver(ctx, cfg.NotifyURL)
-	} else {
-		if ln, err = net.Listen("tcp", o.listen); err != nil {
-			return &usageError{msg: fmt.Sprintf("--listen %s: %v", o.listen, err)}
-		}
-		defer ln.Close()
-		if mock {
-			m, err = f.setUpMock(ctx, callbackURL(ln, o.listen))
-		} else {
-			m, err = f.setUpWeChatPay(ctx, cfg, callbackURL(ln, o.listen))
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if err := f.setUpClient(ctx, m); err != nil {
-		return err
-	}
-	if ln != nil {
-		f.rv = newReceiver(f.c, 0)
-		serveCtx, stop := context.WithCancel(ctx)
-		done := serveCallbacks(serveCtx, ln, f.rv)
-		defer func() {
-			stop()
-			<-done
-		}()
-	}
-
-	f.p = newProgress(a, o.ascii, f.steps())
-	started := time.Now()
-	if err := f.p.run(ctx); err != nil {
 		return err
 	}
 	variant := "免确认"
@@ -183,127 +129,23 @@ func (a *app) runRide(ctx context.Context, o rideOptions) error {
 		variant = "需确认"
 	}
 	a.out.say("ride flow complete (%s): order %s paid %s and refunded %s; merchant %s, user %s, %d steps in %s",
-		variant, f.outOrderNo, yuan(f.fare), yuan(f.refund), f.mchID, f.openid, len(f.p.steps), time.Since(started).Round(time.Millisecond))
+		variant, f.outOrderNo, yuan(f.fare), yuan(f.refund), f.mchID, f.openid, len(f.p.steps), took)
 	return nil
 }
 
-// setUpMock is the flow against the mock with its own listener: a fresh
-// merchant whose registered notify_url is the listener, so that every
-// callback of the flow, legacy ones included, reaches it.
-func (f *ride) setUpMock(ctx context.Context, listenerURL string) (*merchant, error) {
-	if err := f.readClock(ctx); err != nil {
-		return nil, err
+// registerLegacyURL makes an external receiver's URL the merchant's
+// registered notify_url when the flow is legacy: legacy callbacks go there.
+func (f *ride) registerLegacyURL(ctx context.Context, m *merchant) error {
+	if !f.o.legacy {
+		return nil
 	}
-	rec, err := f.sb.CreateMerchant(ctx, sandbox.CreateMerchantRequest{NotifyURL: listenerURL})
+	was, changed, err := registerNotifyURL(ctx, f.sb, m.cfg.MchID, f.notifyURL)
 	if err != nil {
-		return nil, fmt.Errorf("register the flow's merchant in the mock: %w", err)
+		return fmt.Errorf("legacy callbacks go to the merchant's registered notify_url: %w", err)
 	}
-	m, err := fromRecord(rec, settings{})
-	if err != nil {
-		return nil, err
+	if changed {
+		f.a.out.say("merchant %s: registered notify_url set to %s (was %s), where legacy callbacks go", m.cfg.MchID, f.notifyURL, dash(was))
 	}
-	f.notifyURL = listenerURL
-	f.pickUser()
-	f.a.out.say("ride flow against the mock: merchant %s (fresh), user %s, callbacks to %s; %s", rec.MchID, f.openid, listenerURL, f.clockNote())
-	return m, nil
-}
-
-// setUpReceiver is the flow against the mock with its callbacks going to
-// an external receiver at notifyURL. It acts as the configured merchant
-// (default 1230000109, the one 'listen' verifies and decrypts for), so
-// that the receiver can read them, and since it does not receive them
-// itself, it follows each one through the sandbox (see await).
-func (f *ride) setUpReceiver(ctx context.Context, notifyURL string) (*merchant, error) {
-	if err := checkNotifyURL(notifyURL); err != nil {
-		return nil, err
-	}
-	if err := f.readClock(ctx); err != nil {
-		return nil, err
-	}
-	m, err := f.a.merchant(ctx, notifyURL)
-	if err != nil {
-		return nil, err
-	}
-	f.notifyURL = notifyURL
-	f.pickUser()
-	f.a.out.say("ride flow against the mock: merchant %s, user %s, callbacks to %s, followed through the sandbox; %s", m.cfg.MchID, f.openid, notifyURL, f.clockNote())
-	if f.o.legacy { // legacy callbacks go to the merchant's registered notify_url
-		was, changed, err := registerNotifyURL(ctx, f.sb, m.cfg.MchID, notifyURL)
-		if err != nil {
-			return nil, fmt.Errorf("legacy callbacks go to the merchant's registered notify_url: %w", err)
-		}
-		if changed {
-			f.a.out.say("merchant %s: registered notify_url set to %s (was %s), where legacy callbacks go", m.cfg.MchID, notifyURL, dash(was))
-		}
-	}
-	return m, nil
-}
-
-// setUpWeChatPay is the flow against the real WeChat Pay: the configured
-// merchant, a real user and a --notify-url that reaches the listener.
-func (f *ride) setUpWeChatPay(ctx context.Context, cfg settings, listenerURL string) (*merchant, error) {
-	m, err := f.a.merchant(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	if f.o.openid == "" {
-		return nil, &usageError{msg: "against WeChat Pay the flow needs a real user: give --openid"}
-	}
-	if cfg.NotifyURL == "" {
-		return nil, &usageError{
-			msg:  "against WeChat Pay the callbacks must reach this machine: give --notify-url",
-			hint: fmt.Sprintf("expose the flow's listener %s (e.g. a tunnel; fix its port with --listen) and pass its public https URL", listenerURL),
-		}
-	}
-	f.openid, f.notifyURL = f.o.openid, cfg.NotifyURL
-	f.a.out.say("ride flow against %s: merchant %s, user %s, callbacks to %s (listener %s); waiting up to %s for each callback",
-		cfg.URL, m.cfg.MchID, f.openid, f.notifyURL, listenerURL, f.o.timeout)
-	return m, nil
-}
-
-// readClock connects to the mock's sandbox and learns whether its clock
-// is virtual, which the flow then advances instead of waiting.
-func (f *ride) readClock(ctx context.Context) error {
-	sb, err := f.a.sandboxAPI()
-	if err != nil {
-		return err
-	}
-	st, err := sb.GetClock(ctx)
-	if err != nil {
-		return fmt.Errorf("read the mock's clock: %w", err)
-	}
-	f.sb, f.virtual = sb, st.Mode == sandbox.ClockVirtual
-	return nil
-}
-
-// pickUser is --openid, or against the mock a fresh user, who has not
-// authorised the service yet, so that the flow runs every step.
-func (f *ride) pickUser() {
-	f.openid = f.o.openid
-	if f.openid == "" {
-		f.openid = "oRide_" + randomHex(6)
-	}
-}
-
-func (f *ride) clockNote() string {
-	if f.virtual {
-		return "virtual clock: advanced instead of waiting"
-	}
-	return "real clock: waiting up to " + f.o.timeout.String() + " for each callback"
-}
-
-// setUpClient builds the merchant's client and the order's identifiers.
-func (f *ride) setUpClient(ctx context.Context, m *merchant) error {
-	var err error
-	if f.c, err = f.a.newClient(ctx, m); err != nil {
-		return err
-	}
-	if f.appID, f.serviceID, err = m.ids(); err != nil {
-		return err
-	}
-	f.mchID = m.cfg.MchID
-	f.authCode = newNumber("AUTH")
-	f.outOrderNo = newNumber("RIDE")
 	return nil
 }
 
