@@ -19,8 +19,9 @@ step, so you can see the sequence your own integration must reproduce and check 
 		examples: []string{
 			"go run ./cmd/client flow ride",
 			"go run ./cmd/client flow ride --legacy",
+			"go run ./cmd/client flow parking",
 		},
-		subs: []*command{a.flowRideCmd()},
+		subs: []*command{a.flowRideCmd(), a.flowParkingCmd()},
 	}
 }
 
