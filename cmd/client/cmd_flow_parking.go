@@ -66,13 +66,13 @@ type parkingFlow struct {
 	*flowRun
 	o parkingOptions
 
-	appID, plate               string
-	color                      client.PlateColor
-	outParkingNo, outTradeNo   string
-	fee                        int64
-	alreadyOpen                bool
-	entry                      *client.Parking
-	transactionID, successTime string
+	appID, plate             string
+	color                    client.PlateColor
+	outParkingNo, outTradeNo string
+	fee                      int64
+	alreadyOpen              bool
+	entry                    *client.Parking
+	transactionID            string
 }
 
 func (a *app) runParking(ctx context.Context, o parkingOptions) error {
