@@ -76,12 +76,7 @@ func TestParkingBadInput(t *testing.T) {
 		c.code = "INVALID_REQUEST"
 		return c
 	}
-	endpoints := []struct {
-		name  string
-		uri   string
-		base  func() map[string]any
-		cases []badCase
-	}{
+	endpoints := []badEndpoint{
 		{"create entry", "/v3/vehicle/parking/parkings", func() map[string]any {
 			return deepCopy(f.entryBody("IN-NEW", "粤B444444", f.now().Add(-time.Minute)))
 		}, append([]badCase{
@@ -153,41 +148,7 @@ func TestParkingBadInput(t *testing.T) {
 			}, 403, "NO_AUTH", "/appid"),
 		}, commonBadBodies...)},
 	}
-	for _, ep := range endpoints {
-		for _, bc := range ep.cases {
-			t.Run(ep.name+"/"+bc.name, func(t *testing.T) {
-				f.t = t
-				before := f.parkingSnapshot(openid)
-				var raw []byte
-				switch b := bc.body(ep.base()).(type) {
-				case []byte:
-					raw = b
-				default:
-					var err error
-					raw, err = json.Marshal(b)
-					require.NoError(t, err)
-				}
-				resp, body := send(t, f.me.request(t, f.ts, "POST", ep.uri, raw))
-				verifyResponse(t, f.srv.Platform(), resp, body)
-				require.Equal(t, bc.status, resp.StatusCode, string(body))
-				e := decodeError(t, body)
-				assert.Equal(t, bc.code, e.Code, string(body))
-				assert.NotEmpty(t, e.Message)
-				if bc.field != "" {
-					require.NotNil(t, e.Detail, string(body))
-					assert.Equal(t, bc.field, e.Detail["field"], string(body))
-				}
-				f.settle()
-				assert.Equal(t, before, f.parkingSnapshot(openid), "a rejected request changes no state")
-			})
-		}
-		t.Run(ep.name+"/the valid base body is accepted", func(t *testing.T) {
-			f.t = t
-			resp, body := f.me.call(t, f.ts, "POST", ep.uri, ep.base())
-			assert.Equal(t, 200, resp.StatusCode, string(body))
-			f.settle()
-		})
-	}
+	f.walkBadInputs(t, endpoints, func() string { return f.parkingSnapshot(openid) })
 }
 
 // TestParkingBadInput_Queries covers the GET endpoints' query and path

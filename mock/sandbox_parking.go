@@ -71,8 +71,15 @@ func (s *Server) SetPlate(openid, plateNumber string, req PlateRequest) (Plate, 
 	if req.MchID == "" {
 		return Plate{}, apierr.Param(apierr.LocBody, "/mchid", "mchid is required", "the merchant the user opens the service with", nil)
 	}
-	p, err := s.parking.SetPlate(parking.PlateChange{
-		MchID: req.MchID, SubMchID: req.SubMchID, AppID: req.AppID, OpenID: openid,
+	m, err := s.store.Read().Merchant(req.MchID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Plate{}, errNoMerchant(req.MchID)
+	case err != nil:
+		return Plate{}, err
+	}
+	p, err := s.parking.SetPlate(m, parking.PlateChange{
+		SubMchID: req.SubMchID, AppID: req.AppID, OpenID: openid,
 		PlateNumber: plateNumber, PlateColor: req.PlateColor, State: req.State,
 	})
 	if err != nil {
@@ -160,24 +167,30 @@ func parkingOrder(tx store.ReadTxn, t *store.ParkingTransaction) (SandboxOrder, 
 	}, nil
 }
 
-// findParking finds a merchant's parking deduction by out_trade_no, under
-// whichever sub-merchant has it; a number two sub-merchants share is a
-// conflict.
-func findParking(tx store.ReadTxn, mchid, outTradeNo string) (*store.ParkingTransaction, error) {
-	ts, err := tx.ParkingTransactionsByOutTradeNo(mchid, outTradeNo)
+// findAnyOrder finds a merchant's order by its number: a service or
+// payafter order (findOrder), else a parking deduction by out_trade_no,
+// under whichever sub-merchant has it; a number two sub-merchants share is
+// a conflict. Exactly one of o and t is set when err is nil.
+func findAnyOrder(tx store.ReadTxn, mchid, no string) (o *store.Order, t *store.ParkingTransaction, err error) {
+	o, err = findOrder(tx, mchid, no)
+	var nf *apierr.Error
+	if !errors.As(err, &nf) || nf.Code != apierr.NotFound {
+		return o, nil, err
+	}
+	ts, err := tx.ParkingTransactionsByOutTradeNo(mchid, no)
 	switch {
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	case len(ts) == 0:
-		return nil, apierr.Newf(apierr.NotFound, "merchant %s has no order %s", mchid, outTradeNo)
+		return nil, nil, apierr.Newf(apierr.NotFound, "merchant %s has no order %s", mchid, no)
 	case len(ts) > 1:
 		var subs []string
 		for _, t := range ts {
 			subs = append(subs, t.SubMchID)
 		}
-		return nil, apierr.Newf(apierr.Conflict, "merchant %s has parking deductions %s under several sub-merchants (%s)", mchid, outTradeNo, strings.Join(subs, ", "))
+		return nil, nil, apierr.Newf(apierr.Conflict, "merchant %s has parking deductions %s under several sub-merchants (%s)", mchid, no, strings.Join(subs, ", "))
 	}
-	return ts[0], nil
+	return nil, ts[0], nil
 }
 
 func (s *Server) sbSetPlate(r *http.Request) reply {

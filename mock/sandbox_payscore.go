@@ -229,22 +229,17 @@ func findOrder(tx store.ReadTxn, mchid, outOrderNo string) (*store.Order, error)
 // as out_trade_no.
 func (s *Server) Order(mchid, outOrderNo string) (SandboxOrder, error) {
 	tx := s.store.Read()
-	o, err := findOrder(tx, mchid, outOrderNo)
-	var nf *apierr.Error
-	if errors.As(err, &nf) && nf.Code == apierr.NotFound {
-		t, perr := findParking(tx, mchid, outOrderNo)
-		if perr != nil {
-			return SandboxOrder{}, perr
-		}
+	o, t, err := findAnyOrder(tx, mchid, outOrderNo)
+	if err != nil {
+		return SandboxOrder{}, err
+	}
+	if t != nil {
 		so, err := parkingOrder(tx, t)
 		if err != nil {
 			return SandboxOrder{}, err
 		}
 		so.Timeline, err = s.timeline(tx, mchid, t.SubMchID, store.KindParking, outOrderNo, t.Events)
 		return so, err
-	}
-	if err != nil {
-		return SandboxOrder{}, err
 	}
 	so, err := s.sandboxOrder(o)
 	if err != nil {
@@ -342,21 +337,15 @@ func (s *Server) ConfirmOrder(mchid, outOrderNo string, req ConfirmRequest) (San
 // repaying the advance that paid a parking deduction
 // (TRANSACTION.PAY_BACK).
 func (s *Server) UserPay(mchid, outOrderNo string) (SandboxOrder, error) {
-	tx := s.store.Read()
-	o, err := findOrder(tx, mchid, outOrderNo)
-	var nf *apierr.Error
-	if errors.As(err, &nf) && nf.Code == apierr.NotFound {
-		t, perr := findParking(tx, mchid, outOrderNo)
-		if perr != nil {
-			return SandboxOrder{}, perr
-		}
+	o, t, err := findAnyOrder(s.store.Read(), mchid, outOrderNo)
+	if err != nil {
+		return SandboxOrder{}, err
+	}
+	if t != nil {
 		if _, err := s.parking.Repay(t.MchID, t.SubMchID, t.OutTradeNo); err != nil {
 			return SandboxOrder{}, sandboxOrderError(err)
 		}
 		return s.Order(mchid, outOrderNo)
-	}
-	if err != nil {
-		return SandboxOrder{}, err
 	}
 	pay := s.payscore.UserPayOrder
 	if o.Kind == store.KindPayAfter {

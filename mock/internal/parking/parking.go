@@ -12,7 +12,6 @@
 package parking
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -83,18 +82,6 @@ func digest(v any) store.Digest {
 		panic(fmt.Sprintf("parking: %v", err)) // request structs always encode
 	}
 	return dg
-}
-
-// sandboxMerchant is the merchant a sandbox action names.
-func sandboxMerchant(tx store.ReadTxn, mchid string) (*store.Merchant, error) {
-	m, err := tx.Merchant(mchid)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, apierr.Newf(apierr.NotFound, "merchant %s is not registered", mchid)
-	case err != nil:
-		return nil, fmt.Errorf("merchant %s: %w", mchid, err)
-	}
-	return m, nil
 }
 
 // refusal is the sandbox's answer to a user action the state does not

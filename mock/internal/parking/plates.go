@@ -35,11 +35,12 @@ func (s *Service) FindPlate(m *store.Merchant, q PlateQuery) (PlateService, erro
 	return out, nil
 }
 
-// PlateChange is what the sandbox's user does to a plate's service.
+// PlateChange is what the sandbox's user does to a plate's service with
+// a merchant.
 type PlateChange struct {
-	MchID, SubMchID, AppID, OpenID string
-	PlateNumber, PlateColor        string
-	State                          string // NORMAL (open or resume), PAUSE or OUT_SERVICE (close)
+	SubMchID, AppID, OpenID string
+	PlateNumber, PlateColor string
+	State                   string // NORMAL (open or resume), PAUSE or OUT_SERVICE (close)
 }
 
 // plateMoves is the plate service's state machine (protocol-parking.md
@@ -56,16 +57,12 @@ var plateMoves = map[string][]string{
 // VEHICLE.ENTRANCE_STATE_CHANGE when its state changes; all in one
 // transaction. A plate is held by one user at a time: another user's
 // opening it is refused until the holder closes it.
-func (s *Service) SetPlate(ch PlateChange) (*store.Plate, error) {
-	tx := s.store.Write()
-	defer tx.Abort()
-	m, err := sandboxMerchant(tx.ReadTxn, ch.MchID)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) SetPlate(m *store.Merchant, ch PlateChange) (*store.Plate, error) {
 	if err := sandboxPlate(m, &ch); err != nil {
 		return nil, err
 	}
+	tx := s.store.Write()
+	defer tx.Abort()
 	now := s.clock.Now()
 	cur, err := tx.Plate(m.MchID, ch.SubMchID, ch.OpenID, ch.PlateNumber, ch.PlateColor)
 	switch {
