@@ -61,13 +61,22 @@ func appID(c *field.Check, m *store.Merchant, subMchID, appid string) {
 	c.Rule(c.Name("appid"), "appid和mch_id不匹配", fmt.Sprintf("appid %s is not bound to merchant %s", appid, m.MchID), appid)
 }
 
-// plate checks a plate number and colour.
-func plate(c *field.Check, number, color string) {
-	if c.Required(c.Name("plate_number"), number != "") {
-		c.Pattern(c.Name("plate_number"), number, field.PlateNumber)
+// plate checks a plate number and colour, named under prefix (a body's
+// /parking_info, or "").
+func plate(c *field.Check, prefix, number, color string) {
+	numberName, colorName := c.Name(prefix+"plate_number"), c.Name(prefix+"plate_color")
+	if c.Required(numberName, number != "") {
+		c.Pattern(numberName, number, field.PlateNumber)
 	}
-	if c.Required(c.Name("plate_color"), color != "") {
-		c.Enum(c.Name("plate_color"), color, plateColors...)
+	if c.Required(colorName, color != "") {
+		c.Enum(colorName, color, plateColors...)
+	}
+}
+
+// requiredTime checks a required RFC 3339 time.
+func requiredTime(c *field.Check, name, v string) {
+	if c.Required(name, v != "") {
+		c.RFC3339(name, v)
 	}
 }
 
@@ -76,7 +85,7 @@ func checkPlateQuery(q PlateQuery, m *store.Merchant) error {
 	c := field.Query()
 	c.RequiredString("appid", q.AppID, maxID)
 	c.String("sub_mchid", q.SubMchID, maxID)
-	plate(c, q.PlateNumber, q.PlateColor)
+	plate(c, "", q.PlateNumber, q.PlateColor)
 	c.RequiredString("openid", q.OpenID, maxOpenID)
 	subMerchant(c, m, q.SubMchID)
 	appID(c, m, q.SubMchID, q.AppID)
@@ -90,13 +99,11 @@ func checkCreateParking(req *CreateParkingRequest, m *store.Merchant) error {
 	if c.Required("/out_parking_no", req.OutParkingNo != "") {
 		c.Pattern("/out_parking_no", req.OutParkingNo, field.OutParkingNo)
 	}
-	plate(c, req.PlateNumber, req.PlateColor)
+	plate(c, "", req.PlateNumber, req.PlateColor)
 	if c.Required("/notify_url", req.NotifyURL != "") {
 		c.NotifyURL("/notify_url", req.NotifyURL)
 	}
-	if c.Required("/start_time", req.StartTime != "") {
-		c.RFC3339("/start_time", req.StartTime)
-	}
+	requiredTime(c, "/start_time", req.StartTime)
 	c.RequiredString("/parking_name", req.ParkingName, maxParkingName)
 	if c.Required("/free_duration", req.FreeDuration != nil) {
 		c.NotNegative("/free_duration", *req.FreeDuration)
@@ -149,18 +156,9 @@ func checkCreateTransaction(req *CreateTransactionRequest, m *store.Merchant) er
 // parkingInfo checks a deduction's parking_info on its own.
 func parkingInfo(c *field.Check, p *ParkingInfoRequest) {
 	c.RequiredString("/parking_info/parking_id", p.ParkingID, maxID)
-	if c.Required("/parking_info/plate_number", p.PlateNumber != "") {
-		c.Pattern("/parking_info/plate_number", p.PlateNumber, field.PlateNumber)
-	}
-	if c.Required("/parking_info/plate_color", p.PlateColor != "") {
-		c.Enum("/parking_info/plate_color", p.PlateColor, plateColors...)
-	}
-	if c.Required("/parking_info/start_time", p.StartTime != "") {
-		c.RFC3339("/parking_info/start_time", p.StartTime)
-	}
-	if c.Required("/parking_info/end_time", p.EndTime != "") {
-		c.RFC3339("/parking_info/end_time", p.EndTime)
-	}
+	plate(c, "parking_info/", p.PlateNumber, p.PlateColor)
+	requiredTime(c, "/parking_info/start_time", p.StartTime)
+	requiredTime(c, "/parking_info/end_time", p.EndTime)
 	c.RequiredString("/parking_info/parking_name", p.ParkingName, maxParkingName)
 	if c.Required("/parking_info/charging_duration", p.ChargingDuration != nil) {
 		c.NotNegative("/parking_info/charging_duration", *p.ChargingDuration)
