@@ -129,4 +129,22 @@ func TestParking_Partner(t *testing.T) {
 	cbs = f.rc.callbacks()
 	assert.Equal(t, sub, cbs[len(cbs)-1].Resource["sub_mchid"])
 	assert.Equal(t, f.m.MchID, cbs[len(cbs)-1].Resource["sp_mchid"])
+
+	// The other sub-merchant's deduction may have the same out_trade_no.
+	so, err := f.srv.Order(f.m.MchID, "PK-P1")
+	require.NoError(t, err, "one sub-merchant has it")
+	assert.Equal(t, "parking", so.Kind)
+	_, err = f.srv.SetPlate("oOtherDriver", otherPlate, mock.PlateRequest{MchID: f.m.MchID, SubMchID: sub2, State: "NORMAL"})
+	require.NoError(t, err)
+	body = f.entryBody("IN-P3", otherPlate, f.now().Add(-time.Hour))
+	body["sub_mchid"] = sub2
+	var e3 parkingEntry
+	status, eb = f.v3("POST", "/v3/vehicle/parking/parkings", body, &e3)
+	require.Equal(t, 200, status, "%+v", eb)
+	deduct = f.deductBody("PK-P1", e3, 300)
+	deduct["sub_mchid"] = sub2
+	status, eb = f.v3("POST", "/v3/vehicle/transactions/parking", deduct, nil)
+	require.Equal(t, 200, status, "%+v", eb)
+	_, err = f.srv.Order(f.m.MchID, "PK-P1")
+	assertSandboxCode(t, err, 409)
 }
