@@ -229,4 +229,13 @@ func TestParking_Flow(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, listed, 1)
 	assert.Equal(t, "PK-1", listed[0].OutOrderNo)
+
+	ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: f.m.MchID, OutOrderNo: "PK-1"})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	assert.Equal(t, "delivered", ns[0].State)
+	again, err := f.srv.Redeliver(ns[0].ID)
+	require.NoError(t, err)
+	assert.Len(t, again.Attempts, 2)
+	assert.Equal(t, []string{"TRANSACTION.SUCCESS SUCCESS", "TRANSACTION.SUCCESS SUCCESS"}, f.transactionEvents("PK-1"), "redelivered with its envelope id")
 }
