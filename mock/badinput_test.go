@@ -92,12 +92,19 @@ func (f *fixture) snapshot() string {
 	require.NoError(f.t, err)
 	u, err := f.srv.User("oBadInput")
 	require.NoError(f.t, err)
-	// Each order's timeline, but for the API calls (which a rejected call
-	// adds to the request log, not to the order), holds refunds and
-	// deductions too.
+	raw, err := json.Marshal([]any{orders, ns, u, f.ownTimelines(orders)})
+	require.NoError(f.t, err)
+	return string(raw)
+}
+
+// ownTimelines are the orders' timelines but for the API calls (which a
+// rejected call adds to the request log, not to the order): they hold
+// refunds and deductions too.
+func (f *fixture) ownTimelines(orders []mock.SandboxOrder) [][]mock.TimelineEntry {
+	f.t.Helper()
 	var timelines [][]mock.TimelineEntry
 	for _, o := range orders {
-		so, err := f.srv.Order(f.me.mchid, o.OutOrderNo)
+		so, err := f.srv.Order(f.m.MchID, o.OutOrderNo)
 		require.NoError(f.t, err)
 		var own []mock.TimelineEntry
 		for _, e := range so.Timeline {
@@ -107,9 +114,7 @@ func (f *fixture) snapshot() string {
 		}
 		timelines = append(timelines, own)
 	}
-	raw, err := json.Marshal([]any{orders, ns, u, timelines})
-	require.NoError(f.t, err)
-	return string(raw)
+	return timelines
 }
 
 // TestBadInput walks every endpoint with every kind of bad input: each is a

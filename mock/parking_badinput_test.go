@@ -21,23 +21,11 @@ func (f *fixture) parkingSnapshot(openid string) string {
 	f.t.Helper()
 	orders, err := f.srv.Orders(mock.OrderFilter{MchID: f.m.MchID})
 	require.NoError(f.t, err)
-	var timelines [][]mock.TimelineEntry
-	for _, o := range orders {
-		so, err := f.srv.Order(f.m.MchID, o.OutOrderNo)
-		require.NoError(f.t, err)
-		var own []mock.TimelineEntry
-		for _, e := range so.Timeline {
-			if e.Type != "api" {
-				own = append(own, e)
-			}
-		}
-		timelines = append(timelines, own)
-	}
 	ns, err := f.srv.Notifications(mock.NotificationFilter{MchID: f.m.MchID})
 	require.NoError(f.t, err)
 	u, err := f.srv.User(openid)
 	require.NoError(f.t, err)
-	raw, err := json.Marshal([]any{orders, timelines, ns, u})
+	raw, err := json.Marshal([]any{orders, f.ownTimelines(orders), ns, u})
 	require.NoError(f.t, err)
 	return string(raw)
 }

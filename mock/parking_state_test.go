@@ -1,7 +1,6 @@
 package mock_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/mock"
-	"github.com/mockpay/mockpay/mock/clock"
 )
 
 // populateParking leaves every kind of parking row and timer: plates (one
@@ -132,17 +130,6 @@ func TestNew_RefusesInconsistentParkingState(t *testing.T) {
 		}, "another row has the same open"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m map[string]any
-			require.NoError(t, json.Unmarshal(saved, &m))
-			tt.edit(m)
-			data, err := json.Marshal(m)
-			require.NoError(t, err)
-			v := clock.NewVirtual(mock.TestStart)
-			_, err = mock.New(mock.Options{State: readState(t, data), Clock: v})
-			require.ErrorIs(t, err, mock.ErrInvalidState)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Empty(t, v.Pending(), "nothing was armed")
-		})
+		t.Run(tt.name, func(t *testing.T) { refusesState(t, saved, tt.edit, tt.want) })
 	}
 }

@@ -9,10 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
-	"github.com/wechatpay-apiv3/wechatpay-go/core/auth/verifiers"
-	"github.com/wechatpay-apiv3/wechatpay-go/core/downloader"
-	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
-	"github.com/wechatpay-apiv3/wechatpay-go/core/option"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/wexinpayscoreparking"
 
 	"github.com/mockpay/mockpay/mock"
@@ -31,15 +27,7 @@ func TestSDK_ParkingFlow(t *testing.T) {
 	m, err := srv.CreateMerchant(mock.MerchantSpec{})
 	require.NoError(t, err)
 	k := keyOf(t, m)
-	boot, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithoutValidator(), option.WithHTTPClient(hc))
-	require.NoError(t, err)
-	dl, err := downloader.NewCertificateDownloaderWithClient(ctx, boot, k.apiV3Key)
-	require.NoError(t, err)
-	verifier := verifiers.NewSHA256WithRSAVerifier(dl)
-	client, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithVerifier(verifier), option.WithHTTPClient(hc))
-	require.NoError(t, err)
-	nh, err := notify.NewRSANotifyHandler(k.apiV3Key, verifier)
-	require.NoError(t, err)
+	client, nh := sdkCertificateClient(t, hc, k)
 	var rc sdkReceiver
 	notifySrv := httptest.NewServer(rc.handler(t, nh))
 	defer notifySrv.Close()
