@@ -40,6 +40,11 @@ type Snapshot struct {
 	Transactions  []*Transaction  `json:"transactions"`
 	Refunds       []*Refund       `json:"refunds"`
 	Applications  []*Application  `json:"applications"`
+	// The parking tables: absent from a state saved before mockpay served
+	// Pay Score parking, which restores with none.
+	Plates              []*Plate              `json:"plates"`
+	Parkings            []*Parking            `json:"parkings"`
+	ParkingTransactions []*ParkingTransaction `json:"parking_transactions"`
 }
 
 // tableRows is one table and its rows in a Snapshot.
@@ -62,6 +67,9 @@ func (snap *Snapshot) tables() []tableRows {
 		rowsOf(tableTransactions, &snap.Transactions, nil),
 		rowsOf(tableRefunds, &snap.Refunds, nil),
 		rowsOf(tableApplications, &snap.Applications, nil),
+		rowsOf(tablePlates, &snap.Plates, nil),
+		rowsOf(tableParkings, &snap.Parkings, nil),
+		rowsOf(tableParkingTransactions, &snap.ParkingTransactions, nil),
 	}
 }
 
