@@ -117,6 +117,13 @@ prints each step and the callback's fate; it fails if the receiver answered anyt
 2xx. The callbacks the fixtures make on the way (PAYSCORE.USER_OPEN_SERVICE before a
 USER_PAID, USER_PAID before a REFUND.*) go to the same URL.
 
+The parking callbacks use a fresh plate whose service the user opens through the sandbox,
+an entry and a deduction: VEHICLE.ENTRANCE_STATE_CHANGE when the user pauses the service
+(the entry becomes BLOCKED, PAUSE), TRANSACTION.SUCCESS when the deduction is paid,
+TRANSACTION.FAIL with the user's wallet emptied, and TRANSACTION.PAY_BACK after WeChat Pay
+advanced the deduction (a scenario loaded for that deduction only, unloaded once it has
+acted) and the user repays it.
+
 PAYSCORE.USER_ACCEPTED, a legacy payafter callback, has no notify_url of its own: with
 --notify-url, trigger first makes it the merchant's registered notify_url (PATCH
 /sandbox/merchants/{mchid}) and says so. Against your app, run 'listen --forward-to' and
@@ -125,6 +132,7 @@ trigger to the listener, or give your app's URL as --notify-url.`,
 			"go run ./cmd/client trigger --list",
 			"go run ./cmd/client trigger PAYSCORE.USER_PAID",
 			"go run ./cmd/client trigger REFUND.ABNORMAL --notify-url http://127.0.0.1:9000/notify",
+			"go run ./cmd/client trigger TRANSACTION.PAY_BACK --notify-url http://127.0.0.1:9000/notify",
 			"go run ./cmd/client trigger PAYSCORE.USER_ACCEPTED --notify-url http://127.0.0.1:9100/notify --json",
 		},
 		setFlags: func(fs *flag.FlagSet) {
