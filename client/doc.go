@@ -82,11 +82,14 @@
 // CompletePayAfterOrder with the order's finish_ticket, SyncPayAfterOrder);
 // its sensitive user fields are encrypted with the key of
 // WithEncryptionKey. Charges are refunded by their transaction id with
-// CreateRefund and QueryRefund. States are typed (State, PayAfterState,
-// AuthorizationState, RefundStatus, …). Callbacks decode into
-// ServiceOrderEvent, PermissionEvent, PayAfterEvent and RefundEvent
-// (Notification.ServiceOrderEvent, Notification.PermissionEvent,
-// Notification.PayAfterEvent, Notification.RefundEvent).
+// CreateRefund and QueryRefund. Pay Score parking (微信支付分停车) has
+// QueryPlateService, CreateParking, CreateParkingTransaction and
+// QueryParkingTransaction, for direct merchants and, with SubMchID, for
+// service providers. States are typed (State, PayAfterState,
+// AuthorizationState, RefundStatus, TradeState, …). Callbacks decode into
+// ServiceOrderEvent, PermissionEvent, PayAfterEvent, RefundEvent,
+// ParkingEntranceEvent and ParkingTransactionEvent
+// (Notification.ServiceOrderEvent, Notification.PermissionEvent, …).
 //
 // A service provider (服务商) signs with its own credentials and acts for
 // its sub-merchants through the partner API, each request naming the

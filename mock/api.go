@@ -162,6 +162,7 @@ var pathPatterns = map[string]field.Pattern{
 	"authorization_code": field.AuthorizationCode,
 	"out_refund_no":      field.OutRefundNo,
 	"out_apply_no":       field.OutApplyNo,
+	"out_trade_no":       field.OutTradeNo,
 }
 
 // decode checks the path's ids and decodes the body into the endpoint's
@@ -186,7 +187,8 @@ func (c *call) decode() error {
 }
 
 // orderOf names the order a call is about, for its timeline: by
-// out_order_no for order calls, through the charged transaction for
+// out_order_no for order calls (out_trade_no for parking deductions,
+// out_parking_no for parking entries), through the charged transaction for
 // refunds; in the account the call acts for, so that a partner's call
 // shows on its sub-merchant's order only.
 func (s *Server) orderOf(c *call) (kind store.Kind, outOrderNo string) {
@@ -212,7 +214,7 @@ func (s *Server) orderOf(c *call) (kind store.Kind, outOrderNo string) {
 		}
 		return t.OrderKind, t.OutOrderNo
 	}
-	return c.ep.Order.kind(), c.param("out_order_no")
+	return c.ep.Order.kind(), c.param(c.ep.Order.param())
 }
 
 // apiScenario applies a scenario's API effect to an authenticated call: it
@@ -226,7 +228,7 @@ func (s *Server) apiScenario(c *call, rec *RequestRecord) *scenario.API {
 		MchID:      c.merchant.MchID,
 		SubMchID:   c.param("sub_mchid"),
 		Endpoint:   c.ep.Name,
-		OutOrderNo: c.param("out_order_no"),
+		OutOrderNo: c.param(c.ep.Order.param()),
 		OpenID:     c.param("openid"),
 		ServiceID:  c.param("service_id"),
 	})

@@ -154,6 +154,10 @@ func TestAuthenticate_Accepts(t *testing.T) {
 	}{
 		{"plain", "/v3/certificates", nil},
 		{"query signed as sent", "/v3/certificates?algorithm_type=RSA", nil},
+		{"empty query signed as sent", "/v3/certificates?", nil},
+		{"empty query signed without its ?, as gopay signs it", "/v3/certificates?", func(r *http.Request) {
+			r.Header.Set("Authorization", me.authorization(t, "GET", "/v3/certificates", nil, time.Now().Unix()))
+		}},
 		{"Accept */* as wechatpay-go sends", "/v3/certificates", func(r *http.Request) { r.Header.Set("Accept", "*/*") }},
 		{"timestamp 4 minutes old", "/v3/certificates", func(r *http.Request) {
 			r.Header.Set("Authorization", me.authorization(t, "GET", "/v3/certificates", nil, time.Now().Add(-4*time.Minute).Unix()))

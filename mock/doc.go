@@ -4,8 +4,8 @@
 // WeChat Pay's paths (and the Pay Score paths without /v3, as WeChat Pay
 // serves them): it verifies every request's WECHATPAY2-SHA256-RSA2048
 // signature and explains a failure, signs every response, keeps merchants,
-// authorizations, orders, refunds and callbacks in memory, runs the order
-// state machine, and sends AEAD_AES_256_GCM-encrypted, signed callbacks on
+// authorizations, orders, refunds, Pay Score parking plates, entries and
+// deductions, and callbacks in memory, runs their state machines, and sends AEAD_AES_256_GCM-encrypted, signed callbacks on
 // WeChat Pay's retry schedule. Under /sandbox it serves the control API that
 // plays the WeChat user and shows what happened; every sandbox endpoint is
 // also a method of *Server, for tests in the same process.

@@ -51,6 +51,8 @@ const (
 	serviceOrder           // out_order_no of a service order: path, query or body
 	payAfter               // out_order_no of a legacy payafter order
 	refundOrder            // the order whose charge the refund (out_refund_no, or the body's transaction) is of
+	parkingTx              // out_trade_no of a Pay Score parking deduction: path or body
+	parkingEntry           // out_parking_no of a parking entry
 )
 
 // callers says who may make a call and whether it acts for a
@@ -77,6 +79,12 @@ const (
 	bothMaybeSub
 	// bothNoSub: both kinds, about the merchant itself (certificates).
 	bothNoSub
+	// bothSubInRules: both kinds on the same paths (Pay Score parking): a
+	// service provider names a bound sub-merchant, a direct merchant none,
+	// and the API's own rules check sub_mchid in turn with the request's
+	// other fields, with the same answer to an unbound one
+	// (field.Check.NotBound).
+	bothSubInRules
 )
 
 // kind is the store's order kind an order link names, or "".
@@ -86,8 +94,24 @@ func (l orderLink) kind() store.Kind {
 		return store.KindServiceOrder
 	case payAfter:
 		return store.KindPayAfter
+	case parkingTx:
+		return store.KindParking
+	case parkingEntry:
+		return store.KindParkingEntry
 	}
 	return ""
+}
+
+// param is the request parameter that names the order: the merchant's
+// number of it, wherever the endpoint takes it.
+func (l orderLink) param() string {
+	switch l {
+	case parkingTx:
+		return "out_trade_no"
+	case parkingEntry:
+		return "out_parking_no"
+	}
+	return "out_order_no"
 }
 
 // handling is what a call decodes and how it is served.
@@ -148,7 +172,7 @@ func orderQuery(c *call) wire.OrderQuery {
 }
 
 // endpoints is the v3 API: each API's table, in the order of its reference.
-var endpoints = slices.Concat(directEndpoints, partnerEndpoints)
+var endpoints = slices.Concat(directEndpoints, partnerEndpoints, parkingEndpoints)
 
 // directEndpoints are the direct merchant's calls, in the order of protocol.md.
 var directEndpoints = []endpoint{

@@ -48,6 +48,13 @@ func TestEndpoints_Declared(t *testing.T) {
 			if slices.Contains(vars, "out_refund_no") || (e.request != nil && hasJSONField(e.request, "out_refund_no")) {
 				assert.Equal(t, refundOrder, e.Order, "refund calls show on the charged order's timeline")
 			}
+			if strings.HasPrefix(e.Path, "/v3/vehicle/transactions") {
+				assert.Equal(t, parkingTx, e.Order, "parking deductions show on their timeline")
+				assert.True(t, slices.Contains(vars, "out_trade_no") || hasJSONField(e.request, "out_trade_no"), "a parking deduction is named by out_trade_no")
+			}
+			if e.request != nil && hasJSONField(e.request, "out_parking_no") {
+				assert.Equal(t, parkingEntry, e.Order, "calls on a parking entry name it")
+			}
 			want := slices.Clone(e.Also)
 			for _, p := range append([]string{e.Path}, e.Also...) {
 				assert.True(t, strings.HasPrefix(p, "/v3/"), "WeChat Pay's path, with /v3: %s", p)
@@ -101,7 +108,7 @@ func TestEndpoints_Routed(t *testing.T) {
 			want[e.Method+" "+p] = true
 			// A concrete request on the path reaches this endpoint's handler.
 			concrete := strings.NewReplacer("{out_order_no}", "R1", "{openid}", "o1", "{service_id}", "500001",
-				"{authorization_code}", "AC1", "{out_refund_no}", "RF1", "{out_apply_no}", "AP1").Replace(p)
+				"{authorization_code}", "AC1", "{out_refund_no}", "RF1", "{out_apply_no}", "AP1", "{out_trade_no}", "PK1").Replace(p)
 			var m mux.RouteMatch
 			require.True(t, srv.router.Match(httptest.NewRequest(e.Method, concrete, nil), &m), "%s %s", e.Method, concrete)
 			assert.NoError(t, m.MatchErr)

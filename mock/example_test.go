@@ -115,7 +115,7 @@ deduction:
 	fmt.Println(err)
 	// Output:
 	// deduct-failure 1230000109 [deduction]
-	// PARAM_ERROR: typo.yaml:4: deduction.fial: unknown key (known keys: fail, fail_attempts, retry_after) (body /deduction/fial)
+	// PARAM_ERROR: typo.yaml:4: deduction.fial: unknown key (known keys: fail, fail_attempts, retry_after, delay, advance, repay_after) (body /deduction/fial)
 }
 
 // Endpoints lists what the mock serves and the names scenarios match.

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/parking"
 	"github.com/mockpay/mockpay/mock/internal/payscore/wire"
 	"github.com/mockpay/mockpay/mock/scenario"
 )
@@ -471,6 +472,13 @@ func TestOpenAPI_SchemasMatchGoTypes(t *testing.T) {
 		{"RequestEvent", reflect.TypeFor[RequestEvent](), true, nil},
 		{"ClockChangeEvent", reflect.TypeFor[ClockChangeEvent](), true, nil},
 		{"ScenarioEvent", reflect.TypeFor[ScenarioEvent](), true, nil},
+		{"PlateRequest", reflect.TypeFor[PlateRequest](), false, nil},
+		{"Plate", reflect.TypeFor[Plate](), true, nil},
+		{"ParkingEntry", reflect.TypeFor[ParkingEntry](), true, nil},
+		{"ParkingTransactionView", reflect.TypeFor[parking.Transaction](), true, nil},
+		{"ParkingInfo", reflect.TypeFor[parking.ParkingInfo](), true, nil},
+		{"ParkingPayer", reflect.TypeFor[parking.Payer](), true, nil},
+		{"ParkingAmount", reflect.TypeFor[parking.Amount](), true, nil},
 	}
 	schemas := obj(obj(doc, "components"), "schemas")
 	// SandboxOrder is made of SandboxOrderFields and the two views, each

@@ -108,13 +108,75 @@ func below[R any](rows []R, before uint64, seq func(R) uint64) iter.Seq2[uint64,
 }
 
 // OrdersPage lists one page of orders, newest first, and the cursor of the
-// next page ("" when none remains): GET /sandbox/orders.
+// next page ("" when none remains): GET /sandbox/orders. Service and
+// payafter orders and parking deductions are one listing, in the order
+// they were made.
 func (s *Server) OrdersPage(f OrderFilter, p Page) ([]SandboxOrder, string, error) {
 	before, err := p.cursor()
 	if err != nil {
 		return nil, "", err
 	}
-	return collect(p, s.store.Read().OrdersNewestFirst(before), f.match, s.sandboxOrder)
+	tx := s.store.Read()
+	parked, err := parkingNewestFirst(tx, f, before)
+	if err != nil {
+		return nil, "", err
+	}
+	show := func(r orderRow) (SandboxOrder, error) {
+		if r.order != nil {
+			return s.sandboxOrder(r.order)
+		}
+		return parkingOrder(tx, r.parking)
+	}
+	match := func(r orderRow) bool {
+		if r.order != nil {
+			return f.match(r.order)
+		}
+		so, err := parkingOrder(tx, r.parking) // a view that cannot be made is shown, to fail there
+		return err != nil || f.matchParking(r.parking, so)
+	}
+	return collect(p, newestOf(orderRows(tx.OrdersNewestFirst(before)), parked), match, show)
+}
+
+// orderRow is one row of the order listing: a service or payafter order,
+// or a parking deduction.
+type orderRow struct {
+	order   *store.Order
+	parking *store.ParkingTransaction
+}
+
+func orderRows(os iter.Seq2[uint64, *store.Order]) iter.Seq2[uint64, orderRow] {
+	return func(yield func(uint64, orderRow) bool) {
+		for seq, o := range os {
+			if !yield(seq, orderRow{order: o}) {
+				return
+			}
+		}
+	}
+}
+
+// newestOf merges two listings newest first into one.
+func newestOf[R any](a, b iter.Seq2[uint64, R]) iter.Seq2[uint64, R] {
+	return func(yield func(uint64, R) bool) {
+		nextA, stopA := iter.Pull2(a)
+		defer stopA()
+		nextB, stopB := iter.Pull2(b)
+		defer stopB()
+		sa, ra, okA := nextA()
+		sb, rb, okB := nextB()
+		for okA || okB {
+			if okA && (!okB || sa > sb) {
+				if !yield(sa, ra) {
+					return
+				}
+				sa, ra, okA = nextA()
+				continue
+			}
+			if !yield(sb, rb) {
+				return
+			}
+			sb, rb, okB = nextB()
+		}
+	}
 }
 
 // NotificationsPage lists one page of callbacks, newest first, and the

@@ -25,7 +25,7 @@ func (c *call) resolveSub() error {
 	}
 	name := check.Name("sub_mchid")
 	switch c.ep.Callers {
-	case bothNoSub:
+	case bothNoSub, bothSubInRules:
 		return nil
 	case directMerchants:
 		if !m.IsPartner() {
@@ -59,13 +59,7 @@ func (c *call) resolveSub() error {
 	}
 	sub, ok := m.SubMerchant(subMchID)
 	if !ok {
-		issue := fmt.Sprintf("sub_mchid %s is not a sub-merchant of service provider %s (bind it with PATCH /sandbox/merchants/%s)", subMchID, m.MchID, m.MchID)
-		if !m.IsPartner() {
-			issue = fmt.Sprintf("merchant %s is a direct merchant: it acts for no sub-merchant", m.MchID)
-		}
-		return apierr.New(apierr.NoAuth, "受理关系不存在").WithDetail(apierr.Detail{
-			Field: name, Value: subMchID, Location: check.Location(), Issue: issue,
-		})
+		return check.NotBound(name, subMchID, m.MchID, m.IsPartner())
 	}
 	c.sub = &sub
 	return nil

@@ -195,7 +195,7 @@ func TestPartnerBadInput(t *testing.T) {
 		)},
 	}
 
-	f.runBadBodies(endpoints)
+	f.runBadBodies(endpoints, f.snapshot)
 }
 
 // TestPartnerBadInput_Queries covers the partner GET endpoints' query and

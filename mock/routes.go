@@ -35,6 +35,7 @@ func (s *Server) sandboxRoutes() []route {
 		{"POST", "/sandbox/users/{openid}/revoke", s.sandbox(s.sbRevoke)},
 		{"PUT", "/sandbox/users/{openid}/wallet", s.sandbox(s.sbWallet)},
 		{"GET", "/sandbox/users/{openid}", s.sandbox(s.sbUser)},
+		{"PUT", "/sandbox/users/{openid}/plates/{plate_number}", s.sandbox(s.sbSetPlate)},
 		{"GET", "/sandbox/orders", s.sandbox(s.sbOrders)},
 		{"GET", "/sandbox/orders/{mchid}/{out_order_no}", s.sandbox(s.sbOrder)},
 		{"POST", "/sandbox/orders/{mchid}/{out_order_no}/confirm", s.sandbox(s.sbConfirm)},

@@ -103,11 +103,12 @@ func (s *Server) SetWallet(openid string, w Wallet) error {
 	return s.payscore.SetWallet(openid, w.Balance, w.RefundOutcome)
 }
 
-// User is a sandbox user: wallet and authorizations.
+// User is a sandbox user: wallet, authorizations and parking plates.
 type User struct {
 	OpenID         string          `json:"openid"`
 	Wallet         Wallet          `json:"wallet"`
 	Authorizations []Authorization `json:"authorizations"`
+	Plates         []Plate         `json:"plates"`
 }
 
 // User returns a user (GET /sandbox/users/{openid}).
@@ -124,6 +125,9 @@ func (s *Server) User(openid string) (User, error) {
 	out := User{OpenID: openid, Wallet: Wallet{Balance: u.Balance, RefundOutcome: u.RefundOutcome}, Authorizations: []Authorization{}}
 	for _, p := range ps {
 		out.Authorizations = append(out.Authorizations, Authorization(wire.PermissionView(p)))
+	}
+	if out.Plates, err = plates(tx, openid); err != nil {
+		return User{}, err
 	}
 	return out, nil
 }
@@ -145,8 +149,9 @@ type SandboxOrder struct {
 	State      string `json:"state"`
 	OpenID     string `json:"openid,omitempty"` // the user: openid, or a partner order's sub_openid
 	// QueryID is what WeChat hands the merchant's front end when the user
-	// leaves the confirm page; the sandbox shows it so tests can query by it.
-	QueryID   string          `json:"query_id"`
+	// leaves the confirm page; the sandbox shows it so tests can query by
+	// it. A parking deduction has none.
+	QueryID   string          `json:"query_id,omitempty"`
 	CreatedAt string          `json:"created_at"`
 	UpdatedAt string          `json:"updated_at"`
 	Timeline  []TimelineEntry `json:"timeline,omitempty"`
@@ -230,14 +235,35 @@ func findOrder(tx store.ReadTxn, mchid, subMchID, outOrderNo string) (*store.Ord
 // /sandbox/orders/{mchid}/{out_order_no}?sub_mchid=): the API calls about
 // it, its state changes, deductions and refunds, and every callback
 // attempt. subMchID names a service provider's sub-merchant, its first
-// when empty. A service order is found before a payafter order with the
-// same out_order_no.
+// when empty (findAnyOrder). A service order is found before a payafter
+// order with the same out_order_no, and both before a parking deduction
+// with it as out_trade_no.
 func (s *Server) Order(mchid, subMchID, outOrderNo string) (SandboxOrder, error) {
 	tx := s.store.Read()
-	o, err := findOrder(tx, mchid, subMchID, outOrderNo)
+	o, t, err := findAnyOrder(tx, mchid, subMchID, outOrderNo)
 	if err != nil {
 		return SandboxOrder{}, err
 	}
+	if t != nil {
+		so, err := parkingOrder(tx, t)
+		if err != nil {
+			return SandboxOrder{}, err
+		}
+		so.Timeline, err = s.timeline(tx, store.Account{MchID: t.MchID, SubMchID: t.SubMchID}, store.KindParking, outOrderNo, t.Events)
+		return so, err
+	}
+	so, err := s.sandboxOrder(o)
+	if err != nil {
+		return SandboxOrder{}, err
+	}
+	so.Timeline, err = s.timeline(tx, o.Account(), o.Kind, outOrderNo, o.Events)
+	return so, err
+}
+
+// timeline merges what happened to an order of account a, in the order it
+// happened: the API calls about it, its own events and its callbacks'
+// attempts (for a sub-merchant's order, those about that sub-merchant).
+func (s *Server) timeline(tx store.ReadTxn, a store.Account, kind store.Kind, outOrderNo string, events []store.Event) ([]TimelineEntry, error) {
 	type entry struct {
 		seq uint64 // Store.NextSeq: the order things happened in
 		e   TimelineEntry
@@ -246,8 +272,8 @@ func (s *Server) Order(mchid, subMchID, outOrderNo string) (SandboxOrder, error)
 	add := func(seq uint64, at time.Time, typ, summary string) {
 		es = append(es, entry{seq, TimelineEntry{At: protocol.FormatRFC3339(at), Type: typ, Summary: summary}})
 	}
-	for _, r := range s.requests.list(RequestFilter{MchID: mchid, OutOrderNo: outOrderNo}) {
-		if r.OrderKind != string(o.Kind) || r.SubMchID != o.SubMchID {
+	for _, r := range s.requests.list(RequestFilter{MchID: a.MchID, OutOrderNo: outOrderNo}) {
+		if r.OrderKind != string(kind) || r.SubMchID != a.SubMchID {
 			continue
 		}
 		result := fmt.Sprint(r.Status)
@@ -260,12 +286,12 @@ func (s *Server) Order(mchid, subMchID, outOrderNo string) (SandboxOrder, error)
 		}
 		add(r.Seq, r.at, "api", summary)
 	}
-	for _, ev := range o.Events {
+	for _, ev := range events {
 		add(ev.Seq, ev.At, ev.Type, ev.Summary)
 	}
-	ns, err := tx.OrderNotifications(o.Account(), o.Kind, outOrderNo)
+	ns, err := tx.OrderNotifications(a, kind, outOrderNo)
 	if err != nil {
-		return SandboxOrder{}, err
+		return nil, err
 	}
 	for _, n := range ns {
 		if n.Note != "" && len(n.Attempts) == 0 {
@@ -284,14 +310,11 @@ func (s *Server) Order(mchid, subMchID, outOrderNo string) (SandboxOrder, error)
 		}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
-	so, err := s.sandboxOrder(o)
-	if err != nil {
-		return SandboxOrder{}, err
-	}
+	var out []TimelineEntry
 	for _, e := range es {
-		so.Timeline = append(so.Timeline, e.e)
+		out = append(out, e.e)
 	}
-	return so, nil
+	return out, nil
 }
 
 // ConfirmRequest is the optional body of POST /sandbox/orders/{mchid}/{out_order_no}/confirm.
@@ -319,12 +342,19 @@ func (s *Server) ConfirmOrder(mchid, subMchID, outOrderNo string, req ConfirmReq
 	return s.Order(mchid, o.SubMchID, outOrderNo)
 }
 
-// UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID);
-// subMchID is as for Order.
+// UserPay is the user paying what is outstanding (PAYSCORE.USER_PAID), or
+// repaying the advance that paid a parking deduction
+// (TRANSACTION.PAY_BACK); subMchID is as for Order.
 func (s *Server) UserPay(mchid, subMchID, outOrderNo string) (SandboxOrder, error) {
-	o, err := findOrder(s.store.Read(), mchid, subMchID, outOrderNo)
+	o, t, err := findAnyOrder(s.store.Read(), mchid, subMchID, outOrderNo)
 	if err != nil {
 		return SandboxOrder{}, err
+	}
+	if t != nil {
+		if _, err := s.parking.Repay(t.MchID, t.SubMchID, t.OutTradeNo); err != nil {
+			return SandboxOrder{}, sandboxOrderError(err)
+		}
+		return s.Order(mchid, t.SubMchID, outOrderNo)
 	}
 	pay := s.payscore.UserPayOrder
 	if o.Kind == store.KindPayAfter {

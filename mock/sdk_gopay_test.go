@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/client/protocol"
+	"github.com/mockpay/mockpay/mock"
 )
 
 // TestSDK_GopayDirectComplete: gopay posts direct-complete to WeChat Pay's
@@ -197,4 +198,108 @@ func TestSDK_GopayPartner(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, cancelled.Code, "gopay's partner cancel takes the documented 204 for a failure")
 	_, after, _ := f.partnerQuery(subA, "GOPAY-P-2")
 	assert.Equal(t, "REVOKED", after["state"], "the order is cancelled all the same")
+}
+
+// TestSDK_GopayParking: gopay's parking calls, unmodified, verify the
+// mock's signatures; its notify parsing verifies and decrypts the parking
+// callbacks into its own result types.
+func TestSDK_GopayParking(t *testing.T) {
+	srv, ts := mock.NewTestServer(t, mock.Options{})
+	m, err := srv.CreateMerchant(mock.MerchantSpec{})
+	require.NoError(t, err)
+	c, err := wechat.NewClientV3(m.MchID, m.SerialNo, m.APIv3Key, m.PrivateKeyPEM)
+	require.NoError(t, err)
+	c.SetProxyHost(ts.URL)
+	require.NoError(t, c.AutoVerifySign(false))
+
+	var mu sync.Mutex
+	var entered []wechat.V3DecryptParkingInResult
+	var paid []wechat.V3DecryptParkingPayResult
+	notifySrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := wechat.V3ParseNotify(r)
+		if err == nil {
+			err = n.VerifySignByPKMap(c.WxPublicKeyMap())
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+		case n.EventType == "VEHICLE.ENTRANCE_STATE_CHANGE":
+			var res wechat.V3DecryptParkingInResult
+			err = n.DecryptCipherTextToStruct(m.APIv3Key, &res)
+			entered = append(entered, res)
+		default:
+			var res wechat.V3DecryptParkingPayResult
+			err = n.DecryptCipherTextToStruct(m.APIv3Key, &res)
+			paid = append(paid, res)
+		}
+		if err != nil {
+			t.Errorf("gopay refused a callback: %v", err)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer notifySrv.Close()
+	ctx := context.Background()
+	const openid, plate = "oGopayDriver", "粤B200001"
+
+	_, err = srv.SetPlate(openid, plate, mock.PlateRequest{MchID: m.MchID, State: "NORMAL"})
+	require.NoError(t, err)
+	q, err := c.V3VehicleParkingQuery(ctx, gopay.BodyMap{"appid": m.AppIDs[0], "plate_number": plate, "plate_color": "BLUE", "openid": openid})
+	require.NoError(t, err, "the answer's signature verifies")
+	require.Equal(t, wechat.Success, q.Code, q.Error)
+	assert.Equal(t, "NORMAL", q.Response.ServiceState)
+
+	start := srv.Clock().Now()
+	in, err := c.V3VehicleParkingIn(ctx, gopay.BodyMap{
+		"out_parking_no": "GOPAY-IN-1", "plate_number": plate, "plate_color": "BLUE", "notify_url": notifySrv.URL,
+		"start_time": protocol.FormatRFC3339(start), "parking_name": "望京停车场", "free_duration": 600,
+	})
+	require.NoError(t, err)
+	require.Equal(t, wechat.Success, in.Code, in.Error)
+	assert.Equal(t, "NORMAL", in.Response.State)
+	_, err = srv.Advance(time.Hour)
+	require.NoError(t, err)
+	fee, err := c.V3VehicleParkingFee(ctx, gopay.BodyMap{
+		"appid": m.AppIDs[0], "description": "停车费", "out_trade_no": "GOPAY-PK-1", "trade_scene": "PARKING", "notify_url": notifySrv.URL,
+		"amount": map[string]any{"total": 800},
+		"parking_info": map[string]any{
+			"parking_id": in.Response.Id, "plate_number": plate, "plate_color": "BLUE", "start_time": protocol.FormatRFC3339(start),
+			"end_time": protocol.FormatRFC3339(srv.Clock().Now()), "parking_name": "望京停车场", "charging_duration": 3000, "device_id": "G1",
+		},
+	})
+	require.NoError(t, err)
+	require.Equal(t, wechat.Success, fee.Code, fee.Error)
+	assert.Equal(t, "ACCEPTED", fee.Response.TradeState)
+	_, err = srv.Advance(time.Minute)
+	require.NoError(t, err)
+	order, err := c.V3VehicleParkingOrder(ctx, "GOPAY-PK-1", gopay.BodyMap{})
+	require.NoError(t, err, "gopay signs the query with a trailing ?")
+	require.Equal(t, wechat.Success, order.Code, order.Error)
+	assert.Equal(t, "SUCCESS", order.Response.TradeState)
+
+	_, err = srv.SetPlate(openid, plate, mock.PlateRequest{MchID: m.MchID, State: "PAUSE"})
+	require.NoError(t, err)
+	in2, err := c.V3VehicleParkingIn(ctx, gopay.BodyMap{
+		"out_parking_no": "GOPAY-IN-2", "plate_number": plate, "plate_color": "BLUE", "notify_url": notifySrv.URL,
+		"start_time": protocol.FormatRFC3339(srv.Clock().Now()), "parking_name": "望京停车场", "free_duration": 600,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "BLOCKED", in2.Response.State)
+	assert.Equal(t, "PAUSE", in2.Response.BlockReason)
+	_, err = srv.SetPlate(openid, plate, mock.PlateRequest{MchID: m.MchID, State: "NORMAL"})
+	require.NoError(t, err)
+	_, err = srv.Advance(0)
+	require.NoError(t, err)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, paid, 1)
+	assert.Equal(t, "GOPAY-PK-1", paid[0].OutTradeNo)
+	assert.Equal(t, "SUCCESS", paid[0].TradeState)
+	assert.Equal(t, m.MchID, paid[0].SpMchid)
+	require.Len(t, entered, 1)
+	assert.Equal(t, in2.Response.Id, entered[0].ParkingId)
+	assert.Equal(t, "NORMAL", entered[0].ParkingState)
 }

@@ -248,6 +248,25 @@ func TestSDK_ServiceOrderFlow(t *testing.T) {
 	}
 }
 
+// sdkCertificateClient is the official SDK set up as a certificate-mode
+// merchant does it: a bootstrap client downloads and decrypts the platform
+// certificates, then a client with the validator on and a notify handler
+// verify with them.
+func sdkCertificateClient(t *testing.T, hc *http.Client, k merchantKey) (*core.Client, *notify.Handler) {
+	t.Helper()
+	ctx := context.Background()
+	boot, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithoutValidator(), option.WithHTTPClient(hc))
+	require.NoError(t, err)
+	dl, err := downloader.NewCertificateDownloaderWithClient(ctx, boot, k.apiV3Key)
+	require.NoError(t, err)
+	verifier := verifiers.NewSHA256WithRSAVerifier(dl)
+	c, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithVerifier(verifier), option.WithHTTPClient(hc))
+	require.NoError(t, err)
+	nh, err := notify.NewRSANotifyHandler(k.apiV3Key, verifier)
+	require.NoError(t, err)
+	return c, nh
+}
+
 // TestSDK_PayAfterFlow runs the reference integration's legacy 先享后付 flow
 // and a refund through the unmodified official SDK with its validator on,
 // its notify.Handler decrypting the callbacks.
@@ -263,15 +282,7 @@ func TestSDK_PayAfterFlow(t *testing.T) {
 	m, err := srv.CreateMerchant(mock.MerchantSpec{NotifyURL: notifySrv.URL})
 	require.NoError(t, err)
 	k := keyOf(t, m)
-	boot, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithoutValidator(), option.WithHTTPClient(hc))
-	require.NoError(t, err)
-	dl, err := downloader.NewCertificateDownloaderWithClient(ctx, boot, k.apiV3Key)
-	require.NoError(t, err)
-	verifier := verifiers.NewSHA256WithRSAVerifier(dl)
-	sdk, err := core.NewClient(ctx, option.WithMerchantCredential(k.mchid, k.serial, k.key), option.WithVerifier(verifier), option.WithHTTPClient(hc))
-	require.NoError(t, err)
-	nh, err = notify.NewRSANotifyHandler(k.apiV3Key, verifier)
-	require.NoError(t, err)
+	sdk, nh := sdkCertificateClient(t, hc, k)
 
 	api := consts.WechatPayAPIServer
 	appid, serviceID, openid := m.AppIDs[0], m.ServiceIDs[0], "oSDKLegacy"

@@ -16,6 +16,7 @@ import (
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/identity"
 	"github.com/mockpay/mockpay/mock/internal/notify"
+	"github.com/mockpay/mockpay/mock/internal/parking"
 	"github.com/mockpay/mockpay/mock/internal/payscore"
 	"github.com/mockpay/mockpay/mock/internal/refund"
 	"github.com/mockpay/mockpay/mock/internal/store"
@@ -64,7 +65,8 @@ type Options struct {
 	// delays only its own.
 	CallbackConcurrency int
 	// DeductionDelay is how long after completion (or a pay call) the
-	// deduction happens, in domain time; 0 means 5 s.
+	// deduction happens, and after a parking deduction's acceptance its
+	// attempt, in domain time; 0 means 5 s.
 	DeductionDelay time.Duration
 	// RefundDelay is how long a refund stays PROCESSING, in domain time;
 	// 0 means 5 s.
@@ -103,6 +105,7 @@ type Server struct {
 	notifier  *notify.Notifier
 	payscore  *payscore.Service
 	refunds   *refund.Service
+	parking   *parking.Service
 	scenarios *scenario.Engine
 	sleep     func(ctx context.Context, d time.Duration)
 
@@ -169,6 +172,10 @@ func New(opts Options) (*Server, error) {
 	})
 	s.refunds = refund.New(refund.Config{
 		Store: s.store, Clock: s.clock, Notifier: s.notifier, NewID: s.newID, Delay: opts.RefundDelay,
+		Scenarios: s.scenarios, Logger: s.log,
+	})
+	s.parking = parking.New(parking.Config{
+		Store: s.store, Clock: s.clock, Notifier: s.notifier, NewID: s.newID, DeductionDelay: opts.DeductionDelay,
 		Scenarios: s.scenarios, Logger: s.log,
 	})
 

@@ -83,7 +83,7 @@ func ReadState(r io.Reader) (*State, error) {
 // SaveState writes the server's state as JSON: the clock's domain time and
 // every table (merchants with their keys, authorizations, orders,
 // callbacks with their attempts, users and their wallets, charges,
-// refunds), read in one transaction so that they are consistent. The work
+// refunds, plates, parking entries and deductions), read in one transaction so that they are consistent. The work
 // waiting on the clock is in the rows, which a restored server re-arms it
 // from. Loaded scenarios and the request log are not saved.
 //
@@ -127,18 +127,20 @@ func (s *Server) restore(st *State) error {
 	}
 	snap := &st.file.Snapshot
 	s.log.Info("state restored", "saved_at", st.file.SavedAt, "clock", st.file.Clock.Mode, "domain_time", saved,
-		"merchants", len(snap.Merchants), "orders", len(snap.Orders), "notifications", len(snap.Notifications), "refunds", len(snap.Refunds))
+		"merchants", len(snap.Merchants), "orders", len(snap.Orders), "notifications", len(snap.Notifications), "refunds", len(snap.Refunds),
+		"parking_transactions", len(snap.ParkingTransactions))
 	return nil
 }
 
 // resume arms the timers the restored rows wait for: order expiry and
-// deductions, callback attempts, refunds. They are gathered from every
+// deductions, callback attempts, refunds, parking deductions and
+// repayments. They are gathered from every
 // domain before any is armed, so that a state some domain refuses arms
 // nothing, and so that work due at the same instant keeps its order.
 func (s *Server) resume() error {
 	tx := s.store.Read()
 	var jobs []clock.Job
-	for _, resume := range []func(store.ReadTxn) ([]clock.Job, error){s.payscore.Resume, s.notifier.Resume, s.refunds.Resume} {
+	for _, resume := range []func(store.ReadTxn) ([]clock.Job, error){s.payscore.Resume, s.notifier.Resume, s.refunds.Resume, s.parking.Resume} {
 		js, err := resume(tx)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidState, err)

@@ -377,20 +377,24 @@ func TestNew_RefusesInconsistentState(t *testing.T) {
 		}, "DOING/MCH_COMPLETE with no collection"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m map[string]any
-			require.NoError(t, json.Unmarshal(saved, &m))
-			tt.edit(m)
-			data, err := json.Marshal(m)
-			require.NoError(t, err)
-			st := readState(t, data)
-			v := clock.NewVirtual(mock.TestStart)
-			_, err = mock.New(mock.Options{State: st, Clock: v})
-			require.ErrorIs(t, err, mock.ErrInvalidState)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Empty(t, v.Pending(), "nothing was armed")
-		})
+		t.Run(tt.name, func(t *testing.T) { refusesState(t, saved, tt.edit, tt.want) })
 	}
+}
+
+// refusesState edits a saved state and checks that a new server refuses
+// it, saying want, and arms nothing.
+func refusesState(t *testing.T, saved []byte, edit func(m map[string]any), want string) {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(saved, &m))
+	edit(m)
+	data, err := json.Marshal(m)
+	require.NoError(t, err)
+	v := clock.NewVirtual(mock.TestStart)
+	_, err = mock.New(mock.Options{State: readState(t, data), Clock: v})
+	require.ErrorIs(t, err, mock.ErrInvalidState)
+	assert.Contains(t, err.Error(), want)
+	assert.Empty(t, v.Pending(), "nothing was armed")
 }
 
 // stateFixture is a saved state of the current StateVersion, written once

@@ -48,7 +48,7 @@ func TestScenarios(t *testing.T) {
 		name := strings.TrimSuffix(file, ".yaml")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got := run(t, file)
+			got := run(t, file, flowOf(file))
 			golden := filepath.Join("testdata", name+".golden")
 			if *update {
 				require.NoError(t, os.MkdirAll("testdata", 0o755))
@@ -63,17 +63,31 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-// TestScenarios_NoScenario is the same flow with nothing loaded: the
-// baseline every golden file differs from.
+// TestScenarios_NoScenario is each flow with nothing loaded: the baseline
+// every golden file of its flow differs from.
 func TestScenarios_NoScenario(t *testing.T) {
-	got := run(t, "")
-	golden := filepath.Join("testdata", "no-scenario.golden")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+	for name, flow := range map[string]func(*harness){"no-scenario": (*harness).flow, "no-scenario-parking": (*harness).parkingFlow} {
+		t.Run(name, func(t *testing.T) {
+			got := run(t, "", flow)
+			golden := filepath.Join("testdata", name+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err)
+			require.Equal(t, string(want), got)
+		})
 	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	require.Equal(t, string(want), got)
+}
+
+// flowOf is the merchant's day a scenario file is run against: a car
+// park's for the parking scenarios, a ride-hailing service's for the
+// others.
+func flowOf(file string) func(*harness) {
+	if strings.HasPrefix(file, "parking-") {
+		return (*harness).parkingFlow
+	}
+	return (*harness).flow
 }
 
 // diff shows the first differing lines.
@@ -110,7 +124,7 @@ type harness struct {
 	verdicts []string // what the receiver made of each callback
 }
 
-func run(t *testing.T, file string) string {
+func run(t *testing.T, file string, flow func(*harness)) string {
 	b, err := identity.Default()
 	require.NoError(t, err)
 	spec, err := mock.DefaultMerchantSpec(b)
@@ -165,7 +179,7 @@ func run(t *testing.T, file string) string {
 		_, err = h.srv.LoadScenarios(file, data, scenario.Scope{})
 		require.NoError(t, err)
 	}
-	h.flow()
+	flow(h)
 	return strings.ReplaceAll(h.out.String(), h.rcv.URL, "http://receiver")
 }
 
@@ -314,6 +328,102 @@ func (h *harness) flow() {
 		h.query(no)
 	}
 	h.report()
+}
+
+// parkingFlow is a car park's day: a driver opens the parking service for
+// two plates; both cars enter; the driver pauses one plate a while; the
+// cars leave half an hour apart and are charged; a day goes by.
+func (h *harness) parkingFlow() {
+	const driver = "oScenarioDriver"
+	plates := []string{"粤B888888", "粤B666666"}
+	h.findPlate(driver, plates[0])
+	for _, p := range plates {
+		_, err := h.srv.SetPlate(driver, p, mock.PlateRequest{MchID: h.mchid, State: "NORMAL"})
+		h.sandbox("the driver opens the parking service for "+p, err)
+	}
+	h.findPlate(driver, plates[0])
+	entries := make([]map[string]any, len(plates))
+	for i, p := range plates {
+		entries[i] = h.callRetrying("POST", "/v3/vehicle/parking/parkings", map[string]any{
+			"out_parking_no": fmt.Sprintf("IN-%d", i+1), "plate_number": p, "plate_color": "BLUE", "notify_url": h.rcv.URL + "/notify",
+			"start_time": protocol.FormatRFC3339(h.now()), "parking_name": "欢乐海岸停车场", "free_duration": 900,
+		}).body
+	}
+	h.advance(time.Hour)
+	_, err := h.srv.SetPlate(driver, plates[1], mock.PlateRequest{MchID: h.mchid, State: "PAUSE"})
+	h.sandbox("the driver pauses the service for "+plates[1], err)
+	h.advance(10 * time.Minute)
+	_, err = h.srv.SetPlate(driver, plates[1], mock.PlateRequest{MchID: h.mchid, State: "NORMAL"})
+	h.sandbox("the driver resumes it", err)
+	h.advance(50 * time.Minute)
+
+	var accepted []string
+	for i := range plates {
+		if i > 0 {
+			h.advance(20 * time.Minute) // the second car leaves half an hour after the first
+		}
+		no := fmt.Sprintf("PK-%d", i+1)
+		if h.leave(no, entries[i], int64(1500+1000*i)) {
+			accepted = append(accepted, no)
+		}
+		for _, d := range []time.Duration{5 * time.Second, 10 * time.Minute} {
+			h.advance(d)
+			if slices.Contains(accepted, no) {
+				h.queryParking(no)
+			}
+		}
+	}
+	for _, d := range []time.Duration{2 * time.Hour, 24 * time.Hour} {
+		h.advance(d)
+		for _, no := range accepted {
+			h.queryParking(no)
+		}
+	}
+	u, err := h.srv.User(driver)
+	require.NoError(h.t, err)
+	h.printf("\n== the driver's plates\n")
+	for _, p := range u.Plates {
+		h.printf("%s %s %s", p.PlateNumber, p.PlateColor, p.ServiceState)
+		if e := p.Entry; e != nil {
+			h.printf(", open entry %s %s %s", e.OutParkingNo, e.State, e.BlockReason)
+		}
+		h.printf("\n")
+	}
+	h.report()
+}
+
+// findPlate asks services/find about the driver's plate.
+func (h *harness) findPlate(openid, plate string) {
+	q := url.Values{"appid": {h.appid}, "openid": {openid}, "plate_number": {plate}, "plate_color": {"BLUE"}}
+	h.callRetrying("GET", "/v3/vehicle/parking/services/find?"+q.Encode(), nil)
+}
+
+// leave charges a car's stay as a careful merchant does: it deducts the
+// entry it was given, and reports whether the deduction was accepted; a
+// refusal (a BLOCKED entry) means the fee is collected another way.
+func (h *harness) leave(no string, entry map[string]any, amount int64) bool {
+	if entry == nil {
+		h.printf("  (the car of %s entered without an entry: the fee is collected another way)\n", no)
+		return false
+	}
+	res := h.callRetrying("POST", "/v3/vehicle/transactions/parking", map[string]any{
+		"appid": h.appid, "description": "停车费", "out_trade_no": no, "trade_scene": "PARKING", "notify_url": h.rcv.URL + "/notify",
+		"amount": map[string]any{"total": amount},
+		"parking_info": map[string]any{
+			"parking_id": entry["id"], "plate_number": entry["plate_number"], "plate_color": entry["plate_color"],
+			"start_time": entry["start_time"], "end_time": protocol.FormatRFC3339(h.now()), "parking_name": entry["parking_name"],
+			"charging_duration": 7200, "device_id": "GATE-1",
+		},
+	})
+	if res.status != http.StatusOK {
+		h.printf("  (%s is not paid by Pay Score: the fee is collected another way)\n", no)
+		return false
+	}
+	return true
+}
+
+func (h *harness) queryParking(no string) {
+	h.callRetrying("GET", "/v3/vehicle/transactions/out-trade-no/"+no, nil)
 }
 
 // complete completes a ride the way a careful merchant does: only from

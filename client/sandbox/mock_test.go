@@ -203,6 +203,52 @@ func TestClient_AgainstTheMock(t *testing.T) {
 		assert.Equal(t, "/v3/payscore/payafter-orders", rs[0].URL, "the newest call")
 	})
 
+	t.Run("parking: the user opens a plate, and an advance is repaid", func(t *testing.T) {
+		const openid, plate = "oSBPark", "粤B700001"
+		p, err := sb.SetPlate(ctx, sandbox.SetPlateRequest{OpenID: openid, PlateNumber: plate, MchID: m.MchID, State: client.PlateServiceNormal})
+		require.NoError(t, err)
+		assert.Equal(t, client.PlateServiceNormal, p.ServiceState)
+		assert.Nil(t, p.Entry)
+		clk, err := sb.GetClock(ctx)
+		require.NoError(t, err)
+		e, err := c.CreateParking(ctx, client.CreateParkingRequest{
+			OutParkingNo: "SB-IN-1", PlateNumber: plate, PlateColor: client.PlateBlue, NotifyURL: notifyURL,
+			StartTime: client.TimeRFC3339(clk.Now), ParkingName: "停车场", FreeDuration: 0,
+		})
+		require.NoError(t, err)
+		u, err := sb.GetUser(ctx, sandbox.GetUserRequest{OpenID: openid})
+		require.NoError(t, err)
+		require.Len(t, u.Plates, 1)
+		require.NotNil(t, u.Plates[0].Entry)
+		assert.Equal(t, e.ID, u.Plates[0].Entry.ID)
+		assert.Equal(t, client.ParkingNormal, u.Plates[0].Entry.State)
+
+		_, err = sb.LoadScenarios(ctx, sandbox.LoadScenariosRequest{File: "advance.yaml", Data: []byte("name: advance\ndescription: advanced\nmatch: {out_order_no: SB-PK-1}\ndeduction: {advance: true}\n"), MchID: m.MchID})
+		require.NoError(t, err)
+		_, err = sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{Duration: time.Hour})
+		require.NoError(t, err)
+		clk, err = sb.GetClock(ctx)
+		require.NoError(t, err)
+		_, err = c.CreateParkingTransaction(ctx, client.CreateParkingTransactionRequest{
+			AppID: appID, Description: "停车费", OutTradeNo: "SB-PK-1", NotifyURL: notifyURL, Amount: client.ParkingOrderAmount{Total: 600},
+			ParkingInfo: client.ParkingInfo{ParkingID: e.ID, PlateNumber: plate, PlateColor: client.PlateBlue, StartTime: e.StartTime,
+				EndTime: client.TimeRFC3339(clk.Now), ParkingName: "停车场", ChargingDuration: 3600, DeviceID: "G"},
+		})
+		require.NoError(t, err)
+		_, err = sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{Duration: time.Minute})
+		require.NoError(t, err)
+		orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: m.MchID, Kind: sandbox.OrderKindParking})
+		require.NoError(t, err)
+		require.Len(t, orders, 1)
+		require.NotNil(t, orders[0].ParkingTransaction)
+		assert.True(t, orders[0].ParkingTransaction.Advanced())
+		assert.False(t, orders[0].ParkingTransaction.Repaid())
+		o, err := sb.PayOrder(ctx, sandbox.PayOrderRequest{MchID: m.MchID, OutOrderNo: "SB-PK-1"})
+		require.NoError(t, err)
+		assert.True(t, o.ParkingTransaction.Repaid(), "the user repaid the advance")
+		assert.NotEmpty(t, o.Timeline)
+	})
+
 	t.Run("reset keeps merchants", func(t *testing.T) {
 		require.NoError(t, sb.Reset(ctx))
 		orders, err := sb.ListOrders(ctx, sandbox.ListOrdersRequest{MchID: m.MchID})

@@ -15,6 +15,7 @@ type OrderKind string
 const (
 	OrderKindServiceOrder OrderKind = "serviceorder"   // /v3/payscore/serviceorder
 	OrderKindPayAfter     OrderKind = "payafter-order" // /v3/payscore/payafter-orders (legacy 先享后付)
+	OrderKindParking      OrderKind = "parking"        // /v3/vehicle/transactions (Pay Score parking deductions)
 )
 
 // TimelineEntry is one thing that happened to an order.
@@ -37,9 +38,14 @@ type Order struct {
 	// PayAfterOrder is the order as client.QueryPayAfterOrder returns it;
 	// set when Kind is OrderKindPayAfter.
 	PayAfterOrder *client.PayAfterOrder `json:"-"`
+	// ParkingTransaction is the deduction as
+	// client.QueryParkingTransaction returns it; set when Kind is
+	// OrderKindParking, whose OutOrderNo is the out_trade_no.
+	ParkingTransaction *client.ParkingTransaction `json:"-"`
 	// QueryID is what WeChat hands the merchant's front end when the user
-	// leaves the confirm page, so that a test can query by it.
-	QueryID   string `json:"query_id"`
+	// leaves the confirm page, so that a test can query by it; a parking
+	// deduction has none.
+	QueryID   string `json:"query_id,omitempty"`
 	CreatedAt string `json:"created_at"` // RFC 3339, Beijing time
 	UpdatedAt string `json:"updated_at"`
 	// Timeline is every API call about the order, state change,
@@ -63,6 +69,9 @@ func (o *Order) UnmarshalJSON(b []byte) error {
 	case OrderKindPayAfter:
 		o.PayAfterOrder = new(client.PayAfterOrder)
 		return json.Unmarshal(b, o.PayAfterOrder)
+	case OrderKindParking:
+		o.ParkingTransaction = new(client.ParkingTransaction)
+		return json.Unmarshal(b, o.ParkingTransaction)
 	}
 	return nil // a kind this client does not know: Raw has it
 }
@@ -133,8 +142,9 @@ type PayOrderRequest struct {
 
 // PayOrder plays the user who pays what a completed order still owes
 // after a failed deduction, whatever the wallet holds
-// (PAYSCORE.USER_PAID), and returns the order with its timeline: POST
-// /sandbox/orders/{mchid}/{out_order_no}/pay.
+// (PAYSCORE.USER_PAID), or who repays the advance that paid a parking
+// deduction (user_repaid Y, TRANSACTION.PAY_BACK), and returns the order
+// with its timeline: POST /sandbox/orders/{mchid}/{out_order_no}/pay.
 func (c *Client) PayOrder(ctx context.Context, req PayOrderRequest) (*Order, error) {
 	return call[Order](ctx, c, orderEndpoint("PayOrder", http.MethodPost, req.MchID, req.SubMchID, req.OutOrderNo, "/pay"))
 }

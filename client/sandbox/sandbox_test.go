@@ -121,6 +121,10 @@ func TestClient_Wire(t *testing.T) {
 			_, err := sb.SetWallet(ctx, sandbox.SetWalletRequest{OpenID: "o1"})
 			return err
 		}, recorded{method: "PUT", uri: "/sandbox/users/o1/wallet", contentType: "application/json", body: `{"balance":null}`}},
+		{"plate, escaped in the path", `{}`, func(sb *sandbox.Client) error {
+			_, err := sb.SetPlate(ctx, sandbox.SetPlateRequest{OpenID: "o1", PlateNumber: "粤B888888", MchID: "1230000109", State: client.PlateServicePause})
+			return err
+		}, recorded{method: "PUT", uri: "/sandbox/users/o1/plates/%E7%B2%A4B888888", contentType: "application/json", body: `{"mchid":"1230000109","state":"PAUSE"}`}},
 		{"get user", `{}`, func(sb *sandbox.Client) error {
 			_, err := sb.GetUser(ctx, sandbox.GetUserRequest{OpenID: "o1"})
 			return err
@@ -231,6 +235,10 @@ func TestClient_PathParameters(t *testing.T) {
 		}},
 		{"pay without a merchant", "PayOrder: MchID is required", func(sb *sandbox.Client) error {
 			_, err := sb.PayOrder(ctx, sandbox.PayOrderRequest{OutOrderNo: "RIDE-1"})
+			return err
+		}},
+		{"plate without its number", "SetPlate: PlateNumber is required", func(sb *sandbox.Client) error {
+			_, err := sb.SetPlate(ctx, sandbox.SetPlateRequest{OpenID: "o1", MchID: "1230000109", State: client.PlateServiceNormal})
 			return err
 		}},
 		{"redeliver", "RedeliverNotification: ID is required", func(sb *sandbox.Client) error {

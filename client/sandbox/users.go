@@ -64,12 +64,13 @@ type Wallet struct {
 	RefundOutcome client.RefundStatus `json:"refund_outcome,omitempty"`
 }
 
-// User is a sandbox user: their wallet and their authorizations with every
-// merchant.
+// User is a sandbox user: their wallet, their authorizations with every
+// merchant and their Pay Score parking plates.
 type User struct {
 	OpenID         string              `json:"openid"`
 	Wallet         Wallet              `json:"wallet"`
 	Authorizations []client.Permission `json:"authorizations"`
+	Plates         []Plate             `json:"plates"`
 	answer
 }
 
@@ -94,4 +95,57 @@ type GetUserRequest struct {
 // /sandbox/users/{openid}.
 func (c *Client) GetUser(ctx context.Context, req GetUserRequest) (*User, error) {
 	return call[User](ctx, c, endpoint("GetUser", http.MethodGet, "/sandbox/users/%s", "OpenID", req.OpenID))
+}
+
+// Plate is a user's Pay Score parking service for a plate, with the
+// plate's open entry.
+type Plate struct {
+	MchID           string                   `json:"mchid"`
+	SubMchID        string                   `json:"sub_mchid,omitempty"`
+	AppID           string                   `json:"appid"`
+	OpenID          string                   `json:"openid"`
+	PlateNumber     string                   `json:"plate_number"`
+	PlateColor      client.PlateColor        `json:"plate_color"`
+	ServiceState    client.PlateServiceState `json:"service_state"`
+	ServiceOpenTime string                   `json:"service_open_time,omitempty"` // RFC 3339, while open
+	// Entry is the plate's open entry: the latest, until a deduction is
+	// accepted for it; nil when there is none.
+	Entry *ParkingEntry `json:"entry,omitempty"`
+	answer
+}
+
+// ParkingEntry is a plate's open parking entry.
+type ParkingEntry struct {
+	ID           string              `json:"id"` // what a deduction names as parking_info.parking_id
+	OutParkingNo string              `json:"out_parking_no"`
+	ParkingName  string              `json:"parking_name"`
+	StartTime    string              `json:"start_time"`
+	State        client.ParkingState `json:"state"`
+	BlockReason  client.BlockReason  `json:"block_reason,omitempty"`
+	NotifyURL    string              `json:"notify_url"`
+}
+
+// SetPlateRequest is PUT /sandbox/users/{openid}/plates/{plate_number}.
+type SetPlateRequest struct {
+	OpenID      string `json:"-"`     // in the path: the user
+	PlateNumber string `json:"-"`     // in the path: 粤B888888
+	MchID       string `json:"mchid"` // required
+	// SubMchID is a service provider's sub-merchant: its first when empty.
+	SubMchID string `json:"sub_mchid,omitempty"`
+	// AppID is the appid the openid is under: the merchant's first when
+	// empty.
+	AppID      string            `json:"appid,omitempty"`
+	PlateColor client.PlateColor `json:"plate_color,omitempty"` // client.PlateBlue when empty
+	// State is client.PlateServiceNormal (open, or resume),
+	// client.PlateServicePause or client.PlateServiceOutService (close).
+	State client.PlateServiceState `json:"state"`
+}
+
+// SetPlate plays the user who opens, pauses, resumes or closes the parking
+// service for a plate in WeChat, and returns the plate with its open
+// entry; the entry follows, with VEHICLE.ENTRANCE_STATE_CHANGE to its
+// notify_url when its state changes: PUT
+// /sandbox/users/{openid}/plates/{plate_number}.
+func (c *Client) SetPlate(ctx context.Context, req SetPlateRequest) (*Plate, error) {
+	return call[Plate](ctx, c, endpoint("SetPlate", http.MethodPut, "/sandbox/users/%s/plates/%s", "OpenID", req.OpenID, "PlateNumber", req.PlateNumber).with(nil, req))
 }

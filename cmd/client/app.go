@@ -51,7 +51,7 @@ the mock's clock.`,
 			"go run ./cmd/client sandbox health --url https://127.0.0.1:8443 --ca-cert testdata/certs/ca_cert.pem",
 		},
 	}
-	api := []*command{a.certificatesCmd(), a.userStateCmd(), a.permissionCmd(), a.orderCmd(), a.payafterCmd(), a.refundCmd()}
+	api := []*command{a.certificatesCmd(), a.userStateCmd(), a.permissionCmd(), a.orderCmd(), a.payafterCmd(), a.refundCmd(), a.parkingCmd()}
 	for _, c := range api {
 		c.group = "API commands (signed v3 calls, as the merchant)"
 	}

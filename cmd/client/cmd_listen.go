@@ -270,6 +270,18 @@ func eventSummary(n *client.Notification) string {
 		if ev, err := n.RefundEvent(); err == nil {
 			return fmt.Sprintf("refund %s: %s, %s of %s (transaction %s)", ev.OutRefundNo, ev.RefundStatus, yuan(ev.Amount.Refund), yuan(ev.Amount.Total), ev.TransactionID)
 		}
+	case client.EventEntranceStateChange:
+		if ev, err := n.ParkingEntranceEvent(); err == nil {
+			s := fmt.Sprintf("entry %s of %s (id %s): %s", ev.OutParkingNo, ev.PlateNumber, ev.ParkingID, ev.ParkingState)
+			if ev.BlockedStateDescription != "" {
+				s += " (" + string(ev.BlockedStateDescription) + ")"
+			}
+			return s
+		}
+	case client.EventTransactionSuccess, client.EventTransactionFail, client.EventTransactionPayBack:
+		if ev, err := n.ParkingTransactionEvent(); err == nil {
+			return parkingHeadline(&ev.ParkingTransaction)
+		}
 	}
 	return ""
 }

@@ -34,7 +34,7 @@ default 1230000109); lists show every merchant unless --mchid is given.`,
 		},
 		subs: []*command{
 			a.sbHealthCmd(), a.sbMerchantCmd(),
-			a.sbAuthorizeCmd(), a.sbRevokeCmd(), a.sbWalletCmd(), a.sbUserCmd(), a.sbConfirmCmd(), a.sbPayCmd(),
+			a.sbAuthorizeCmd(), a.sbRevokeCmd(), a.sbWalletCmd(), a.sbPlateCmd(), a.sbUserCmd(), a.sbConfirmCmd(), a.sbPayCmd(),
 			a.sbClockCmd(), a.sbScenarioCmd(),
 			a.sbNotificationsCmd(), a.sbRequestsCmd(), a.sbOrdersCmd(), a.sbOrderCmd(),
 			a.sbResetCmd(),
@@ -495,8 +495,8 @@ func (a *app) sbUserCmd() *command {
 	return &command{
 		name:     "user",
 		args:     "<openid>",
-		short:    "a user's wallet and authorizations (GET /sandbox/users/{openid})",
-		long:     "User shows a sandbox user: their wallet and their authorizations with every merchant.",
+		short:    "a user's wallet, authorizations and plates (GET /sandbox/users/{openid})",
+		long:     "User shows a sandbox user: their wallet, their authorizations with every merchant and their Pay Score parking plates with the entries open on them.",
 		examples: []string{"go run ./cmd/client sandbox user oUser1"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {
@@ -552,9 +552,12 @@ func (a *app) sbPayCmd() *command {
 	return &command{
 		name:  "pay",
 		args:  "<out_order_no>",
-		short: "the user pays what is outstanding (PAYSCORE.USER_PAID)",
+		short: "the user pays what is outstanding (PAYSCORE.USER_PAID), or repays an advance",
 		long: `Pay plays the WeChat user who pays what a completed order still owes (after a failed
-deduction): the order is paid whatever the wallet holds, and PAYSCORE.USER_PAID is sent.`,
+deduction): the order is paid whatever the wallet holds, and PAYSCORE.USER_PAID is sent. For
+a Pay Score parking deduction WeChat Pay paid by advance (bank_type BPA), named by its
+out_trade_no, the user repays the advance: user_repaid becomes Y and TRANSACTION.PAY_BACK is
+sent.`,
 		examples: []string{"go run ./cmd/client sandbox pay RIDE-1"},
 		minArgs:  1, maxArgs: 1,
 		run: func(ctx context.Context, args []string) error {

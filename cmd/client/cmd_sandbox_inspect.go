@@ -449,6 +449,8 @@ func orderFields(o *sandbox.Order) (outOrderNo, state, openid string) {
 		return o.ServiceOrder.OutOrderNo, string(o.ServiceOrder.State), o.ServiceOrder.OpenID
 	case o.PayAfterOrder != nil:
 		return o.PayAfterOrder.OutOrderNo, string(o.PayAfterOrder.State), o.PayAfterOrder.OpenID
+	case o.ParkingTransaction != nil:
+		return o.ParkingTransaction.OutTradeNo, string(o.ParkingTransaction.TradeState), o.ParkingTransaction.Payer.OpenID
 	}
 	return "", "", ""
 }

@@ -78,6 +78,24 @@ func triggerRecipes() []triggerRecipe {
 		{eventType: client.EventRefundSuccess, steps: refunded(client.RefundSuccess)},
 		{eventType: client.EventRefundAbnormal, steps: refunded(client.RefundAbnormal)},
 		{eventType: client.EventRefundClosed, steps: refunded(client.RefundClosed)},
+		{eventType: client.EventEntranceStateChange, steps: func(f *ride) []step {
+			p := f.parkingFixture()
+			return []step{{"user opens the plate's service", p.userOpens}, {"car enters", p.carEnters}, {"user pauses the service", p.userPauses}}
+		}},
+		{eventType: client.EventTransactionSuccess, steps: func(f *ride) []step {
+			p := f.parkingFixture()
+			return append(parked(p), step{"deduction", p.awaitDeduction})
+		}},
+		{eventType: client.EventTransactionFail, steps: func(f *ride) []step {
+			p := f.parkingFixture()
+			steps := append([]step{{"wallet too low", p.walletTooLow}}, parked(p)...)
+			return append(steps, step{"deduction fails", p.awaitDeductionFails})
+		}},
+		{eventType: client.EventTransactionPayBack, steps: func(f *ride) []step {
+			p := f.parkingFixture()
+			steps := append([]step{{"WeChat Pay will advance", p.willAdvance}}, parked(p)...)
+			return append(steps, step{"deduction advanced", p.untilAdvanced}, step{"user repays", p.userRepays})
+		}},
 	}
 }
 
@@ -99,6 +117,13 @@ prints each step and the callback's fate; it fails if the receiver answered anyt
 2xx. The callbacks the fixtures make on the way (PAYSCORE.USER_OPEN_SERVICE before a
 USER_PAID, USER_PAID before a REFUND.*) go to the same URL.
 
+The parking callbacks use a fresh plate whose service the user opens through the sandbox,
+an entry and a deduction: VEHICLE.ENTRANCE_STATE_CHANGE when the user pauses the service
+(the entry becomes BLOCKED, PAUSE), TRANSACTION.SUCCESS when the deduction is paid,
+TRANSACTION.FAIL with the user's wallet emptied, and TRANSACTION.PAY_BACK after WeChat Pay
+advanced the deduction (a scenario loaded for that deduction only, unloaded once it has
+acted) and the user repays it.
+
 PAYSCORE.USER_ACCEPTED, a legacy payafter callback, has no notify_url of its own: with
 --notify-url, trigger first makes it the merchant's registered notify_url (PATCH
 /sandbox/merchants/{mchid}) and says so. Against your app, run 'listen --forward-to' and
@@ -107,6 +132,7 @@ trigger to the listener, or give your app's URL as --notify-url.`,
 			"go run ./cmd/client trigger --list",
 			"go run ./cmd/client trigger PAYSCORE.USER_PAID",
 			"go run ./cmd/client trigger REFUND.ABNORMAL --notify-url http://127.0.0.1:9000/notify",
+			"go run ./cmd/client trigger TRANSACTION.PAY_BACK --notify-url http://127.0.0.1:9000/notify",
 			"go run ./cmd/client trigger PAYSCORE.USER_ACCEPTED --notify-url http://127.0.0.1:9100/notify --json",
 		},
 		setFlags: func(fs *flag.FlagSet) {
@@ -135,7 +161,7 @@ trigger to the listener, or give your app's URL as --notify-url.`,
 			var names []string
 			for _, r := range recipes {
 				if strings.EqualFold(r.eventType, args[0]) {
-					return a.runTrigger(ctx, r, rideOptions{timeout: timeout, ascii: ascii})
+					return a.runTrigger(ctx, r, rideOptions{flowOptions: flowOptions{timeout: timeout, ascii: ascii}})
 				}
 				names = append(names, r.eventType)
 			}
@@ -159,7 +185,7 @@ func (a *app) runTrigger(ctx context.Context, r triggerRecipe, o rideOptions) er
 	if err != nil {
 		return err
 	}
-	f := &ride{a: a, o: o, fare: 4200, refund: 4200}
+	f := &ride{flowRun: &flowRun{a: a, o: o.flowOptions, name: "trigger"}, o: o, fare: 4200, refund: 4200}
 	if err := f.readClock(ctx); err != nil {
 		return err
 	}
@@ -187,7 +213,7 @@ func (a *app) runTrigger(ctx context.Context, r triggerRecipe, o rideOptions) er
 			return &usageError{msg: fmt.Sprintf("%s is a service provider's callback, and merchant %s is a direct merchant", r.eventType, rec.MchID),
 				hint: "act as a service provider: --mchid of one registered with 'sandbox merchant new --partner'"}
 		}
-		f.o.partner = true
+		f.o.partner, f.partner = true, true
 		if err := f.pickSubMerchant(cfg, m); err != nil {
 			return err
 		}
@@ -223,7 +249,7 @@ func (f *ride) applyServiceAccount(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	n, err := f.await(ctx, client.EventBindServiceAccount, func(n *client.Notification) bool {
+	n, err := f.await(ctx, client.EventBindServiceAccount, "", func(n *client.Notification) bool {
 		var app client.ServiceAccountApplication
 		return n.Decode(&app) == nil && app.OutApplyNo == outApplyNo
 	})

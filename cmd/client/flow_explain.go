@@ -19,12 +19,12 @@ var reScenario = regexp.MustCompile(`scenario (\S+) \((sc-\d+)\)`)
 // the sandbox knows of why: the scenarios that acted on the flow's order
 // (its timeline and its callbacks name them) or, failing that, the loaded
 // scenarios that applied to the flow's merchant; and where to look.
-func (f *ride) explain(ctx context.Context, err error) error {
+func (f *flowRun) explain(ctx context.Context, err error) error {
 	if f.sb == nil {
 		return err
 	}
-	look := fmt.Sprintf("'go run ./cmd/client sandbox order %s --mchid %s' shows what happened to the order", f.outOrderNo, f.mchID)
-	if f.start == "" { // no order yet: the user's side
+	look := fmt.Sprintf("'go run ./cmd/client sandbox order %s --mchid %s' shows what happened to the order", f.order, f.mchID)
+	if f.order == "" { // no order yet: the user's side
 		look = fmt.Sprintf("'go run ./cmd/client sandbox notifications --mchid %s' shows the callbacks", f.mchID)
 	}
 	why := f.scenariosThatActed(ctx)
@@ -38,20 +38,20 @@ func (f *ride) explain(ctx context.Context, err error) error {
 // order, else those loaded for its merchant that took effect, each with
 // what it does. The sandbox is asked in passing: what it cannot answer is
 // left out.
-func (f *ride) scenariosThatActed(ctx context.Context) []string {
+func (f *flowRun) scenariosThatActed(ctx context.Context) []string {
 	loaded, err := f.sb.ListScenarios(ctx)
 	if err != nil || len(loaded) == 0 {
 		return nil
 	}
 	ids := map[string]bool{}
-	if o, err := f.sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: f.mchID, OutOrderNo: f.outOrderNo}); err == nil {
+	if o, err := f.sb.GetOrder(ctx, sandbox.GetOrderRequest{MchID: f.mchID, SubMchID: f.subMchID, OutOrderNo: f.order}); err == nil {
 		for _, e := range o.Timeline {
 			for _, m := range reScenario.FindAllStringSubmatch(e.Summary, -1) {
 				ids[m[2]] = true
 			}
 		}
 	}
-	if ns, err := f.sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{MchID: f.mchID, OutOrderNo: f.outOrderNo}); err == nil {
+	if ns, err := f.sb.ListNotifications(ctx, sandbox.ListNotificationsRequest{MchID: f.mchID, SubMchID: f.subMchID, OutOrderNo: f.order}); err == nil {
 		for _, n := range ns {
 			if m := reScenario.FindStringSubmatch(n.Scenario); m != nil {
 				ids[m[2]] = true

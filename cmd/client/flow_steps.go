@@ -46,11 +46,12 @@ type userStep struct {
 	sandbox   func(context.Context, *sandbox.Client) error
 	ask       string // what a real user must do
 	eventType string
+	about     string // the order number the callback is about, "" for none
 	match     func(*client.Notification) bool
 }
 
 // byUser has the user take s and returns the callback.
-func (f *ride) byUser(ctx context.Context, s userStep) (*callback, error) {
+func (f *flowRun) byUser(ctx context.Context, s userStep) (*callback, error) {
 	if f.sb != nil {
 		if err := s.sandbox(ctx, f.sb); err != nil {
 			return nil, fmt.Errorf("sandbox: %s: %w", s.what, err)
@@ -58,7 +59,7 @@ func (f *ride) byUser(ctx context.Context, s userStep) (*callback, error) {
 	} else {
 		f.p.note("%s", s.ask)
 	}
-	return f.await(ctx, s.eventType, s.match)
+	return f.await(ctx, s.eventType, s.about, s.match)
 }
 
 // sandboxConfirm plays the user who confirms (service order) or accepts
@@ -108,7 +109,7 @@ func (f *ride) createOrder(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	f.start = start
+	f.start, f.order = start, f.outOrderNo
 	req := client.CreateServiceOrderRequest{
 		OutOrderNo:          f.outOrderNo,
 		AppID:               f.appID,
@@ -149,6 +150,7 @@ func (f *ride) userConfirms(ctx context.Context) (stepResult, error) {
 		sandbox:   f.sandboxConfirm,
 		ask:       "a real user must confirm: the front end opens wx.openBusinessView (businessType wxpayScoreUse) with the package above",
 		eventType: client.EventUserConfirm,
+		about:     f.outOrderNo,
 		match:     f.isOrderEvent,
 	})
 	if err != nil {
@@ -174,7 +176,7 @@ func (f *ride) isOrderEvent(n *client.Notification) bool {
 // forSub notes, in a --partner flow's report, the sub-merchant an answer
 // or callback named: the check that it is the flow's is the matching.
 func (f *ride) forSub(subMchID string) string {
-	if !f.o.partner {
+	if !f.partner {
 		return ""
 	}
 	return ", sub_mchid " + subMchID
@@ -202,14 +204,14 @@ func (f *ride) completeOrder(ctx context.Context) (stepResult, error) {
 		return stepResult{}, err
 	}
 	answer := ""
-	if f.o.partner {
+	if f.partner {
 		answer = "answered 204, queried: "
 	}
 	return stepResult{fmt.Sprintf("%s%s/%s, total %s; WeChat Pay now deducts", answer, o.State, o.StateDescription, yuan(o.TotalAmount)), o}, nil
 }
 
 func (f *ride) awaitOrderPaid(ctx context.Context) (stepResult, error) {
-	n, err := f.await(ctx, client.EventUserPaid, f.isOrderEvent)
+	n, err := f.await(ctx, client.EventUserPaid, f.outOrderNo, f.isOrderEvent)
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -241,7 +243,7 @@ func (f *ride) createPayAfter(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	f.start = start
+	f.start, f.order = start, f.outOrderNo
 	req := client.CreatePayAfterOrderRequest{
 		AppID: f.appID, OutOrderNo: f.outOrderNo, ServiceID: f.serviceID,
 		ServiceStartTime:     start,
@@ -272,6 +274,7 @@ func (f *ride) userAccepts(ctx context.Context) (stepResult, error) {
 		sandbox:   f.sandboxConfirm,
 		ask:       "a real user must accept the order in the Pay Score mini-program (package above)",
 		eventType: client.EventUserAccepted,
+		about:     f.outOrderNo,
 		match:     f.isPayAfterEvent,
 	})
 	if err != nil {
@@ -318,7 +321,7 @@ func (f *ride) completePayAfter(ctx context.Context) (stepResult, error) {
 }
 
 func (f *ride) awaitPayAfterPaid(ctx context.Context) (stepResult, error) {
-	n, err := f.await(ctx, client.EventUserPaid, f.isPayAfterEvent)
+	n, err := f.await(ctx, client.EventUserPaid, f.outOrderNo, f.isPayAfterEvent)
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -350,7 +353,7 @@ func (f *ride) refundFare(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	n, err := f.await(ctx, "REFUND.*", func(n *client.Notification) bool {
+	n, err := f.await(ctx, "REFUND.*", f.outOrderNo, func(n *client.Notification) bool {
 		ev, err := n.RefundEvent()
 		return err == nil && ev.OutRefundNo == outRefundNo && ev.SubMchID == f.subMchID
 	})

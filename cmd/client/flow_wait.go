@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mockpay/mockpay/client"
+	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/client/sandbox"
 )
 
@@ -47,15 +48,17 @@ type look func(ctx context.Context) (*callback, <-chan struct{}, error)
 
 // await returns the first callback of eventType (a "REFUND.*" pattern
 // matches every REFUND event) that match accepts: verified by the flow's
-// listener or, with an external receiver, answered 2xx by it. On a
-// virtual clock it lets the work already due finish, then moves the clock
-// to each next scheduled event until the callback is in; otherwise it
-// waits up to --timeout.
-func (f *ride) await(ctx context.Context, what string, match func(*client.Notification) bool) (*callback, error) {
+// listener or, with an external receiver, answered 2xx by it, which the
+// sandbox is asked about by the callbacks about the order numbered about
+// ("" for callbacks about no order: a user's authorization, a
+// sub-merchant's binding). On a virtual clock it lets the work already
+// due finish, then moves the clock to each next scheduled event until the
+// callback is in; otherwise it waits up to --timeout.
+func (f *flowRun) await(ctx context.Context, what, about string, match func(*client.Notification) bool) (*callback, error) {
 	match = ofType(what, match)
 	look, missing := f.lookListener(match), "did not arrive"
 	if f.rv == nil {
-		look, missing = f.lookSandbox(what, match), "did not reach "+f.notifyURL
+		look, missing = f.lookSandbox(what, about, match), "did not reach "+f.notifyURL
 	}
 	cb, err := f.wait(ctx, what, missing, look)
 	if cb != nil {
@@ -67,7 +70,7 @@ func (f *ride) await(ctx context.Context, what string, match func(*client.Notifi
 // wait runs look until it finds what it looks for: on a virtual clock by
 // moving the clock to each next scheduled event, otherwise for up to
 // --timeout. missing says what went wrong if it never does.
-func (f *ride) wait(ctx context.Context, what, missing string, look look) (*callback, error) {
+func (f *flowRun) wait(ctx context.Context, what, missing string, look look) (*callback, error) {
 	if f.virtual {
 		return f.awaitVirtual(ctx, what+" "+missing, look)
 	}
@@ -93,7 +96,7 @@ func (f *ride) wait(ctx context.Context, what, missing string, look look) (*call
 
 // awaitVirtual runs the mock's virtual clock until look finds the
 // callback; missing says what went wrong if it never does.
-func (f *ride) awaitVirtual(ctx context.Context, missing string, look look) (*callback, error) {
+func (f *flowRun) awaitVirtual(ctx context.Context, missing string, look look) (*callback, error) {
 	st, err := f.sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{}) // the work already due, deliveries included
 	if err != nil {
 		return nil, fmt.Errorf("settle the mock's clock: %w", err)
@@ -114,7 +117,7 @@ func (f *ride) awaitVirtual(ctx context.Context, missing string, look look) (*ca
 
 // lookListener finds the callback among those the flow's listener
 // verified.
-func (f *ride) lookListener(match func(*client.Notification) bool) look {
+func (f *flowRun) lookListener(match func(*client.Notification) bool) look {
 	return func(context.Context) (*callback, <-chan struct{}, error) {
 		n, changed := f.rv.find(match)
 		if n == nil {
@@ -127,10 +130,11 @@ func (f *ride) lookListener(match func(*client.Notification) bool) look {
 // lookSandbox follows the callback the mock sent to an external receiver
 // through GET /sandbox/notifications, which holds each callback's
 // plaintext and every delivery attempt with the receiver's answer. The
-// query narrows to the flow's merchant, the event type and the flow's
-// order; authorization events are about a user, not an order, and
-// match picks the flow's among them by its plaintext.
-func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) look {
+// query narrows to the flow's merchant (and sub-merchant), the event type
+// and the order numbered about; authorization and binding events are
+// about a user or a sub-merchant, not an order, and match picks the
+// flow's among them by its plaintext.
+func (f *flowRun) lookSandbox(what, about string, match func(*client.Notification) bool) look {
 	q := sandbox.ListNotificationsRequest{MchID: f.mchID, SubMchID: f.subMchID}
 	if !strings.HasSuffix(what, "*") {
 		q.EventType = what
@@ -139,7 +143,7 @@ func (f *ride) lookSandbox(what string, match func(*client.Notification) bool) l
 	case client.EventUserOpenService, client.EventUserCloseService, client.EventBindServiceAccount:
 		// about a user or a sub-merchant, not an order
 	default:
-		q.OutOrderNo = f.outOrderNo
+		q.OutOrderNo = about
 	}
 	return func(ctx context.Context) (*callback, <-chan struct{}, error) {
 		ns, err := f.sb.ListNotifications(ctx, q)
@@ -195,33 +199,13 @@ func delivered(rec *sandbox.Notification, n *client.Notification) (*callback, er
 }
 
 // theRide lets the service last: 20 minutes on a virtual clock; on a real
-// one, until the clock has passed the order's start, which the end time
-// must follow.
+// one, until the clock has passed the order's start.
 func (f *ride) theRide(ctx context.Context) (stepResult, error) {
-	if f.virtual {
-		st, err := f.sb.AdvanceClock(ctx, sandbox.AdvanceClockRequest{Duration: rideLength})
-		if err != nil {
-			return stepResult{}, fmt.Errorf("advance the mock's clock: %w", err)
-		}
-		return stepResult{detail: fmt.Sprintf("%s on the mock's virtual clock, now %s", rideLength, client.Time14(st.Now))}, nil
+	start, _, err := protocol.ParseServiceTime(f.start)
+	if err != nil {
+		return stepResult{}, fmt.Errorf("the order's start %q: %w", f.start, err)
 	}
-	started := time.Now()
-	for {
-		now, err := f.a.nowTime(ctx)
-		if err != nil {
-			return stepResult{}, err
-		}
-		if now > f.start { // both yyyyMMddHHmmss
-			return stepResult{detail: fmt.Sprintf("%s of real time, now %s", time.Since(started).Round(time.Second), now)}, nil
-		}
-		t := time.NewTimer(time.Second)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return stepResult{}, ctx.Err()
-		}
-	}
+	return f.elapse(ctx, rideLength, start, client.Time14)
 }
 
 // ofType narrows match to callbacks of eventType, or of its family for a

@@ -315,6 +315,12 @@ func TestEventSummary(t *testing.T) {
 			"payafter order PA-1: USER_PAID, total ¥42.00"},
 		{"refund", "REFUND.SUCCESS", `{"out_refund_no":"RF-1","refund_status":"SUCCESS","transaction_id":"42","amount":{"total":4200,"refund":4200}}`,
 			"refund RF-1: SUCCESS, ¥42.00 of ¥42.00 (transaction 42)"},
+		{"parking entry blocked", "VEHICLE.ENTRANCE_STATE_CHANGE", `{"out_parking_no":"IN-1","plate_number":"粤B888888","parking_id":"P1","parking_state":"BLOCKED","blocked_state_description":"PAUSE"}`,
+			"entry IN-1 of 粤B888888 (id P1): BLOCKED (PAUSE)"},
+		{"parking deduction paid by an advance", "TRANSACTION.SUCCESS", `{"out_trade_no":"PK-1","trade_state":"SUCCESS","transaction_id":"42","bank_type":"BPA","user_repaid":"N","amount":{"total":1500}}`,
+			"deduction PK-1 is: SUCCESS, ¥15.00, transaction_id 42, advanced by WeChat Pay (BPA), user_repaid N"},
+		{"parking deduction failed", "TRANSACTION.FAIL", `{"out_trade_no":"PK-2","trade_state":"PAY_FAIL","trade_state_description":"支付失败，请重新下单支付","amount":{"total":1500}}`,
+			"deduction PK-2 is: PAY_FAIL, ¥15.00: 支付失败，请重新下单支付"},
 		{"an event listen does not know", "PAYSCORE.SOMETHING_NEW", `{}`, ""},
 	}
 	for _, tt := range tests {

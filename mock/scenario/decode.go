@@ -265,14 +265,20 @@ func (s *Scenario) validate(root *yaml.Node, v Vocabulary) *Error {
 	}
 	if d := s.Deduction; d != nil {
 		switch {
-		case !d.Fail && d.FailAttempts == 0:
-			return fail("deduction", "does nothing: give fail or fail_attempts")
+		case !d.Fail && d.FailAttempts == 0 && d.Delay == 0 && !d.Advance:
+			return fail("deduction", "does nothing: give fail, fail_attempts, delay or advance")
 		case d.Fail && d.FailAttempts != 0:
 			return fail("deduction.fail_attempts", "cannot go with fail")
 		case d.FailAttempts < 0:
 			return fail("deduction.fail_attempts", "must be 1 or more")
 		case d.Fail && d.RetryAfter != 0:
 			return fail("deduction.retry_after", "would retry a deduction that always fails")
+		case d.RetryAfter != 0 && d.FailAttempts == 0:
+			return fail("deduction.retry_after", "retries a failed attempt: give fail_attempts")
+		case d.Fail && d.Advance:
+			return fail("deduction.advance", "an advance pays the deduction: it cannot go with fail")
+		case d.RepayAfter != 0 && !d.Advance:
+			return fail("deduction.repay_after", "repays an advance: give advance")
 		}
 	}
 	if r := s.Refund; r != nil && r.Outcome != "ABNORMAL" && r.Outcome != "CLOSED" {

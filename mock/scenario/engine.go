@@ -285,6 +285,20 @@ func (u *User) onlyRisk() bool {
 	return u.RiskRejected && u.ConfirmAfter == nil && !u.NeverConfirm && u.RevokeAfter == nil && !u.RejectAuthorization
 }
 
+// RiskRejected decides whether a user fails Pay Score's assessment where
+// the API answers with a state rather than a refusal: a parking entry is
+// then created BLOCKED (EVALUATION_FAILED). A scenario scoped to an
+// endpoint refuses that endpoint's calls (API) and nothing else.
+func (e *Engine) RiskRejected(sub Subject) (Applied, bool) {
+	l := e.pick(kindUser, sub, func(s *Scenario) bool {
+		return s.User != nil && s.User.RiskRejected && s.Match.Endpoint == ""
+	})
+	if l == nil {
+		return Applied{}, false
+	}
+	return l.decision(), true
+}
+
 // Deduction decides how a deduction attempt goes.
 func (e *Engine) Deduction(sub Subject) (*Deduction, Applied) {
 	l := e.pick(kindDeduction, sub, func(s *Scenario) bool { return s.Deduction != nil })

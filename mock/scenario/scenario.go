@@ -70,14 +70,19 @@ type User struct {
 	NeverConfirm        bool      `yaml:"never_confirm"`        // never confirms: the order expires
 	RevokeAfter         *Duration `yaml:"revoke_after"`         // closes the service this long after an order starts
 	RejectAuthorization bool      `yaml:"reject_authorization"` // declines to open the service
-	RiskRejected        bool      `yaml:"risk_rejected"`        // fails Pay Score's risk check: creates are refused
+	RiskRejected        bool      `yaml:"risk_rejected"`        // fails Pay Score's assessment: creates are refused, parking entries blocked
 }
 
-// Deduction is how WeChat Pay's deductions go.
+// Deduction is how WeChat Pay's deductions go. Delay, Advance and
+// RepayAfter shape Pay Score parking deductions only, whose outcome a
+// merchant waits for in the ACCEPTED state.
 type Deduction struct {
 	Fail         bool     `yaml:"fail"`          // every attempt fails
 	FailAttempts int      `yaml:"fail_attempts"` // the first N attempts of an order fail
 	RetryAfter   Duration `yaml:"retry_after"`   // after a failure, try again this much later
+	Delay        Duration `yaml:"delay"`         // parking: an attempt is held this long before it is made
+	Advance      bool     `yaml:"advance"`       // parking: the user is short and WeChat Pay advances the money (bank_type BPA)
+	RepayAfter   Duration `yaml:"repay_after"`   // parking: this long after an advance, the user repays it (TRANSACTION.PAY_BACK)
 }
 
 // Refund is how refunds end.

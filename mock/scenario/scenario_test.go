@@ -28,10 +28,21 @@ callback:
   forge: [probe, stale_timestamp]
 ---
 {"name": "json-too", "description": "JSON is YAML", "api": {"status": 429}}
+---
+name: parking-advance
+description: the parking deduction is held, then paid by an advance the user repays
+deduction:
+  delay: 30m
+  advance: true
+  repay_after: 2h
 `
 	ss, err := vocab.Decode("x.yaml", []byte(src))
 	require.NoError(t, err)
-	require.Len(t, ss, 2)
+	require.Len(t, ss, 3)
+	d := ss[2].Deduction
+	assert.Equal(t, 30*time.Minute, d.Delay.D())
+	assert.True(t, d.Advance)
+	assert.Equal(t, 2*time.Hour, d.RepayAfter.D())
 	s := ss[0]
 	assert.Equal(t, "1230000109", s.Match.MchID, "an unquoted number is read as text")
 	assert.Equal(t, scenario.Glob("RIDE-*"), s.Match.OutOrderNo)
@@ -83,6 +94,10 @@ func TestDecode_Malformed(t *testing.T) {
 		{"empty file", "", 1, "", "no scenario"},
 		{"same name twice", base + "api:\n  status: 500\n---\n" + base + "api:\n  status: 500\n", 1, "name", "two scenarios"},
 		{"alias", "name: &n bad\ndescription: *n\napi:\n  status: 500\n", 2, "description", "aliases"},
+		{"retry without a failure", base + "deduction:\n  delay: 5m\n  retry_after: 5m\n", 5, "deduction.retry_after", "give fail_attempts"},
+		{"advance and fail", base + "deduction:\n  fail: true\n  advance: true\n", 5, "deduction.advance", "cannot go with fail"},
+		{"repay without an advance", base + "deduction:\n  delay: 5m\n  repay_after: 1h\n", 5, "deduction.repay_after", "give advance"},
+		{"bad delay", base + "deduction:\n  delay: later\n", 4, "deduction.delay", "not a duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,6 +241,23 @@ func TestEngine_RiskRejectedRefusesCreates(t *testing.T) {
 	assert.Nil(t, fx, "only creates are refused")
 	u, _ := e.User(scenario.Subject{})
 	assert.Nil(t, u, "risk alone is no other user behaviour")
+}
+
+// A user who fails the assessment blocks the parking entries created for
+// them, unless the scenario is scoped to an endpoint, whose calls it
+// refuses instead.
+func TestEngine_RiskRejectedBlocksEntries(t *testing.T) {
+	e := scenario.NewEngine(vocab)
+	load(t, e, "name: risk\ndescription: d\nmatch: {openid: oRisky}\nuser: {risk_rejected: true}\n", scenario.Scope{})
+	load(t, e, "name: scoped\ndescription: d\nmatch: {endpoint: serviceorder.create}\nuser: {risk_rejected: true}\n", scenario.Scope{})
+	applied, ok := e.RiskRejected(scenario.Subject{OpenID: "oRisky"})
+	assert.True(t, ok)
+	assert.Equal(t, "risk", applied.Name)
+	_, ok = e.RiskRejected(scenario.Subject{OpenID: "oOther"})
+	assert.False(t, ok, "the endpoint-scoped scenario blocks no entry")
+	var none *scenario.Engine
+	_, ok = none.RiskRejected(scenario.Subject{})
+	assert.False(t, ok, "no engine, no scenario")
 }
 
 func TestEngine_LoadFSAllOrNothing(t *testing.T) {

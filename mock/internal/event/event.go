@@ -23,10 +23,17 @@ const (
 	RefundSuccess      Type = "REFUND.SUCCESS"
 	RefundAbnormal     Type = "REFUND.ABNORMAL"
 	RefundClosed       Type = "REFUND.CLOSED"
+
+	// Pay Score parking (protocol-parking.md §7).
+	EntranceStateChange Type = "VEHICLE.ENTRANCE_STATE_CHANGE" // an open parking entry became usable or blocked
+	TransactionSuccess  Type = "TRANSACTION.SUCCESS"           // a parking deduction was paid (by an advance, too)
+	TransactionFail     Type = "TRANSACTION.FAIL"              // a parking deduction failed
+	TransactionPayBack  Type = "TRANSACTION.PAY_BACK"          // the user repaid the advance that paid a deduction
 )
 
 // All lists every callback mockpay sends.
-var All = []Type{UserOpenService, UserCloseService, UserConfirm, UserPaid, UserAccepted, BindServiceAccount, RefundSuccess, RefundAbnormal, RefundClosed}
+var All = []Type{UserOpenService, UserCloseService, UserConfirm, UserPaid, UserAccepted, BindServiceAccount, RefundSuccess, RefundAbnormal, RefundClosed,
+	EntranceStateChange, TransactionSuccess, TransactionFail, TransactionPayBack}
 
 // summaries are the envelopes' summary of each callback.
 var summaries = map[Type]string{
@@ -40,6 +47,12 @@ var summaries = map[Type]string{
 	RefundSuccess:      "退款成功",
 	RefundAbnormal:     "退款异常",
 	RefundClosed:       "退款关闭",
+	// The entry callback's is the official example's; the others' are
+	// unconfirmed (docs/fidelity.md).
+	EntranceStateChange: "停车入场状态通知",
+	TransactionSuccess:  "支付成功",
+	TransactionFail:     "支付失败",
+	TransactionPayBack:  "垫资还款成功",
 }
 
 // Known reports whether t is one of All.
@@ -54,24 +67,42 @@ func (t Type) Summary() string { return summaries[t] }
 // IsRefund reports whether t is a REFUND.* callback.
 func (t Type) IsRefund() bool { return strings.HasPrefix(string(t), "REFUND.") }
 
+// IsParking reports whether t is a Pay Score parking callback: about an
+// entry (VEHICLE.*) or a deduction (TRANSACTION.*).
+func (t Type) IsParking() bool {
+	return strings.HasPrefix(string(t), "VEHICLE.") || strings.HasPrefix(string(t), "TRANSACTION.")
+}
+
 // IsAuthorization reports whether t is about an authorization
 // (USER_OPEN_SERVICE, USER_CLOSE_SERVICE) rather than an order.
 func (t Type) IsAuthorization() bool { return t == UserOpenService || t == UserCloseService }
 
-// OriginalType is the envelope's resource.original_type.
+// OriginalType is the envelope's resource.original_type: empty in the
+// official parking entry example, "transaction" for the deductions' (as
+// WeChat Pay's payment callbacks have it).
 func (t Type) OriginalType() string {
-	if t.IsRefund() {
+	switch {
+	case t.IsRefund():
 		return "refund"
+	case t == EntranceStateChange:
+		return ""
+	case t.IsParking():
+		return "transaction"
 	}
 	return "payscore"
 }
 
 // AssociatedData is the resource's associated_data, the AEAD's associated
 // data: empty in the official PAYSCORE.* examples (USER_CONFIRM,
-// USER_PAID, USER_OPEN_SERVICE), "refund" in the REFUND.* ones.
+// USER_PAID, USER_OPEN_SERVICE) and the parking entry's, "refund" in the
+// REFUND.* ones; "transaction" for the parking deductions', as WeChat
+// Pay's payment callbacks have it.
 func (t Type) AssociatedData() string {
-	if t.IsRefund() {
+	switch {
+	case t.IsRefund():
 		return "refund"
+	case t.IsParking() && t != EntranceStateChange:
+		return "transaction"
 	}
 	return ""
 }

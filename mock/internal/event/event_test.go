@@ -9,19 +9,23 @@ import (
 // Every callback in the list says how its envelope reads.
 func TestTypes(t *testing.T) {
 	tests := []struct {
-		t                            Type
-		summary, original, associate string
-		refund, authorization        bool
+		t                              Type
+		summary, original, associate   string
+		refund, authorization, parking bool
 	}{
-		{UserConfirm, "确认订单", "payscore", "", false, false},
-		{UserPaid, "支付成功", "payscore", "", false, false},
-		{UserOpenService, "授权成功", "payscore", "", false, true},
-		{UserCloseService, "解除授权", "payscore", "", false, true},
-		{UserAccepted, "用户确认订单", "payscore", "", false, false},
-		{BindServiceAccount, "服务账户绑定结果", "payscore", "", false, false},
-		{RefundSuccess, "退款成功", "refund", "refund", true, false},
-		{RefundAbnormal, "退款异常", "refund", "refund", true, false},
-		{RefundClosed, "退款关闭", "refund", "refund", true, false},
+		{UserConfirm, "确认订单", "payscore", "", false, false, false},
+		{UserPaid, "支付成功", "payscore", "", false, false, false},
+		{UserOpenService, "授权成功", "payscore", "", false, true, false},
+		{UserCloseService, "解除授权", "payscore", "", false, true, false},
+		{UserAccepted, "用户确认订单", "payscore", "", false, false, false},
+		{BindServiceAccount, "服务账户绑定结果", "payscore", "", false, false, false},
+		{RefundSuccess, "退款成功", "refund", "refund", true, false, false},
+		{RefundAbnormal, "退款异常", "refund", "refund", true, false, false},
+		{RefundClosed, "退款关闭", "refund", "refund", true, false, false},
+		{EntranceStateChange, "停车入场状态通知", "", "", false, false, true},
+		{TransactionSuccess, "支付成功", "transaction", "transaction", false, false, true},
+		{TransactionFail, "支付失败", "transaction", "transaction", false, false, true},
+		{TransactionPayBack, "垫资还款成功", "transaction", "transaction", false, false, true},
 	}
 	assert.Len(t, All, len(tests), "All lists every type")
 	for _, tt := range tests {
@@ -33,6 +37,7 @@ func TestTypes(t *testing.T) {
 			assert.Equal(t, tt.associate, tt.t.AssociatedData())
 			assert.Equal(t, tt.refund, tt.t.IsRefund())
 			assert.Equal(t, tt.authorization, tt.t.IsAuthorization())
+			assert.Equal(t, tt.parking, tt.t.IsParking())
 		})
 	}
 	assert.False(t, Type("PAYSCORE.MCH_PREPAY").Known(), "a callback the mock does not send")

@@ -128,6 +128,18 @@ func TestPatterns(t *testing.T) {
 		{"mchid with a letter", MchID, "12300001a9", false},
 		{"service_id", ConfigID, "500001", true},
 		{"appid with a dot", ConfigID, "wx.1", false},
+		{"out_trade_no", OutTradeNo, "PK_1-*", true},
+		{"out_trade_no with a pipe", OutTradeNo, "PK|1", false},
+		{"out_trade_no of 33", OutTradeNo, strings.Repeat("T", 33), false},
+		{"out_parking_no of 64", OutParkingNo, strings.Repeat("I", 64), true},
+		{"out_parking_no with a space", OutParkingNo, "IN 1", false},
+		{"plate", PlateNumber, "粤B888888", true},
+		{"new-energy plate", PlateNumber, "粤BD12345", true},
+		{"learner plate", PlateNumber, "京A1234学", true},
+		{"plate without its province", PlateNumber, "B888888", false},
+		{"plate in lower case", PlateNumber, "粤b888888", false},
+		{"plate with a separator", PlateNumber, "粤B·88888", false},
+		{"plate too long", PlateNumber, "粤B1234567", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,6 +224,41 @@ func TestSum(t *testing.T) {
 	}
 	_, ok := Add(math.MinInt64, -1)
 	assert.False(t, ok, "underflow is refused too")
+}
+
+func TestRFC3339(t *testing.T) {
+	tests := []struct {
+		name, v string
+		want    time.Time
+		ok      bool
+	}{
+		{"Beijing time", "2026-12-01T09:00:00+08:00", time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC), true},
+		{"UTC, as wechatpay-go writes a UTC time", "2026-12-01T01:00:00Z", time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC), true},
+		{"fractional seconds", "2026-12-01T09:00:00.5+08:00", time.Date(2026, 12, 1, 1, 0, 0, 5e8, time.UTC), true},
+		{"14 digits", "20261201090000", time.Time{}, false},
+		{"no offset", "2026-12-01T09:00:00", time.Time{}, false},
+		{"no such day", "2026-02-30T09:00:00+08:00", time.Time{}, false},
+		{"longer than 32", "2026-12-01T09:00:00.000000000000+08:00", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Body()
+			got, ok := c.RFC3339("/start_time", tt.v)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.ok, !c.Failed())
+			if tt.ok {
+				assert.True(t, tt.want.Equal(got), "%s", got)
+				return
+			}
+			ae := violation(t, c.Err())
+			require.NotNil(t, ae)
+			assert.Equal(t, "/start_time", ae.Detail.Field)
+		})
+	}
+	c := Body()
+	_, ok := c.RFC3339("/start_time", "")
+	assert.False(t, ok)
+	assert.False(t, c.Failed(), "an absent time is Required's business")
 }
 
 func TestParseTime(t *testing.T) {

@@ -7,6 +7,9 @@ package ids
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"time"
+
+	"github.com/mockpay/mockpay/client/protocol"
 )
 
 // Source derives identifiers from NewID.
@@ -39,4 +42,29 @@ func (s Source) Token(n int) string {
 		out = append(out, base64.RawURLEncoding.EncodeToString(sum[:])...)
 	}
 	return string(out[:n])
+}
+
+// Upper returns n characters of upper-case letters and digits, the shape
+// of a parking entry id (5K8264ILTKCH16CQ250).
+func (s Source) Upper(n int) string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		sum := sha256.Sum256([]byte(s.NewID()))
+		for _, b := range sum {
+			if b < 252 { // 252 = 7×36 keeps the characters uniform
+				out = append(out, alphabet[b%36])
+				if len(out) == n {
+					break
+				}
+			}
+		}
+	}
+	return string(out)
+}
+
+// TransactionID is a 28-digit WeChat Pay transaction id made at now: 4200,
+// the date and 16 digits. It is the id refunds name.
+func (s Source) TransactionID(now time.Time) string {
+	return "4200" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.Digits(16)
 }

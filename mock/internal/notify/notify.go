@@ -68,12 +68,12 @@ func hourlyUntil(schedule []time.Duration, limit time.Duration) []time.Duration 
 	return out
 }
 
-// scheduleOf is the retry schedule of a callback: refunds follow the
-// generic one, authorizations the pay-score one extended to three days,
-// the order callbacks the pay-score pages'.
+// scheduleOf is the retry schedule of a callback: refunds and parking
+// callbacks follow the generic one, authorizations the pay-score one
+// extended to three days, the order callbacks the pay-score pages'.
 func scheduleOf(t event.Type) []time.Duration {
 	switch {
-	case t.IsRefund():
+	case t.IsRefund(), t.IsParking():
 		return genericSchedule
 	case t.IsAuthorization():
 		return authorizationSchedule

@@ -167,7 +167,7 @@ func (s *Service) debit(tx store.WriteTxn, o *store.Order, owed int64, now time.
 // charge that refunds name by transaction_id.
 func (s *Service) charge(tx store.WriteTxn, o *store.Order, amount int64, now time.Time) (*store.Transaction, error) {
 	t := &store.Transaction{
-		TransactionID: s.NewTransactionID(now),
+		TransactionID: s.ids.TransactionID(now),
 		MchID:         o.MchID,
 		SubMchID:      o.SubMchID,
 		OutTradeNo:    s.ids.Digits(32),

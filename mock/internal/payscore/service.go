@@ -80,12 +80,6 @@ func (s *Service) newOrderID(now time.Time) string {
 	return "1000000000" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.ids.Digits(13)
 }
 
-// NewTransactionID is a 28-digit WeChat Pay transaction id: 4200, the date
-// and 16 digits. It is the id refunds name.
-func (s *Service) NewTransactionID(now time.Time) string {
-	return "4200" + now.In(protocol.Beijing).Format(protocol.Layout8) + s.ids.Digits(16)
-}
-
 // defaultOpenID is the openid a user gets when the merchant never named
 // one: derived from the order, so it is stable for that order.
 func defaultOpenID(orderID string) string {

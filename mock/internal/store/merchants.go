@@ -177,8 +177,8 @@ func (tx WriteTxn) UpdateMerchant(m *Merchant) error {
 	return nil
 }
 
-// DeleteMerchant removes a merchant with its orders, authorizations and
-// notifications; ErrNotFound if there is none.
+// DeleteMerchant removes a merchant with its orders, authorizations,
+// parking rows and notifications; ErrNotFound if there is none.
 func (tx WriteTxn) DeleteMerchant(mchid string) error {
 	m, err := tx.Merchant(mchid)
 	if err != nil {
@@ -187,7 +187,7 @@ func (tx WriteTxn) DeleteMerchant(mchid string) error {
 	if err := tx.tx.Delete(tableMerchants, m); err != nil {
 		return fmt.Errorf("delete merchant %s: %w", mchid, err)
 	}
-	for _, t := range []string{tableOrders, tablePermissions, tableTransactions, tableRefunds, tableApplications} {
+	for _, t := range []string{tableOrders, tablePermissions, tableTransactions, tableRefunds, tableApplications, tablePlates, tableParkings, tableParkingTransactions} {
 		if _, err := tx.tx.DeleteAll(t, "id_prefix", mchid); err != nil {
 			return fmt.Errorf("delete merchant %s %s: %w", mchid, t, err)
 		}

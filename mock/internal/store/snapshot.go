@@ -42,6 +42,11 @@ type Snapshot struct {
 	Transactions  []*Transaction  `json:"transactions"`
 	Refunds       []*Refund       `json:"refunds"`
 	Applications  []*Application  `json:"applications"`
+	// The parking tables: absent from a state saved before mockpay served
+	// Pay Score parking, which restores with none.
+	Plates              []*Plate              `json:"plates"`
+	Parkings            []*Parking            `json:"parkings"`
+	ParkingTransactions []*ParkingTransaction `json:"parking_transactions"`
 }
 
 // tableRows is one table and its rows in a Snapshot.
@@ -78,6 +83,9 @@ func (snap *Snapshot) tables() []tableRows {
 		rowsOf(tableTransactions, &snap.Transactions, func(t *Transaction) error { return owned(t.MchID) }),
 		rowsOf(tableRefunds, &snap.Refunds, func(r *Refund) error { return cmp.Or(owned(r.MchID), checkRefund(r)) }),
 		rowsOf(tableApplications, &snap.Applications, func(a *Application) error { return owned(a.MchID) }),
+		rowsOf(tablePlates, &snap.Plates, func(p *Plate) error { return owned(p.MchID) }),
+		rowsOf(tableParkings, &snap.Parkings, func(p *Parking) error { return owned(p.MchID) }),
+		rowsOf(tableParkingTransactions, &snap.ParkingTransactions, func(t *ParkingTransaction) error { return owned(t.MchID) }),
 	}
 }
 

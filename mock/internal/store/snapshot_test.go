@@ -60,6 +60,13 @@ func filledStore(t *testing.T) *Store {
 	require.NoError(t, tx.InsertTransaction(&Transaction{TransactionID: "4200", MchID: "1", OutTradeNo: "T", Amount: 300, PaidAt: now}))
 	require.NoError(t, tx.PutRefund(&Refund{MchID: "1", OutRefundNo: "R", TransactionID: "4200", Status: RefundProcessing, Due: s.DueIn(now, 5*time.Second)}))
 	require.NoError(t, tx.PutApplication(&Application{MchID: "1", SubMchID: "2", OutApplyNo: "AP", State: ApplicationProcessing, Due: s.DueIn(now, 5*time.Second)}))
+	require.NoError(t, tx.PutPlate(&Plate{MchID: "1", OpenID: "o", AppID: "wx1", PlateNumber: "粤B888888", PlateColor: "BLUE", State: PlateNormal, OpenedAt: now}))
+	require.NoError(t, tx.PutParking(&Parking{ID: "P1", MchID: "1", OutParkingNo: "IN-1", PlateNumber: "粤B888888", PlateColor: "BLUE", Start: now, State: ParkingNormal, Closed: ParkingDeducted, OutTradeNo: "PK-1"}))
+	require.NoError(t, tx.PutParkingTransaction(&ParkingTransaction{
+		MchID: "1", OutTradeNo: "PK-1", OpenID: "o", ParkingID: "P1", Total: 500, TradeState: TradeAccepted,
+		AttemptsDue: []AttemptDue{{Due: s.DueIn(now, 5*time.Second), Why: "after acceptance"}},
+		CreatedAt:   now, Events: []Event{{Seq: s.NextSeq(), At: now, Type: "state", Summary: "accepted"}},
+	}))
 	tx.Commit()
 	return s
 }
@@ -134,6 +141,12 @@ func TestRestore_Refuses(t *testing.T) {
 		{"authorization of an unregistered merchant", func(s *Snapshot) { s.Permissions[0].MchID = "999" }, `permissions[0]: merchant "999" is not in the state`},
 		{"callback of an unregistered merchant", func(s *Snapshot) { s.Notifications[0].MchID = "999" }, `notifications[0]: merchant "999" is not in the state`},
 		{"refund larger than its charge", func(s *Snapshot) { s.Refunds[0].Amount = s.Refunds[0].Total + 1 }, "refunds[0]: refund R: amount"},
+		{"two open entries of one plate", func(s *Snapshot) {
+			s.Parkings[0].Closed = ""
+			c := *s.Parkings[0]
+			c.ID, c.OutParkingNo = "P2", "IN-2"
+			s.Parkings = append(s.Parkings, &c)
+		}, `parkings[1]: another row has the same open "1/-/粤B888888/BLUE"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,10 +44,14 @@ var tableSchemas = []func() *memdb.TableSchema{
 	transactionsTable,
 	refundsTable,
 	applicationsTable,
+	platesTable,
+	parkingsTable,
+	parkingTransactionsTable,
 }
 
 // sessionTables hold what a sandbox reset drops: everything but merchants.
-var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}
+var sessionTables = []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications,
+	tablePlates, tableParkings, tableParkingTransactions}
 
 func schema() *memdb.DBSchema {
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
@@ -201,7 +205,8 @@ func encodeKey(parts []string) []byte {
 	return b
 }
 
-// Reset drops orders, authorizations, users and notifications, keeping merchants.
+// Reset drops orders, authorizations, users, plates, parking entries and
+// notifications, keeping merchants.
 func (tx WriteTxn) Reset() error {
 	for _, t := range sessionTables {
 		if _, err := tx.tx.DeleteAll(t, "id_prefix"); err != nil {

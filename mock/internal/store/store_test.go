@@ -15,8 +15,10 @@ func TestSchema(t *testing.T) {
 		_, ok := table.Indexes["id"]
 		assert.True(t, ok, "table %s has the id index memdb requires", name)
 	}
-	assert.ElementsMatch(t, []string{tableMerchants, tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}, keys(s.Tables))
-	assert.ElementsMatch(t, []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications}, sessionTables, "reset drops every table but merchants")
+	session := []string{tablePermissions, tableOrders, tableNotifications, tableUsers, tableTransactions, tableRefunds, tableApplications,
+		tablePlates, tableParkings, tableParkingTransactions}
+	assert.ElementsMatch(t, append([]string{tableMerchants}, session...), keys(s.Tables))
+	assert.ElementsMatch(t, session, sessionTables, "reset drops every table but merchants")
 }
 
 func keys[V any](m map[string]V) []string {
@@ -207,6 +209,9 @@ func TestDeleteMerchantAndReset(t *testing.T) {
 		require.NoError(t, tx.PutOrder(&Order{MchID: id, Kind: KindServiceOrder, OutOrderNo: "A", OrderID: id}))
 		require.NoError(t, tx.PutPermission(&Permission{ID: "p" + id, MchID: id, ServiceID: "s"}))
 		require.NoError(t, tx.PutNotification(&Notification{ID: "n" + id, MchID: id, OrderKind: KindServiceOrder, OutOrderNo: "A"}))
+		require.NoError(t, tx.PutPlate(&Plate{MchID: id, OpenID: "o", PlateNumber: "粤B1", PlateColor: "BLUE", State: PlateNormal}))
+		require.NoError(t, tx.PutParking(&Parking{ID: "P" + id, MchID: id, OutParkingNo: "IN", PlateNumber: "粤B1", PlateColor: "BLUE"}))
+		require.NoError(t, tx.PutParkingTransaction(&ParkingTransaction{MchID: id, OutTradeNo: "T", OpenID: "o", BankType: BankTypeAdvance, UserRepaid: "N"}))
 	}
 	require.NoError(t, tx.PutUser(&User{OpenID: "o"}))
 	assert.ErrorIs(t, tx.InsertMerchant(&Merchant{MchID: "1"}), ErrExists)
@@ -226,6 +231,17 @@ func TestDeleteMerchantAndReset(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound)
 	_, err = r.Notification("n2")
 	assert.NoError(t, err, "other merchants' data stays")
+	_, err = r.ParkingByID("P1")
+	assert.ErrorIs(t, err, ErrNotFound, "the merchant's parking entries go")
+	_, err = r.OpenParking("2", "", "粤B1", "BLUE")
+	assert.NoError(t, err)
+	pts, _ := r.ParkingTransactions("1")
+	assert.Empty(t, pts)
+	_, err = r.Plate("1", "", "o", "粤B1", "BLUE")
+	assert.ErrorIs(t, err, ErrNotFound)
+	owes, err := r.InArrears("o")
+	require.NoError(t, err)
+	assert.True(t, owes, "merchant 2's advance is still owed")
 
 	tx = s.Write()
 	assert.ErrorIs(t, tx.DeleteMerchant("1"), ErrNotFound)
@@ -240,6 +256,39 @@ func TestDeleteMerchantAndReset(t *testing.T) {
 	assert.Empty(t, ns)
 	_, err = first[*User](r, tableUsers, "id", "o")
 	assert.ErrorIs(t, err, ErrNotFound)
+	plates, _ := r.PlatesOfUser("o")
+	assert.Empty(t, plates, "reset drops plates")
+	pts, _ = r.ParkingTransactions("")
+	assert.Empty(t, pts)
+	_, err = r.ParkingByID("P2")
+	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+// A direct merchant's parking rows and a sub-merchant's never meet: the
+// sub-merchant is part of every key.
+func TestParking_SubMerchantScope(t *testing.T) {
+	s := New()
+	tx := s.Write()
+	require.NoError(t, tx.PutPlate(&Plate{MchID: "1", OpenID: "o", PlateNumber: "粤B1", PlateColor: "BLUE", State: PlatePause}))
+	require.NoError(t, tx.PutPlate(&Plate{MchID: "1", SubMchID: "2", OpenID: "o", PlateNumber: "粤B1", PlateColor: "BLUE", State: PlateOutService}))
+	require.NoError(t, tx.PutParkingTransaction(&ParkingTransaction{MchID: "1", OutTradeNo: "T", TradeState: TradeAccepted}))
+	require.NoError(t, tx.PutParkingTransaction(&ParkingTransaction{MchID: "1", SubMchID: "2", OutTradeNo: "T", TradeState: TradeSuccess}))
+	tx.Commit()
+	r := s.Read()
+	p, err := r.PlateHolder("1", "", "粤B1", "BLUE")
+	require.NoError(t, err)
+	assert.Equal(t, PlatePause, p.State)
+	_, err = r.PlateHolder("1", "2", "粤B1", "BLUE")
+	assert.ErrorIs(t, err, ErrNotFound, "nobody holds the sub-merchant's plate")
+	direct, err := r.ParkingTransaction("1", "", "T")
+	require.NoError(t, err)
+	assert.Equal(t, TradeAccepted, direct.TradeState)
+	sub, err := r.ParkingTransaction("1", "2", "T")
+	require.NoError(t, err)
+	assert.Equal(t, TradeSuccess, sub.TradeState)
+	both, err := r.ParkingTransactionsByOutTradeNo("1", "T")
+	require.NoError(t, err)
+	assert.Len(t, both, 2)
 }
 
 func TestWriteTxn_DeferRunsOnlyAfterCommit(t *testing.T) {
