@@ -2,6 +2,9 @@ package mock
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -65,6 +68,29 @@ var sandboxQuery = map[string][]string{
 	"GET /sandbox/orders/{mchid}/{out_order_no}":          {"sub_mchid"},
 	"POST /sandbox/orders/{mchid}/{out_order_no}/confirm": {"sub_mchid"},
 	"POST /sandbox/orders/{mchid}/{out_order_no}/pay":     {"sub_mchid"},
+}
+
+// unreservedEscape is a percent-encoded unreserved character (RFC 3986
+// §2.3), which means the same as the character itself.
+var unreservedEscape = regexp.MustCompile(`%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[DEde]|5[Ff]|7[Ee])`)
+
+// normalizeSandboxPath decodes percent-encoded unreserved characters of a
+// sandbox path before it is routed (RFC 3986 §6.2.2.2), so that
+// /sandbox/%68ealth is /sandbox/health: the router matches the escaped
+// path, where they would not match. Only sandbox paths: an API request's
+// path is part of what its caller signed, and is verified as sent.
+func normalizeSandboxPath(r *http.Request) {
+	if r.URL.RawPath == "" || !strings.HasPrefix(r.URL.Path, "/sandbox") {
+		return
+	}
+	raw := unreservedEscape.ReplaceAllStringFunc(r.URL.RawPath, func(esc string) string {
+		b, _ := strconv.ParseUint(esc[1:], 16, 8) // the pattern admits two hex digits only
+		return string(rune(b))
+	})
+	if (&url.URL{Path: r.URL.Path}).EscapedPath() == raw {
+		raw = "" // Path's default escaping, which EscapedPath gives without RawPath
+	}
+	r.URL.RawPath = raw
 }
 
 func (s *Server) routes() *mux.Router {
