@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mockpay/mockpay/mock"
+	"github.com/mockpay/mockpay/mock/clock"
 )
 
 // Callbacks due together are delivered in parallel: an advance over many
@@ -69,4 +70,37 @@ func TestDelivery_HangingReceiversInParallel(t *testing.T) {
 	require.NoError(t, <-done)
 	assert.Less(t, time.Since(began), 3*timeout, "an advance over %d hanging receivers", receivers)
 	assert.EqualValues(t, 2*receivers, hits.Load(), "every receiver got its second attempt")
+}
+
+// An advance answers after the server's write timeout when its deliveries
+// take longer: the timeout would otherwise cut the answer it waits for.
+func TestDelivery_AdvanceOutlivesWriteTimeout(t *testing.T) {
+	const timeout = time.Second
+	srv, err := mock.New(mock.Options{Clock: clock.NewVirtual(mock.TestStart), CallbackTimeout: timeout})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Config.WriteTimeout = timeout / 4
+	ts.Start()
+	t.Cleanup(ts.Close)
+	m, err := srv.CreateMerchant(mock.MerchantSpec{})
+	require.NoError(t, err)
+	f := &fixture{t: t, srv: srv, ts: ts, me: keyOf(t, m), m: m}
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done() // never answers
+	}))
+	t.Cleanup(rc.Close)
+	f.rc = &receiver{srv: rc}
+	status, e := f.v3("POST", "/v3/payscore/serviceorder", f.createBody("SLOW", true, ""), nil)
+	require.Equal(t, http.StatusOK, status, "%+v", e)
+	status, raw := sandboxCall(t, ts, "POST", "/sandbox/orders/"+m.MchID+"/SLOW/confirm", "", nil)
+	require.Equal(t, http.StatusOK, status, string(raw))
+	f.settle()
+
+	began := time.Now()
+	status, raw = sandboxCall(t, ts, "POST", "/sandbox/clock/advance", "", map[string]string{"duration": "15s"})
+	require.Equal(t, http.StatusOK, status, string(raw))
+	assert.GreaterOrEqual(t, time.Since(began), timeout, "the advance waited for the hanging delivery")
+	assert.Contains(t, string(raw), "attempt 2")
 }

@@ -2,7 +2,11 @@ package mock
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -29,7 +33,7 @@ func (s *Server) sandboxRoutes() []route {
 		{"DELETE", "/sandbox/merchants/{mchid}", s.sandbox(s.sbDeleteMerchant)},
 		{"GET", "/sandbox/requests", s.sandbox(s.sbRequests)},
 		{"GET", "/sandbox/clock", s.sandbox(s.sbClock)},
-		{"POST", "/sandbox/clock/advance", s.sandbox(s.sbAdvance)},
+		{"POST", "/sandbox/clock/advance", untimed(s.sandbox(s.sbAdvance))},
 		{"POST", "/sandbox/reset", s.sandbox(s.sbReset)},
 		{"POST", "/sandbox/users/{openid}/authorize", s.sandbox(s.sbAuthorize)},
 		{"POST", "/sandbox/users/{openid}/revoke", s.sandbox(s.sbRevoke)},
@@ -66,6 +70,42 @@ var sandboxQuery = map[string][]string{
 	"GET /sandbox/orders/{mchid}/{out_order_no}":          {"sub_mchid"},
 	"POST /sandbox/orders/{mchid}/{out_order_no}/confirm": {"sub_mchid"},
 	"POST /sandbox/orders/{mchid}/{out_order_no}/pay":     {"sub_mchid"},
+}
+
+// unreservedEscape is a percent-encoded unreserved character (RFC 3986
+// §2.3), which means the same as the character itself.
+var unreservedEscape = regexp.MustCompile(`%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[DEde]|5[Ff]|7[Ee])`)
+
+// normalizeSandboxPath decodes percent-encoded unreserved characters of a
+// sandbox path before it is routed (RFC 3986 §6.2.2.2), so that
+// /sandbox/%68ealth is /sandbox/health: the router matches the escaped
+// path, where they would not match. Only sandbox paths: an API request's
+// path is part of what its caller signed, and is verified as sent.
+func normalizeSandboxPath(r *http.Request) {
+	if r.URL.RawPath == "" || !strings.HasPrefix(r.URL.Path, "/sandbox") {
+		return
+	}
+	raw := unreservedEscape.ReplaceAllStringFunc(r.URL.RawPath, func(esc string) string {
+		b, _ := strconv.ParseUint(esc[1:], 16, 8) // the pattern admits two hex digits only
+		return string(rune(b))
+	})
+	if (&url.URL{Path: r.URL.Path}).EscapedPath() == raw {
+		raw = "" // Path's default escaping, which EscapedPath gives without RawPath
+	}
+	r.URL.RawPath = raw
+}
+
+// untimed lifts the server's write timeout for h: a clock advance answers
+// once the callbacks that fell due were delivered, up to a delivery
+// timeout per instant at which receivers hang, which no fixed write
+// timeout can foresee. Its caller decides how long to wait.
+func untimed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Not every ResponseWriter has a deadline (httptest's recorder):
+		// then there is none to lift.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) routes() *mux.Router {

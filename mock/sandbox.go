@@ -18,6 +18,7 @@ import (
 	"github.com/mockpay/mockpay/client/protocol"
 	"github.com/mockpay/mockpay/mock/clock"
 	"github.com/mockpay/mockpay/mock/internal/apierr"
+	"github.com/mockpay/mockpay/mock/internal/field"
 )
 
 // The sandbox control API (architecture.md): plain JSON, unsigned, errors as
@@ -31,6 +32,8 @@ func (s *Server) sandbox(h sandboxFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var rep reply
 		if err := s.checkToken(r); err != nil {
+			rep = fail(err)
+		} else if err := checkSandboxIDs(r); err != nil {
 			rep = fail(err)
 		} else {
 			rep = h(r)
@@ -68,6 +71,32 @@ func (s *Server) checkToken(r *http.Request) error {
 		return apierr.New(apierr.Unauthorized, "the sandbox API needs Authorization: Bearer <MOCKPAY_SANDBOX_TOKEN>")
 	}
 	return nil
+}
+
+// checkSandboxIDs checks the identifiers a sandbox request names, in its
+// path or as a filter, with the rules the API checks them with, so that
+// the sandbox never stores or looks up what WeChat Pay would refuse.
+func checkSandboxIDs(r *http.Request) error {
+	vars, err := pathVars(r)
+	if err != nil {
+		return err
+	}
+	path := field.Path()
+	if v, ok := vars["mchid"]; ok {
+		path.Pattern("mchid", v, field.MchID)
+	}
+	if v, ok := vars["out_order_no"]; ok {
+		path.Pattern("out_order_no", v, field.OutOrderNo)
+	}
+	if v, ok := vars["openid"]; ok {
+		path.OpenID("openid", v)
+	}
+	if err := path.Err(); err != nil {
+		return err
+	}
+	query := field.Query()
+	query.OpenID("openid", r.URL.Query().Get("openid"))
+	return query.Err()
 }
 
 // sbVars returns the path variables of a sandbox request, unescaped.

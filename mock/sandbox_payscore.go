@@ -366,12 +366,18 @@ func (s *Server) UserPay(mchid, subMchID, outOrderNo string) (SandboxOrder, erro
 	return s.Order(mchid, o.SubMchID, outOrderNo)
 }
 
-// sandboxOrderError turns the state machine's refusal of a user's action
-// into the sandbox's 409.
+// sandboxOrderError answers in the sandbox's codes what the API's would
+// say: the state machine's refusal of a user's action is a 409, an order
+// that went between finding it and acting on it (a reset raced the
+// call) is NOT_FOUND, not the v3 ORDER_NOT_EXIST.
 func sandboxOrderError(err error) error {
 	var ae *apierr.Error
-	if errors.As(err, &ae) && ae.Detail != nil && ae.Detail.Field == "state" {
+	switch {
+	case !errors.As(err, &ae):
+	case ae.Detail != nil && ae.Detail.Field == "state":
 		return apierr.New(apierr.Conflict, ae.Detail.Issue)
+	case ae.Code == apierr.OrderNotExist: // gone since it was found: a reset or a removal in between
+		return apierr.New(apierr.NotFound, "the order no longer exists")
 	}
 	return err
 }

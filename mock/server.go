@@ -217,6 +217,7 @@ func (s *Server) hasMerchant(mchid string) bool {
 
 // ServeHTTP serves the v3 API under /v3 and the sandbox control API under /sandbox.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	normalizeSandboxPath(r)
 	s.router.ServeHTTP(w, r)
 }
 

@@ -48,6 +48,12 @@ func TestRules(t *testing.T) {
 		{"control character", Body, func(c *Check) { c.String("/x", "a\x01b", 20) }, "/x", apierr.LocBody, "包含控制字符"},
 		{"invalid UTF-8", Body, func(c *Check) { c.String("/x", "\xff", 20) }, "/x", apierr.LocBody, "不是合法的UTF-8"},
 		{"empty optional string", Body, func(c *Check) { c.String("/x", "", 20) }, "", "", ""},
+		{"openid", Path, func(c *Check) { c.OpenID("openid", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o") }, "", "", ""},
+		{"openid of 128 characters", Body, func(c *Check) { c.OpenID("/openid", strings.Repeat("o", 128)) }, "", "", ""},
+		{"openid of 129 characters", Body, func(c *Check) { c.OpenID("/openid", strings.Repeat("o", 129)) }, "/openid", apierr.LocBody, "字符数 129，大于最大值 128"},
+		{"openid with NUL", Path, func(c *Check) { c.OpenID("openid", "o\x00x") }, "openid", apierr.LocPath, "格式规则校验失败"},
+		{"openid with a newline", Query, func(c *Check) { c.OpenID("openid", "o\nx") }, "openid", apierr.LocQuery, "格式规则校验失败"},
+		{"openid beyond ASCII", Body, func(c *Check) { c.OpenID("/openid", "用户") }, "/openid", apierr.LocBody, "格式规则校验失败"},
 		{"80 bytes", Body, func(c *Check) { c.Bytes("/reason", strings.Repeat("a", 80), 80) }, "", "", ""},
 		{"81 bytes in 27 characters", Body, func(c *Check) { c.Bytes("/reason", strings.Repeat("退", 27), 80) }, "/reason", apierr.LocBody, "字节数 81，大于最大值 80"},
 		{"required string empty", Body, func(c *Check) { c.RequiredString("/x", "", 20) }, "/x", apierr.LocBody, "必填性规则校验失败"},
@@ -174,7 +180,9 @@ func TestNotifyURL(t *testing.T) {
 		{"a fragment", "https://example.com/notify#x", "notify_url不能携带参数"},
 		{"relative", "/notify", "notify_url格式不正确"},
 		{"not a URL", "notify", "notify_url格式不正确"},
-		{"another scheme", "ftp://example.com/notify", "notify_url格式不正确"},
+		{"another scheme", "ftp://example.com/notify", "has the scheme ftp://, which is refused"},
+		{"a file", "file:///etc/passwd", "has the scheme file://, which is refused"},
+		{"no scheme", "//example.com/notify", "must be an absolute https:// URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +195,7 @@ func TestNotifyURL(t *testing.T) {
 			}
 			require.NotNil(t, ae)
 			assert.Equal(t, "/notify_url", ae.Detail.Field)
-			assert.Contains(t, ae.Message, tt.message)
+			assert.Contains(t, ae.Message+" "+ae.Detail.Issue, tt.message)
 		})
 	}
 }

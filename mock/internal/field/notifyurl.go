@@ -1,6 +1,7 @@
 package field
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -26,7 +27,10 @@ func (c *Check) NotifyURL(name, raw string) {
 	}
 	u, err := url.Parse(raw)
 	switch {
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+	case err == nil && u.Scheme != "" && u.Scheme != "https" && u.Scheme != "http":
+		// Said apart, so that file:// or ftp:// is not taken for a typo.
+		c.Rule(name, "notify_url格式不正确", fmt.Sprintf("%s has the scheme %s://, which is refused: only https:// is accepted (mockpay also accepts http://)", name, u.Scheme), raw)
+	case err != nil || u.Host == "" || u.Scheme == "":
 		c.Rule(name, "notify_url格式不正确", name+" must be an absolute https:// URL (mockpay also accepts http://)", raw)
 	case strings.ContainsAny(raw, "?#"):
 		c.Rule(name, "notify_url不能携带参数", name+" must be directly reachable: no query string, no fragment", raw)

@@ -36,7 +36,7 @@ func CreatePayAfter(req *wire.CreatePayAfterRequest, m *store.Merchant, now time
 		c.Positive("/risk_amount", *req.RiskAmount)
 	}
 	c.String("/attach", req.Attach, 200)
-	c.String("/openid", req.OpenID, maxOpenID)
+	c.OpenID("/openid", req.OpenID)
 	if !req.NeedsConfirmation() {
 		c.Required("/openid", req.OpenID != "")
 	}

@@ -14,7 +14,9 @@ func UserServiceState(m *store.Merchant, serviceID, appid, openid string) error 
 	c := field.Query()
 	c.RequiredString("service_id", serviceID, maxID)
 	c.RequiredString("appid", appid, maxID)
-	c.RequiredString("openid", openid, maxOpenID)
+	if c.Required("openid", openid != "") {
+		c.OpenID("openid", openid)
+	}
 	merchant(c, m, appid, serviceID)
 	return c.Err()
 }

@@ -16,9 +16,8 @@ import (
 
 // Lengths of the identifiers every request carries.
 const (
-	maxID     = 32  // appid, service_id, out_order_no
-	maxOpenID = 128 // openid
-	maxReason = 50  // cancel, modify and terminate reasons (the 2025 docs; 30 in 2020)
+	maxID     = 32 // appid, service_id, out_order_no
+	maxReason = 50 // cancel, modify and terminate reasons (the 2025 docs; 30 in 2020)
 )
 
 // merchant checks that an appid and a service_id, where given, are the
@@ -91,8 +90,8 @@ func subApp(c *field.Check, who store.Caller, subAppID string) {
 // by sub_openid, the user under sub_appid, which it then needs; never by
 // both. required says that one must be given.
 func user(c *field.Check, u store.UserRef, subAppID string, required bool) {
-	c.String(c.Name("openid"), u.OpenID, maxOpenID)
-	c.String(c.Name("sub_openid"), u.SubOpenID, maxOpenID)
+	c.OpenID(c.Name("openid"), u.OpenID)
+	c.OpenID(c.Name("sub_openid"), u.SubOpenID)
 	switch {
 	case u.OpenID != "" && u.SubOpenID != "":
 		c.Rule(c.Name("sub_openid"), "openid和sub_openid不能同时填写", "name the user by openid or by sub_openid, not both", u.SubOpenID)

@@ -257,7 +257,9 @@ func DirectComplete(req *wire.DirectCompleteRequest, who store.Caller, now time.
 	m := who.Merchant
 	c := field.Body()
 	newOrder(c, req.OutOrderNo, req.AppID, req.ServiceID)
-	c.RequiredString("/openid", req.OpenID, maxOpenID)
+	if c.Required("/openid", req.OpenID != "") {
+		c.OpenID("/openid", req.OpenID)
+	}
 	c.RequiredString("/service_introduction", req.ServiceIntroduction, 20)
 	var start, end field.ServiceTime
 	if c.Required(serviceOrderTimes.container, req.TimeRange != nil) {
