@@ -271,3 +271,18 @@ func TestParking_ListedWithOrders(t *testing.T) {
 	require.Len(t, parked, 1)
 	assert.Equal(t, "PAGED-PK", parked[0].OutOrderNo)
 }
+
+// Removing a merchant takes its parking deductions' pending attempts off
+// the clock, as it does the rest of its work; a reset does too.
+func TestParking_RemovalDropsItsWork(t *testing.T) {
+	f := newFixture(t)
+	f.setPlate("oReset", "粤B300002", "NORMAL")
+	e := f.enter("RESET-IN", "粤B300002")
+	f.mustDeduct("RESET-PK", e, 500) // settled 5 s later, on the clock
+	require.NotEmpty(t, f.srv.ClockState().Pending)
+	require.NoError(t, f.srv.DeleteMerchant(f.m.MchID))
+	assert.Empty(t, f.srv.ClockState().Pending, "the merchant's parking work left with it")
+	fired, err := f.srv.Advance(time.Minute)
+	require.NoError(t, err)
+	assert.Empty(t, fired)
+}

@@ -243,13 +243,12 @@ func (s *Service) change(k txKey, apply func(tx store.WriteTxn, t *store.Parking
 func (s *Service) scheduleAttempt(tx store.WriteTxn, t *store.ParkingTransaction, now time.Time, d time.Duration, why string, held bool) {
 	due := store.AttemptDue{Due: s.store.DueIn(now, d), Why: why, Held: held}
 	t.AttemptsDue = append(t.AttemptsDue, due)
-	job := s.attemptJob(t, due)
-	tx.Defer(func() { clock.Schedule(s.clock, job) })
+	clock.Later(tx, s.clock, s.attemptJob(t, due))
 }
 
 func (s *Service) attemptJob(t *store.ParkingTransaction, due store.AttemptDue) clock.Job {
 	k := keyOf(t)
-	return clock.Job{At: due.At, Seq: due.Seq, Label: "deduct parking " + k.String() + " (" + due.Why + ")", Run: func() { s.attempt(k, due.Seq) }}
+	return clock.Job{At: due.At, Seq: due.Seq, Label: "deduct parking " + k.String() + " (" + due.Why + ")", Run: func() { s.attempt(k, due.Seq) }, Owner: k.mchid}
 }
 
 // attempt is the deduction attempt scheduled as seq.
@@ -283,8 +282,7 @@ func (s *Service) attempt(k txKey, seq uint64) {
 			if d := fx.RepayAfter.D(); d > 0 {
 				t.RepayDue = s.store.DueIn(now, d)
 				s.note(t, now, timelineUser, fmt.Sprintf("%s: the user will repay the advance in %s", applied, d))
-				job := s.repayJob(t)
-				tx.Defer(func() { clock.Schedule(s.clock, job) })
+				clock.Later(tx, s.clock, s.repayJob(t))
 			}
 			return nil
 		}
@@ -378,7 +376,7 @@ func (s *Service) repayJob(t *store.ParkingTransaction) clock.Job {
 		if _, err := s.repay(k, "the user repaid the advance (scenario)"); err != nil && !isRefusal(err) && !errors.Is(err, store.ErrNotFound) {
 			s.log.Error("parking repayment", "transaction", k.String(), "err", err)
 		}
-	}}
+	}, Owner: k.mchid}
 }
 
 // isRefusal reports whether err is a state refusal: for timers, which
