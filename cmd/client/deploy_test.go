@@ -127,6 +127,11 @@ func TestCompose_ClientServices(t *testing.T) {
 			require.NoError(t, err, "%s's MOCKPAY_ADDR", mockName)
 			assert.Equal(t, mockPort, urlPort(base), "MOCKPAY_URL must use the port %s listens on", mockName)
 			assert.Equal(t, "service_healthy", svc.DependsOn[mockName].Condition, "%s must wait for %s's healthcheck", name, mockName)
+			// The image's healthcheck probes a mock on this container's
+			// MOCKPAY_ADDR, where none runs: it would mark it unhealthy.
+			if slices.Contains(df.Healthcheck, mockBin) {
+				assert.True(t, svc.Healthcheck.Disable, "%s runs no mock: disable the image's healthcheck", name)
+			}
 
 			// The command: the CLI's listen, the one command that runs
 			// until stopped, with flags the CLI has.

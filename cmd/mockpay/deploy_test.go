@@ -68,24 +68,48 @@ func TestDockerfile(t *testing.T) {
 		assert.Regexp(t, `^golang:`+regexp.QuoteMeta(string(m[1]))+`(-|$)`, df.From[0])
 	})
 
+	t.Run("its base images are build arguments, defaulting to golang and distroless nonroot", func(t *testing.T) {
+		require.Len(t, df.From, 2)
+		assert.Equal(t, "gcr.io/distroless/static-debian12:nonroot", df.From[1])
+		assert.Equal(t, []string{"MOCKPAY_BUILD_IMAGE", "MOCKPAY_RUNTIME_IMAGE"}, df.FromArgs)
+		assert.Equal(t, df.FromArgs, df.Args, "the ARGs before the first FROM are the base images'")
+		for _, arg := range df.Args {
+			// An empty value must mean the default too: Compose 1.29 passes
+			// an argument unset in its environment as empty.
+			assert.NotContains(t, df.ArgDefaults, arg, "ARG %s: give the default in FROM ${%s:-…}", arg, arg)
+		}
+	})
+
 	t.Run("builds with the script CI runs", func(t *testing.T) {
-		assert.Equal(t, []string{"go mod download", ".ci/build /out"}, df.Runs)
+		assert.Equal(t, []string{"go mod download", "mkdir " + stateDir, ".ci/build /out"}, df.Runs)
 		ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
 		require.NoError(t, err)
 		assert.Regexp(t, `(?m)^\.ci/build `, string(ci), ".ci/run must build with .ci/build too")
 		build, err := os.ReadFile(filepath.Join(root, ".ci", "build"))
 		require.NoError(t, err)
+		programs := 0
 		for _, c := range df.Copies {
 			if c.From != "build" {
 				continue
 			}
 			for _, src := range c.Sources {
+				if !strings.HasPrefix(src, "/out/") {
+					continue // not a program: the state directory
+				}
+				programs++
 				name := path.Base(src)
 				assert.Equal(t, "/out/"+name, src)
 				assert.Contains(t, string(build), "./cmd/"+name, ".ci/build must build %s", name)
 				assert.DirExists(t, filepath.Join(root, "cmd", name))
 			}
 		}
+		assert.Equal(t, 2, programs)
+	})
+
+	t.Run("runs as distroless's unprivileged user", func(t *testing.T) {
+		assert.Equal(t, nonroot, df.User, "USER, whatever the runtime base says")
+		assert.Contains(t, df.Copies, deploy.Copy{From: "build", Chown: nonroot, Sources: []string{stateDir}, Dest: stateDir},
+			"the state directory belongs to the user that writes MOCKPAY_STATE_FILE")
 	})
 
 	t.Run("serves, probes and starts the program it installs", func(t *testing.T) {
@@ -105,6 +129,14 @@ func TestDockerfile(t *testing.T) {
 	})
 }
 
+// nonroot is distroless's unprivileged user and group, which the image runs
+// as; stateDir is the directory the image makes for it to write
+// MOCKPAY_STATE_FILE in.
+const (
+	nonroot  = "65532:65532"
+	stateDir = "/state"
+)
+
 // installed is where the Dockerfile puts the named program.
 func installed(t *testing.T, df *deploy.Dockerfile, name string) string {
 	t.Helper()
@@ -123,7 +155,8 @@ func TestCompose_MockpayServices(t *testing.T) {
 
 	var servers []string
 	for name, svc := range compose.Services {
-		assert.Equal(t, ".", svc.Build, "%s: every service runs this repository's image", name)
+		assert.Equal(t, ".", svc.Build.Context, "%s: every service runs this repository's image", name)
+		assert.Equal(t, df.Args, svc.Build.Args, "%s: the base images come from the environment, or are the Dockerfile's defaults", name)
 		for dep, d := range svc.DependsOn {
 			assert.Equal(t, "service_healthy", d.Condition, "%s waits for %s's healthcheck", name, dep)
 		}
@@ -154,9 +187,32 @@ func TestCompose_MockpayServices(t *testing.T) {
 			require.NoError(t, err)
 			require.NotEmpty(t, mounts)
 			for _, m := range mounts {
-				assert.DirExists(t, filepath.Join(deploy.Root(), m.Host))
+				if m.Named() {
+					assert.True(t, compose.Volumes[m.Host], "volume %s is not declared under volumes:", m.Host)
+				} else {
+					assert.DirExists(t, filepath.Join(deploy.Root(), m.Host))
+				}
 			}
 			assert.Contains(t, mounts, deploy.Mount{Host: "./scenarios", Container: "/scenarios"}, "the scenario library is mounted")
+
+			if name == "mockpay" {
+				assert.NotEmpty(t, cfg.StateFile, "mockpay keeps its state (MOCKPAY_STATE_FILE) in a volume")
+			}
+			// The state file: in a named volume, mounted where the image
+			// made a directory the program's user owns, so that it is
+			// writable and survives the container.
+			if cfg.StateFile != "" {
+				dir := path.Dir(cfg.StateFile)
+				assert.Equal(t, stateDir, dir, "MOCKPAY_STATE_FILE must be in the image's state directory")
+				var volume *deploy.Mount
+				for _, m := range mounts {
+					if m.Container == dir {
+						volume = &m
+					}
+				}
+				require.NotNil(t, volume, "MOCKPAY_STATE_FILE's directory %s is not a mount", dir)
+				assert.True(t, volume.Named(), "the state is kept in a named volume")
+			}
 
 			if cfg.TLSCert != "" {
 				certFile, ok := imagePath(t, df, cfg.TLSCert)

@@ -26,12 +26,14 @@ func Root() string {
 
 // Compose is the part of docker-compose.yml the checks read.
 type Compose struct {
-	Services map[string]Service `yaml:"services"`
+	Services map[string]Service
+	// Volumes are the named volumes the file declares (top-level volumes:).
+	Volumes map[string]bool
 }
 
 // Service is one compose service.
 type Service struct {
-	Build       string            `yaml:"build"`
+	Build       Build             `yaml:"build"`
 	Image       string            `yaml:"image"`
 	Entrypoint  []string          `yaml:"entrypoint"`
 	Command     []string          `yaml:"command"`
@@ -42,6 +44,7 @@ type Service struct {
 	Profiles    []string          `yaml:"profiles"`
 	Sysctls     map[string]int    `yaml:"sysctls"`
 	Healthcheck struct {
+		Disable     bool     `yaml:"disable"`
 		Test        []string `yaml:"test"`
 		Interval    string   `yaml:"interval"`
 		Timeout     string   `yaml:"timeout"`
@@ -56,23 +59,36 @@ type Service struct {
 	} `yaml:"networks"`
 }
 
+// Build is a service's build: its context, and the build arguments it
+// passes by name only, each taking its value from the environment of the
+// compose command (Compose 1.29 passes an unset one as empty).
+type Build struct {
+	Context string   `yaml:"context"`
+	Args    []string `yaml:"args"`
+}
+
 // LoadCompose reads docker-compose.yml strictly: a key the checks do not
-// know fails, so a new setting is a conscious addition to this model.
+// know fails, so a new setting is a conscious addition to this model. The
+// file has no top-level name: Compose 1.29 refuses it.
 func LoadCompose() (*Compose, error) {
 	data, err := os.ReadFile(filepath.Join(Root(), "docker-compose.yml"))
 	if err != nil {
 		return nil, err
 	}
 	var doc struct {
-		Name     string             `yaml:"name"`
-		Services map[string]Service `yaml:"services"`
+		Services map[string]Service  `yaml:"services"`
+		Volumes  map[string]struct{} `yaml:"volumes"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("docker-compose.yml: %w", err)
 	}
-	return &Compose{Services: doc.Services}, nil
+	c := &Compose{Services: doc.Services, Volumes: map[string]bool{}}
+	for name := range doc.Volumes {
+		c.Volumes[name] = true
+	}
+	return c, nil
 }
 
 var interpolation = regexp.MustCompile(`\$\{([A-Z0-9_]+)(:-([^}]*))?\}`)
@@ -104,8 +120,14 @@ func (s Service) PortMappings() ([]PortMapping, error) {
 	return out, nil
 }
 
-// Mount is one "host:container[:mode]" bind mount.
+// Mount is one "source:container[:mode]" entry of volumes: a bind mount
+// of a host path (./scenarios) or a named volume (state).
 type Mount struct{ Host, Container string }
+
+// Named reports whether the mount is a named volume rather than a host path.
+func (m Mount) Named() bool {
+	return !strings.HasPrefix(m.Host, ".") && !strings.HasPrefix(m.Host, "/") && !strings.HasPrefix(m.Host, "~")
+}
 
 // Mounts parses volumes.
 func (s Service) Mounts() ([]Mount, error) {
@@ -113,7 +135,7 @@ func (s Service) Mounts() ([]Mount, error) {
 	for _, v := range s.Volumes {
 		parts := strings.Split(v, ":")
 		if len(parts) < 2 {
-			return nil, fmt.Errorf("volume %q is not host:container", v)
+			return nil, fmt.Errorf("volume %q is not source:container", v)
 		}
 		out = append(out, Mount{parts[0], parts[1]})
 	}
@@ -128,10 +150,18 @@ func Port(addr string) (string, error) {
 
 // Dockerfile is the part of the Dockerfile the checks read.
 type Dockerfile struct {
-	From        []string          // image of each stage, in order
+	// From is the image of each stage, in order, as a build without build
+	// arguments resolves it; FromArgs is the build argument each one
+	// names, if any (FROM ${ARG:-default}).
+	From, FromArgs []string
+	// Args are the build arguments declared before the first FROM, in
+	// order; ArgDefaults their defaults, where they have one.
+	Args        []string
+	ArgDefaults map[string]string
 	Copies      []Copy            // COPY instructions, all stages
 	Runs        []string          // RUN commands, all stages
 	Env         map[string]string // ENV of the final stage
+	User        string            // USER of the final stage
 	Expose      []string
 	Healthcheck []string // the exec form of HEALTHCHECK CMD
 	Entrypoint  []string
@@ -148,11 +178,12 @@ func (d *Dockerfile) Installed(name string) string {
 	return ""
 }
 
-// Copy is a COPY instruction; From is its --from stage, if any.
+// Copy is a COPY instruction; From is its --from stage, if any, and
+// Chown its --chown.
 type Copy struct {
-	From    string
-	Sources []string
-	Dest    string
+	From, Chown string
+	Sources     []string
+	Dest        string
 }
 
 // LoadDockerfile reads the Dockerfile: one instruction per line, with
@@ -163,7 +194,7 @@ func LoadDockerfile() (*Dockerfile, error) {
 		return nil, err
 	}
 	defer f.Close()
-	d := &Dockerfile{}
+	d := &Dockerfile{ArgDefaults: map[string]string{}}
 	var logical strings.Builder
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -189,14 +220,34 @@ func (d *Dockerfile) add(instr string) error {
 	rest = strings.TrimSpace(rest)
 	fields := strings.Fields(rest)
 	switch strings.ToUpper(op) {
+	case "ARG":
+		if len(d.From) > 0 {
+			return nil // a stage's own ARG: not a base image's
+		}
+		name, def, hasDefault := strings.Cut(rest, "=")
+		d.Args = append(d.Args, name)
+		if hasDefault {
+			d.ArgDefaults[name] = def
+		}
 	case "FROM":
-		d.From = append(d.From, fields[0])
-		d.Env = map[string]string{} // ENV is per stage; keep the last stage's
+		image, arg, err := d.resolve(fields[0])
+		if err != nil {
+			return err
+		}
+		d.From = append(d.From, image)
+		d.FromArgs = append(d.FromArgs, arg)
+		d.Env = map[string]string{} // ENV and USER are per stage; keep the last stage's
+		d.User = ""
+	case "USER":
+		d.User = rest
 	case "COPY":
 		c := Copy{}
 		for len(fields) > 0 && strings.HasPrefix(fields[0], "--") {
 			if from, ok := strings.CutPrefix(fields[0], "--from="); ok {
 				c.From = from
+			}
+			if chown, ok := strings.CutPrefix(fields[0], "--chown="); ok {
+				c.Chown = chown
 			}
 			fields = fields[1:]
 		}
@@ -225,6 +276,29 @@ func (d *Dockerfile) add(instr string) error {
 		return parseExec(rest, &d.Entrypoint)
 	}
 	return nil
+}
+
+var argRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}$`)
+
+// resolve reads a FROM image: a name, or one build argument declared before
+// the first FROM, ${ARG} or ${ARG:-default}, which it resolves as a build
+// without build arguments does.
+func (d *Dockerfile) resolve(image string) (resolved, arg string, err error) {
+	if !strings.Contains(image, "$") {
+		return image, "", nil
+	}
+	m := argRef.FindStringSubmatch(image)
+	if m == nil || !slices.Contains(d.Args, m[1]) {
+		return "", "", fmt.Errorf("Dockerfile: FROM %s: use a name or ${ARG:-default} of an ARG declared before the first FROM", image)
+	}
+	resolved = d.ArgDefaults[m[1]]
+	if m[2] != "" && resolved == "" {
+		resolved = m[3]
+	}
+	if resolved == "" {
+		return "", "", fmt.Errorf("Dockerfile: FROM %s: no default image", image)
+	}
+	return resolved, m[1], nil
 }
 
 // parseExec reads an exec form, ["a", "b"]; the shell form is refused
