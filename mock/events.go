@@ -256,6 +256,7 @@ func (s *Server) watch() {
 	s.metrics = newMetrics(s.store, s.events.count)
 	s.events.dropped = s.metrics.streamsDropped.Inc
 	s.store.Observe(s.observe)
+	s.store.Observe(s.journalChanges)
 	s.syncScenarios()
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,6 +98,7 @@ type Server struct {
 	log       *slog.Logger
 	clock     clock.Clock
 	store     *store.Store
+	journal   atomic.Pointer[func([]byte)] // Journal
 	platform  *platform
 	ca        *identity.CA
 	requests  *requestLog

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,10 @@ type stateFile struct {
 	// SavedAt is the wall time of the save, for people reading the file.
 	SavedAt time.Time  `json:"saved_at"`
 	Clock   stateClock `json:"clock"`
+	// Journal is the generation of the journal that follows the state
+	// (cmd/mockpay's MOCKPAY_STATE_FILE): its records, and those of later
+	// generations, are the commits the state may lack. 0: none.
+	Journal uint64 `json:"journal,omitempty"`
 	store.Snapshot
 }
 
@@ -90,7 +95,13 @@ func ReadState(r io.Reader) (*State, error) {
 // Merchants are saved with the private keys mockpay holds for them: a
 // state is a local test artifact with test keys only, and a file holding
 // one should be readable by its owner only.
-func (s *Server) SaveState(w io.Writer) error {
+func (s *Server) SaveState(w io.Writer) error { return s.SaveStateJournal(w, 0) }
+
+// SaveStateJournal is SaveState for a state followed by a journal: the
+// state records that journal generation gen, whose records a restart
+// replays onto it (State.Replay), follows it. Start gen before calling
+// SaveStateJournal, so that every commit is in the state or in gen.
+func (s *Server) SaveStateJournal(w io.Writer, gen uint64) error {
 	snap, err := s.store.Snapshot()
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
@@ -101,6 +112,7 @@ func (s *Server) SaveState(w io.Writer) error {
 		// Read after the snapshot, so that no row is later than the clock
 		// the state restores: work that fell due meanwhile runs at once.
 		Clock:    stateClock{Mode: s.clockMode(), Now: s.clock.Now()},
+		Journal:  gen,
 		Snapshot: *snap,
 	}
 	if err := json.NewEncoder(w).Encode(f); err != nil {
@@ -149,4 +161,93 @@ func (s *Server) resume() error {
 	}
 	clock.ScheduleAll(s.clock, jobs)
 	return nil
+}
+
+// Journal makes the server hand f one journal record per commit from
+// now on: a line of JSON, newline included, holding the commit's changed
+// rows, which State.Replay applies. f runs on the committing
+// goroutine, in commit order, before the change is answered to anyone, and
+// holds the next commit back until it returns. Nil stops the journal.
+func (s *Server) Journal(f func(record []byte)) {
+	if f == nil {
+		s.journal.Store(nil)
+		return
+	}
+	s.journal.Store(&f)
+}
+
+// journalRecord is one line of a journal: the changes of one commit, the
+// store's sequence counter after it, and the domain time.
+type journalRecord struct {
+	Seq     uint64                `json:"seq"`
+	Now     time.Time             `json:"now"`
+	Changes []store.JournalChange `json:"changes"`
+}
+
+// journalChanges is the store observer that feeds Journal.
+func (s *Server) journalChanges(changes []store.Change) {
+	f := s.journal.Load()
+	if f == nil {
+		return
+	}
+	jc, err := store.JournalChanges(changes)
+	if err == nil {
+		var rec []byte
+		rec, err = json.Marshal(journalRecord{Seq: s.store.Seq(), Now: s.clock.Now(), Changes: jc})
+		if err == nil {
+			(*f)(append(rec, '\n'))
+			return
+		}
+	}
+	s.log.Error("journal: a commit cannot be encoded", "err", err)
+}
+
+// JournalGen returns the generation of the journal that follows the state
+// (SaveStateJournal); 0 for a state saved without one.
+func (st *State) JournalGen() uint64 { return st.file.Journal }
+
+// ErrTornRecord is what Replay returns for a journal whose last record is
+// incomplete (a crash cut it while it was written): the records before it
+// are applied.
+var ErrTornRecord = errors.New("torn last record")
+
+// Replay applies a journal's records (Journal), in order, onto the state,
+// before Options.State restores it: the restored rows are checked, and
+// their timers re-armed, like every other row of the state. The state's
+// domain time moves up to the latest record's. A last record without its
+// newline or that is not JSON is not applied and Replay returns
+// ErrTornRecord (wrapped, naming the record); any other record that cannot
+// be applied stops it with an error wrapping ErrInvalidState and naming the
+// record (counted from 1).
+func (st *State) Replay(r io.Reader) error {
+	rp := st.file.Snapshot.Replayer()
+	defer rp.Done()
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if err == io.EOF {
+			if len(line) == 0 {
+				return nil
+			}
+			return fmt.Errorf("record %d: %w (no newline)", n, ErrTornRecord)
+		}
+		if err != nil {
+			return fmt.Errorf("record %d: %w", n, err)
+		}
+		var rec journalRecord
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			if _, err := br.Peek(1); err == io.EOF {
+				return fmt.Errorf("record %d: %w (%v)", n, ErrTornRecord, err)
+			}
+			return fmt.Errorf("%w: record %d: %w", ErrInvalidState, n, err)
+		}
+		if err := rp.Apply(rec.Seq, rec.Changes); err != nil {
+			return fmt.Errorf("%w: record %d: %w", ErrInvalidState, n, err)
+		}
+		if rec.Now.After(st.file.Clock.Now) {
+			st.file.Clock.Now = rec.Now
+		}
+	}
 }

@@ -185,6 +185,9 @@ func (c config) options(log *slog.Logger) (mock.Options, error) {
 		if opts.State, err = readStateFile(c.StateFile); err != nil {
 			return opts, err
 		}
+		if err = replayJournals(c.StateFile, opts.State, log); err != nil {
+			return opts, err
+		}
 	}
 	if c.Clock == clock.ModeVirtual {
 		start := time.Now()

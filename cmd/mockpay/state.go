@@ -111,9 +111,28 @@ type stateSaver struct {
 	path string
 	srv  *mock.Server
 	log  *slog.Logger
+	j    *journal // started by the first save
 }
 
-func (sv *stateSaver) save() error { return writeStateFile(sv.path, sv.srv.SaveState) }
+// save compacts the journal into the state file: it starts the journal's
+// next generation, then saves a state that records it, so that every
+// commit is in the state or in that generation (one in both is applied
+// twice, to the same effect), then removes the older generations.
+func (sv *stateSaver) save() error {
+	if sv.j == nil {
+		sv.j = &journal{path: sv.path, srv: sv.srv, log: sv.log}
+	}
+	gen, err := sv.j.rotate()
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	err = writeStateFile(sv.path, func(w io.Writer) error { return sv.srv.SaveStateJournal(w, gen) })
+	if err != nil {
+		return err
+	}
+	sv.j.removeBefore(gen)
+	return nil
+}
 
 // every saves at each tick until ctx ends. A failed save is logged and
 // tried again at the next tick: the server keeps serving.
@@ -145,16 +164,32 @@ func startStateSaver(path string, srv *mock.Server, log *slog.Logger) (stop func
 	log.Info("saving state", "file", path, "every", stateSaveInterval)
 	ctx, cancel := context.WithCancel(context.Background())
 	ticker := time.NewTicker(stateSaveInterval)
-	done := make(chan struct{})
+	syncs := time.NewTicker(journalSyncInterval)
+	done := make(chan struct{}, 2)
 	go func() {
-		defer close(done)
+		defer func() { done <- struct{}{} }()
 		sv.every(ctx, ticker.C)
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-syncs.C:
+				sv.j.sync()
+			}
+		}
 	}()
 	return func() error {
 		cancel()
 		ticker.Stop()
+		syncs.Stop()
 		<-done
-		if err := sv.save(); err != nil {
+		<-done
+		err := sv.save()
+		sv.j.close()
+		if err != nil {
 			return err
 		}
 		log.Info("state saved", "file", path)

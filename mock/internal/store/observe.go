@@ -11,12 +11,14 @@ import (
 // are the table's row pointers (*Order, *Notification, ...), immutable like
 // every row.
 type Change struct {
+	Table         string
 	Before, After any
 }
 
-// observer hands the changes of every commit to one function.
+// observer hands the changes of every commit to its functions, in the
+// order they were given to Observe.
 type observer struct {
-	f func([]Change)
+	fs []func([]Change)
 	// mu is held from a commit, while memdb's writer lock is still held,
 	// until its changes have been handed over, so that the next commit's
 	// changes always come after them.
@@ -29,12 +31,13 @@ type observer struct {
 // This is how mockpay sees every change, whatever made it (an API call, the
 // sandbox, a timer on the clock). f runs on the committing goroutine and
 // holds the next commit back until it returns, so it must be quick and must
-// never write to the store. Call Observe before the store is shared.
-func (s *Store) Observe(f func([]Change)) { s.obs.f = f }
+// never write to the store. Call Observe before the store is shared; each
+// call adds f after the functions already observing.
+func (s *Store) Observe(f func([]Change)) { s.obs.fs = append(s.obs.fs, f) }
 
 // commit commits tx and hands its changes to the observer.
 func (o *observer) commit(tx *memdb.Txn) {
-	if o.f == nil {
+	if len(o.fs) == 0 {
 		tx.Commit()
 		return
 	}
@@ -45,7 +48,7 @@ func (o *observer) commit(tx *memdb.Txn) {
 	}
 	changes := make([]Change, len(tracked))
 	for i, c := range tracked {
-		changes[i] = Change{Before: c.Before, After: c.After}
+		changes[i] = Change{Table: c.Table, Before: c.Before, After: c.After}
 	}
 	o.mu.Lock()
 	// memdb runs deferred work last registered first, once it has released
@@ -53,7 +56,9 @@ func (o *observer) commit(tx *memdb.Txn) {
 	// own deferred work, none of which can commit ahead of it.
 	tx.Defer(func() {
 		defer o.mu.Unlock()
-		o.f(changes)
+		for _, f := range o.fs {
+			f(changes)
+		}
 	})
 	tx.Commit()
 }

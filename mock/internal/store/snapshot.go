@@ -54,6 +54,7 @@ type tableRows struct {
 	name   string
 	read   func(tx ReadTxn) error
 	insert func(tx WriteTxn, t *memdb.TableSchema) error
+	replay func() *replayTable
 }
 
 // tables pairs every table with its rows in snap, so that Snapshot and
@@ -91,7 +92,8 @@ func (snap *Snapshot) tables() []tableRows {
 
 func rowsOf[R comparable](name string, rows *[]R, check func(R) error) tableRows {
 	return tableRows{
-		name: name,
+		name:   name,
+		replay: func() *replayTable { return replayRows(name, rows) },
 		read: func(tx ReadTxn) error {
 			rs, err := all[R](tx, name, "id_prefix")
 			if rs == nil {

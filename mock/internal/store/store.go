@@ -34,6 +34,9 @@ type Store struct {
 // happened in.
 func (s *Store) NextSeq() uint64 { return s.seq.Add(1) }
 
+// Seq returns the last number NextSeq drew.
+func (s *Store) Seq() uint64 { return s.seq.Load() }
+
 // tableSchemas lists every table; each lives in its own file.
 var tableSchemas = []func() *memdb.TableSchema{
 	merchantsTable,
@@ -94,7 +97,7 @@ func (s *Store) Read() ReadTxn { return ReadTxn{tx: s.db.Txn(false)} }
 // calls on one order safe.
 func (s *Store) Write() WriteTxn {
 	tx := s.db.Txn(true)
-	if s.obs.f != nil {
+	if len(s.obs.fs) != 0 {
 		tx.TrackChanges()
 	}
 	return WriteTxn{ReadTxn{tx: tx}, &s.obs}

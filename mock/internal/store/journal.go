@@ -1,0 +1,170 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// JournalChange is one changed row of a commit as a journal holds it: the
+// row's after-image (Row) for an insert or a replacement, or the key of the
+// row that was deleted (Key, the row's id index key).
+type JournalChange struct {
+	Table string          `json:"table"`
+	Row   json.RawMessage `json:"row,omitempty"`
+	Key   *string         `json:"key,omitempty"`
+}
+
+// dbSchema is the schema the journal computes row keys with.
+var dbSchema = sync.OnceValue(schema)
+
+// idKey is the id index key of a row of table.
+func idKey(table string, row any) (string, error) {
+	t, ok := dbSchema().Tables[table]
+	if !ok {
+		return "", fmt.Errorf("no table %q", table)
+	}
+	ok, key, err := t.Indexes["id"].Indexer.(memdb.SingleIndexer).FromObject(row)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", errors.New("the row has no id")
+	}
+	return string(key), nil
+}
+
+// JournalChanges encodes the changes of one commit for a journal.
+func JournalChanges(changes []Change) ([]JournalChange, error) {
+	out := make([]JournalChange, 0, len(changes))
+	for _, c := range changes {
+		if c.After == nil {
+			key, err := idKey(c.Table, c.Before)
+			if err != nil {
+				return nil, fmt.Errorf("journal %s: %w", c.Table, err)
+			}
+			out = append(out, JournalChange{Table: c.Table, Key: &key})
+			continue
+		}
+		row, err := json.Marshal(c.After)
+		if err != nil {
+			return nil, fmt.Errorf("journal %s: %w", c.Table, err)
+		}
+		out = append(out, JournalChange{Table: c.Table, Row: row})
+	}
+	return out, nil
+}
+
+// replayTable applies a journal's changes to one table of a Snapshot.
+type replayTable struct {
+	put  func(row json.RawMessage) error
+	del  func(key string)
+	done func()
+}
+
+// Replayer applies journal records, in order, to a snapshot: an after-image
+// replaces the row with the same key or is added, a deletion removes the
+// row. Applying a record the snapshot already holds changes nothing, so a
+// journal may begin before its snapshot was taken. Call Done after the last
+// record; Restore then checks every row as it checks a snapshot's.
+type Replayer struct {
+	snap   *Snapshot
+	tables map[string]*replayTable
+}
+
+// Replayer returns a Replayer onto snap.
+func (snap *Snapshot) Replayer() *Replayer {
+	r := &Replayer{snap: snap, tables: map[string]*replayTable{}}
+	for _, t := range snap.tables() {
+		r.tables[t.name] = t.replay()
+	}
+	return r
+}
+
+// Apply applies the changes of one commit, whose store sequence counter
+// was seq after it committed.
+func (r *Replayer) Apply(seq uint64, changes []JournalChange) error {
+	for i, c := range changes {
+		t, ok := r.tables[c.Table]
+		switch {
+		case !ok:
+			return fmt.Errorf("change %d: no table %q", i, c.Table)
+		case (c.Row == nil) == (c.Key == nil):
+			return fmt.Errorf("change %d: %s: neither a row nor a deletion", i, c.Table)
+		case c.Key != nil:
+			t.del(*c.Key)
+		default:
+			if err := t.put(c.Row); err != nil {
+				return fmt.Errorf("change %d: %s: %w", i, c.Table, err)
+			}
+		}
+	}
+	r.snap.Seq = max(r.snap.Seq, seq)
+	return nil
+}
+
+// Done removes the deleted rows from the snapshot.
+func (r *Replayer) Done() {
+	for _, t := range r.tables {
+		t.done()
+	}
+}
+
+// replayRows is rowsOf's replayTable for a table of rows R.
+func replayRows[R comparable](name string, rows *[]R) *replayTable {
+	at := map[string]int{}
+	for i, row := range *rows {
+		if key, err := idKey(name, row); err == nil {
+			at[key] = i // a row without a key or a repeated one is refused by Restore
+		}
+	}
+	gone := map[int]bool{}
+	return &replayTable{
+		put: func(raw json.RawMessage) error {
+			var row R
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&row); err != nil {
+				return err
+			}
+			var null R
+			if row == null {
+				return errors.New("null row")
+			}
+			key, err := idKey(name, row)
+			if err != nil {
+				return err
+			}
+			if i, ok := at[key]; ok {
+				(*rows)[i] = row
+				return nil
+			}
+			at[key] = len(*rows)
+			*rows = append(*rows, row)
+			return nil
+		},
+		del: func(key string) {
+			if i, ok := at[key]; ok {
+				gone[i] = true
+				delete(at, key)
+			}
+		},
+		done: func() {
+			if len(gone) == 0 {
+				return
+			}
+			kept := make([]R, 0, len(*rows)-len(gone))
+			for i, row := range *rows {
+				if !gone[i] {
+					kept = append(kept, row)
+				}
+			}
+			*rows = kept
+			clear(gone)
+		},
+	}
+}
