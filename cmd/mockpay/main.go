@@ -198,7 +198,8 @@ Configuration (environment):
   MOCKPAY_MERCHANTS       YAML/JSON list of merchants to preload instead of the default one
   MOCKPAY_PLATFORM_KEY    PEM private key of the platform certificate (with MOCKPAY_PLATFORM_CERT)
   MOCKPAY_PLATFORM_CERT   PEM platform certificate
-  MOCKPAY_STATE_FILE      restore state from this file at start; save it every 30 s and on shutdown
+  MOCKPAY_STATE_FILE      restore state from this file at start; save it every 30 s and on shutdown,
+                          journaling every change beside it before it is answered
   MOCKPAY_TLS_CERT        serve HTTPS with this certificate (with MOCKPAY_TLS_KEY)
   MOCKPAY_TLS_KEY         its key
   MOCKPAY_LOG_FORMAT      text (default) or json
