@@ -61,28 +61,55 @@ func ReadState(r io.Reader) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
-	var head struct {
-		Version *int `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
+	version, err := stateVersion(data)
+	if err != nil {
 		return nil, fmt.Errorf("%w: not a mockpay state: %w", ErrInvalidState, err)
 	}
 	switch {
-	case head.Version == nil:
+	case version == nil:
 		return nil, fmt.Errorf("%w: no version: not a mockpay state", ErrInvalidState)
-	case *head.Version != StateVersion:
-		return nil, fmt.Errorf("%w: version %d, this mockpay reads version %d", ErrInvalidState, *head.Version, StateVersion)
+	case *version != StateVersion:
+		return nil, fmt.Errorf("%w: version %d, this mockpay reads version %d", ErrInvalidState, *version, StateVersion)
 	}
 	st := &State{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&st.file); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%w: not a mockpay state: %w", ErrInvalidState, err)
+		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: not a mockpay state: more after the state's object", ErrInvalidState)
 	}
 	if st.file.Clock.Now.IsZero() {
 		return nil, fmt.Errorf("%w: no clock.now", ErrInvalidState)
 	}
 	return st, nil
+}
+
+// stateVersion reads a state's version. SaveState writes it as the first
+// member, where it is read without parsing the tables, which a large state
+// spends seconds on; a file written otherwise is parsed whole.
+func stateVersion(data []byte) (*int, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err == nil && t == json.Delim('{') {
+		if k, err := dec.Token(); err == nil && k == "version" {
+			var v int
+			if err := dec.Decode(&v); err == nil {
+				return &v, nil
+			}
+		}
+	}
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, err
+	}
+	return head.Version, nil
 }
 
 // SaveState writes the server's state as JSON: the clock's domain time and
