@@ -105,11 +105,16 @@ func rfc3339Usage(f *rfc3339Flag) error {
 	}
 }
 
-// subMchID is the sub-merchant a service provider's parking calls name:
-// --sub-mchid (MOCKPAY_SUB_MCHID), as for every command.
-func (a *app) subMchID() (string, error) {
+// parkingCaller is the client a parking command calls with, its merchant,
+// and the sub-merchant a service provider acts for (--sub-mchid, "" for a
+// direct merchant).
+func (a *app) parkingCaller(ctx context.Context) (*client.Client, *merchant, string, error) {
+	c, m, err := a.client(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
 	cfg, err := a.settings()
-	return cfg.SubMchID, err
+	return c, m, cfg.SubMchID, err
 }
 
 func (a *app) parkingPlateCmd() *command {
@@ -137,11 +142,7 @@ open it in WeChat; against the mock, 'sandbox plate').`,
 			if err := required("openid", openid); err != nil {
 				return err
 			}
-			c, m, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			subMchID, err := a.subMchID()
+			c, m, subMchID, err := a.parkingCaller(ctx)
 			if err != nil {
 				return err
 			}
@@ -196,11 +197,7 @@ entry at a time: the latest.`,
 			if err := a.resolveRFC3339(ctx, &start); err != nil {
 				return err
 			}
-			c, m, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			subMchID, err := a.subMchID()
+			c, m, subMchID, err := a.parkingCaller(ctx)
 			if err != nil {
 				return err
 			}
@@ -279,11 +276,7 @@ same --out-trade-no and parameters answers the deduction as it stands.`,
 			if charging == 0 {
 				charging = end.at.Sub(start.at)
 			}
-			c, m, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			subMchID, err := a.subMchID()
+			c, m, subMchID, err := a.parkingCaller(ctx)
 			if err != nil {
 				return err
 			}
@@ -330,11 +323,7 @@ unknown number is ORDER_NOT_EXIST.`,
 			if err := required("out-trade-no", outTradeNo); err != nil {
 				return err
 			}
-			c, _, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			subMchID, err := a.subMchID()
+			c, _, subMchID, err := a.parkingCaller(ctx)
 			if err != nil {
 				return err
 			}
