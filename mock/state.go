@@ -56,27 +56,22 @@ func (st *State) Now() time.Time { return st.file.Clock.Now }
 // different StateVersion, and unknown fields, with an error wrapping
 // ErrInvalidState; whether the rows fit together is checked when New
 // restores them.
+//
+// The file is read as a stream, one member and one table row at a time:
+// a state of 100,000 orders is over 100 MB of JSON, which is never held
+// whole. SaveState writes the version first, so a file of another version
+// is refused before its tables are read.
 func ReadState(r io.Reader) (*State, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
-	}
-	version, err := stateVersion(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: not a mockpay state: %w", ErrInvalidState, err)
-	}
-	switch {
-	case version == nil:
-		return nil, fmt.Errorf("%w: no version: not a mockpay state", ErrInvalidState)
-	case *version != StateVersion:
-		return nil, fmt.Errorf("%w: version %d, this mockpay reads version %d", ErrInvalidState, *version, StateVersion)
-	}
-	st := &State{}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&st.file); err != nil {
+	st := &State{}
+	version, err := st.file.decode(dec)
+	if err == nil && version == nil {
+		return nil, fmt.Errorf("%w: no version: not a mockpay state", ErrInvalidState)
+	}
+	if err != nil {
 		var se *json.SyntaxError
-		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, errNotObject) {
 			return nil, fmt.Errorf("%w: not a mockpay state: %w", ErrInvalidState, err)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidState, err)
@@ -90,26 +85,56 @@ func ReadState(r io.Reader) (*State, error) {
 	return st, nil
 }
 
-// stateVersion reads a state's version. SaveState writes it as the first
-// member, where it is read without parsing the tables, which a large state
-// spends seconds on; a file written otherwise is parsed whole.
-func stateVersion(data []byte) (*int, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err == nil && t == json.Delim('{') {
-		if k, err := dec.Token(); err == nil && k == "version" {
-			var v int
-			if err := dec.Decode(&v); err == nil {
-				return &v, nil
+var errNotObject = errors.New("not a JSON object")
+
+// decode reads a state file's object member by member: the header's
+// members here, the tables' in the snapshot. It returns the version it
+// read, nil for none; a version other than StateVersion stops it at once.
+func (f *stateFile) decode(dec *json.Decoder) (version *int, err error) {
+	if tok, err := dec.Token(); err != nil {
+		return nil, err
+	} else if tok != json.Delim('{') {
+		return nil, errNotObject
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return version, err
+		}
+		key := tok.(string) // inside an object, the decoder returns only keys here
+		var dst any
+		switch key {
+		case "version":
+			version = new(int)
+			if err := dec.Decode(version); err != nil {
+				return version, fmt.Errorf("version: %w", err)
 			}
+			if *version != StateVersion {
+				return version, fmt.Errorf("version %d, this mockpay reads version %d", *version, StateVersion)
+			}
+			continue
+		case "saved_at":
+			dst = &f.SavedAt
+		case "clock":
+			dst = &f.Clock
+		case "journal":
+			dst = &f.Journal
+		default:
+			known, err := f.Snapshot.DecodeMember(key, dec)
+			if !known {
+				return version, fmt.Errorf("json: unknown field %q", key)
+			}
+			if err != nil {
+				return version, err
+			}
+			continue
+		}
+		if err := dec.Decode(dst); err != nil {
+			return version, fmt.Errorf("%s: %w", key, err)
 		}
 	}
-	var head struct {
-		Version *int `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, err
-	}
-	return head.Version, nil
+	_, err = dec.Token() // the closing }
+	return version, err
 }
 
 // SaveState writes the server's state as JSON: the clock's domain time and

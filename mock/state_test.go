@@ -330,7 +330,7 @@ func TestReadState_Refuses(t *testing.T) {
 		{"another version", `{"version":2}`, "version 2, this mockpay reads version 1"},
 		{"unknown field", `{"version":1,"colour":"red"}`, `unknown field "colour"`},
 		{"no clock", `{"version":1}`, "no clock.now"},
-		{"a row of the wrong shape", `{"version":1,"clock":{"now":"2026-12-01T09:00:00+08:00"},"orders":[{"State":7}]}`, "orders.State"},
+		{"a row of the wrong shape", `{"version":1,"clock":{"now":"2026-12-01T09:00:00+08:00"},"orders":[{"State":7}]}`, "orders[0]: json: cannot unmarshal number into Go struct field Order.State"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,23 +20,23 @@ const (
 // its sub-merchants to its Pay Score service (服务账户绑定,
 // protocol-partner.md §6), known by the service provider's out_apply_no.
 type Application struct {
-	MchID           string // the service provider
-	SubMchID        string
-	OutApplyNo      string
-	ServiceID       string
-	AppID           string
-	SubAppID        string
-	ResultNotifyURL string
-	State           string
-	RejectReason    string
+	MchID           string `json:",omitzero"` // the service provider
+	SubMchID        string `json:",omitzero"`
+	OutApplyNo      string `json:",omitzero"`
+	ServiceID       string `json:",omitzero"`
+	AppID           string `json:",omitzero"`
+	SubAppID        string `json:",omitzero"`
+	ResultNotifyURL string `json:",omitzero"`
+	State           string `json:",omitzero"`
+	RejectReason    string `json:",omitzero"`
 	// Digest identifies the application's parameters, so that an
 	// identical retry is answered with the application.
-	Digest    Digest
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Digest    Digest    `json:",omitzero"`
+	CreatedAt time.Time `json:",omitzero"`
+	UpdatedAt time.Time `json:",omitzero"`
 	// Due is when a PROCESSING application is decided, recorded so that a
 	// restored server decides it when it was going to.
-	Due Due
+	Due Due `json:",omitzero"`
 }
 
 // Copy returns a copy to change and insert again.

@@ -30,8 +30,8 @@ const (
 // SubMerchant is a sub-merchant bound to a service provider, with the
 // appids bound to the sub-merchant (sub_appid).
 type SubMerchant struct {
-	SubMchID  string
-	SubAppIDs []string
+	SubMchID  string   `json:",omitzero"`
+	SubAppIDs []string `json:",omitzero"`
 }
 
 // Merchant is a registered merchant (直连商户) or service provider
@@ -39,21 +39,21 @@ type SubMerchant struct {
 type Merchant struct {
 	// Seq is Store.NextSeq when the merchant was registered: the listing
 	// shows merchants newest first by it.
-	Seq            uint64
-	MchID          string
-	Kind           string         // KindMerchant (or "", from states saved before partners) or KindPartner
-	SubMerchants   []SubMerchant  // a partner's bound sub-merchants
-	SerialNo       string         // merchant API certificate serial, as in Authorization serial_no
-	PublicKey      *rsa.PublicKey // verifies the merchant's request signatures
-	CertificatePEM string         // apiclient_cert.pem; empty when registered with a bare public key
-	PrivateKeyPEM  string         // apiclient_key.pem when mockpay made or holds it; never logged
-	APIv3Key       string
-	AppIDs         []string // the first is the default
-	ServiceIDs     []string // the first is the default
-	NotifyURL      string   // the service's configured callback address
-	PlatformMode   string
-	RiskFundCap    int64 // fen per order
-	CreatedAt      time.Time
+	Seq            uint64         `json:",omitzero"`
+	MchID          string         `json:",omitzero"`
+	Kind           string         `json:",omitzero"` // KindMerchant (or "", from states saved before partners) or KindPartner
+	SubMerchants   []SubMerchant  `json:",omitzero"` // a partner's bound sub-merchants
+	SerialNo       string         `json:",omitzero"` // merchant API certificate serial, as in Authorization serial_no
+	PublicKey      *rsa.PublicKey `json:",omitzero"` // verifies the merchant's request signatures
+	CertificatePEM string         `json:",omitzero"` // apiclient_cert.pem; empty when registered with a bare public key
+	PrivateKeyPEM  string         `json:",omitzero"` // apiclient_key.pem when mockpay made or holds it; never logged
+	APIv3Key       string         `json:",omitzero"`
+	AppIDs         []string       `json:",omitzero"` // the first is the default
+	ServiceIDs     []string       `json:",omitzero"` // the first is the default
+	NotifyURL      string         `json:",omitzero"` // the service's configured callback address
+	PlatformMode   string         `json:",omitzero"`
+	RiskFundCap    int64          `json:",omitzero"` // fen per order
+	CreatedAt      time.Time      `json:",omitzero"`
 }
 
 // merchantJSON is a merchant as a saved state holds it: the public key as

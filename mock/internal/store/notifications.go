@@ -23,42 +23,42 @@ const (
 
 // Notification is a callback to a merchant and its delivery record.
 type Notification struct {
-	ID           string // the envelope id, kept across retries
-	Seq          uint64 // Store.NextSeq at creation
-	MchID        string // the merchant, or service provider, it is sent to
-	SubMchID     string // the sub-merchant a partner's callback is about
-	EventType    event.Type
-	Summary      string
-	NotifyURL    string
-	OrderKind    Kind // with OutOrderNo: the order it is about, if any
-	OutOrderNo   string
-	OpenID       string
-	OriginalType string // resource.original_type
-	Resource     []byte // plaintext resource JSON
-	Body         []byte // the envelope as sent, with the resource encrypted
-	CreateTime   time.Time
-	State        string
-	Note         string // why it was dropped or delayed
-	Attempts     []Attempt
-	Schedule     []time.Duration // waits between attempts
+	ID           string          `json:",omitzero"` // the envelope id, kept across retries
+	Seq          uint64          `json:",omitzero"` // Store.NextSeq at creation
+	MchID        string          `json:",omitzero"` // the merchant, or service provider, it is sent to
+	SubMchID     string          `json:",omitzero"` // the sub-merchant a partner's callback is about
+	EventType    event.Type      `json:",omitzero"`
+	Summary      string          `json:",omitzero"`
+	NotifyURL    string          `json:",omitzero"`
+	OrderKind    Kind            `json:",omitzero"` // with OutOrderNo: the order it is about, if any
+	OutOrderNo   string          `json:",omitzero"`
+	OpenID       string          `json:",omitzero"`
+	OriginalType string          `json:",omitzero"` // resource.original_type
+	Resource     []byte          `json:",omitzero"` // plaintext resource JSON
+	Body         []byte          `json:",omitzero"` // the envelope as sent, with the resource encrypted
+	CreateTime   time.Time       `json:",omitzero"`
+	State        string          `json:",omitzero"`
+	Note         string          `json:",omitzero"` // why it was dropped or delayed
+	Attempts     []Attempt       `json:",omitzero"`
+	Schedule     []time.Duration `json:",omitzero"` // waits between attempts
 	// NextAttempt is when the next attempt of the schedule is due; zero
 	// once the notification is no longer pending.
-	NextAttempt Due
-	Scenario    string   // the scenario that shapes its delivery, if any
-	Duplicate   int      // extra copies to send with the first attempt
-	Forge       []string // forged copies to send before the first attempt
+	NextAttempt Due      `json:",omitzero"`
+	Scenario    string   `json:",omitzero"` // the scenario that shapes its delivery, if any
+	Duplicate   int      `json:",omitzero"` // extra copies to send with the first attempt
+	Forge       []string `json:",omitzero"` // forged copies to send before the first attempt
 }
 
 // Attempt is one delivery attempt.
 type Attempt struct {
-	Seq        uint64    // Store.NextSeq
-	At         time.Time // domain time
-	Status     int       // HTTP status, 0 when none came back
-	Error      string
-	DurationMS float64
+	Seq        uint64    `json:",omitzero"` // Store.NextSeq
+	At         time.Time `json:",omitzero"` // domain time
+	Status     int       `json:",omitzero"` // HTTP status, 0 when none came back
+	Error      string    `json:",omitzero"`
+	DurationMS float64   `json:",omitzero"`
 	// Kind is "" for an attempt of the retry schedule, else what sent it:
 	// "redelivery" (the sandbox), "duplicate" or "forged:<kind>" (a scenario).
-	Kind string
+	Kind string `json:",omitzero"`
 }
 
 // Copy returns a copy to change and insert again.

@@ -73,137 +73,137 @@ const (
 type Order struct {
 	// Seq is Store.NextSeq when the order was made: listings show orders
 	// newest first by it, and page by it.
-	Seq        uint64
-	Kind       Kind
-	MchID      string // the merchant, or the service provider of a partner order
-	SubMchID   string // the sub-merchant of a partner order; "" for a direct merchant's
-	OutOrderNo string
-	OrderID    string // WeChat Pay's order id
-	AppID      string
-	SubAppID   string // a partner order's sub_appid, if it named one
-	ServiceID  string
-	OpenID     string
+	Seq        uint64 `json:",omitzero"`
+	Kind       Kind   `json:",omitzero"`
+	MchID      string `json:",omitzero"` // the merchant, or the service provider of a partner order
+	SubMchID   string `json:",omitzero"` // the sub-merchant of a partner order; "" for a direct merchant's
+	OutOrderNo string `json:",omitzero"`
+	OrderID    string `json:",omitzero"` // WeChat Pay's order id
+	AppID      string `json:",omitzero"`
+	SubAppID   string `json:",omitzero"` // a partner order's sub_appid, if it named one
+	ServiceID  string `json:",omitzero"`
+	OpenID     string `json:",omitzero"`
 	// SubOpenID is the user under SubAppID, for a partner order that named
 	// its user that way rather than by OpenID.
-	SubOpenID string
+	SubOpenID string `json:",omitzero"`
 
-	ServiceIntroduction string
-	State               State
-	StateDescription    Description
-	NeedUserConfirm     bool
+	ServiceIntroduction string      `json:",omitzero"`
+	State               State       `json:",omitzero"`
+	StateDescription    Description `json:",omitzero"`
+	NeedUserConfirm     bool        `json:",omitzero"`
 
-	PostPayments  []PostPayment
-	PostDiscounts []PostDiscount
-	RiskFund      RiskFund
-	TimeRange     TimeRange
-	Location      *Location
-	Device        *Device
-	Attach        string
-	NotifyURL     string
+	PostPayments  []PostPayment  `json:",omitzero"`
+	PostDiscounts []PostDiscount `json:",omitzero"`
+	RiskFund      RiskFund       `json:",omitzero"`
+	TimeRange     TimeRange      `json:",omitzero"`
+	Location      *Location      `json:",omitzero"`
+	Device        *Device        `json:",omitzero"`
+	Attach        string         `json:",omitzero"`
+	NotifyURL     string         `json:",omitzero"`
 
-	TotalAmount     int64 // set by complete and modify
-	CompletedAmount int64 // the amount set at completion; modify may only lower it
-	Completed       bool  // complete (or direct-complete) has succeeded
-	ProfitSharing   bool
-	GoodsTag        string
-	Collection      *Collection // after completion
-	AcceptedAt      time.Time   // when the user confirmed (OnAccept start time)
+	TotalAmount     int64       `json:",omitzero"` // set by complete and modify
+	CompletedAmount int64       `json:",omitzero"` // the amount set at completion; modify may only lower it
+	Completed       bool        `json:",omitzero"` // complete (or direct-complete) has succeeded
+	ProfitSharing   bool        `json:",omitzero"`
+	GoodsTag        string      `json:",omitzero"`
+	Collection      *Collection `json:",omitzero"` // after completion
+	AcceptedAt      time.Time   `json:",omitzero"` // when the user confirmed (OnAccept start time)
 	// DeductionAttempts counts WeChat Pay's deduction attempts, which
 	// scenarios may fail by number.
-	DeductionAttempts int
+	DeductionAttempts int `json:",omitzero"`
 	// DeductionsDue are the deduction attempts scheduled on the clock and
 	// not yet made, so that a restored server re-arms them (Due).
-	DeductionsDue []DeductionDue
-	CompletedAt   time.Time
-	CancelReason  string
+	DeductionsDue []DeductionDue `json:",omitzero"`
+	CompletedAt   time.Time      `json:",omitzero"`
+	CancelReason  string         `json:",omitzero"`
 
 	// CreateDigest identifies the create request's parameters: a retry with
 	// identical parameters returns the order, different ones are refused.
-	CreateDigest Digest
+	CreateDigest Digest `json:",omitzero"`
 
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Events    []Event // the order's own timeline
+	CreatedAt time.Time `json:",omitzero"`
+	UpdatedAt time.Time `json:",omitzero"`
+	Events    []Event   `json:",omitzero"` // the order's own timeline
 
 	// PayAfter holds what only a legacy payafter order has; nil for service
 	// orders. Its fees, discounts, risk_amount, service times and locations
 	// live in PostPayments, PostDiscounts, RiskFund, TimeRange and Location.
-	PayAfter *PayAfter
+	PayAfter *PayAfter `json:",omitzero"`
 }
 
 // PayAfter is the legacy 先享后付 part of an order (/v3/payscore/payafter-orders).
 type PayAfter struct {
-	RealStartTime       string
-	RealEndTime         string
-	RealStartLocation   string
-	RealEndLocation     string
-	FinishType          int
-	CancelReason        string
-	FinishTransactionID string
-	PaySuccTime         time.Time
-	PayType             string // MchChannelPayType after a sync
+	RealStartTime       string    `json:",omitzero"`
+	RealEndTime         string    `json:",omitzero"`
+	RealStartLocation   string    `json:",omitzero"`
+	RealEndLocation     string    `json:",omitzero"`
+	FinishType          int       `json:",omitzero"`
+	CancelReason        string    `json:",omitzero"`
+	FinishTransactionID string    `json:",omitzero"`
+	PaySuccTime         time.Time `json:",omitzero"`
+	PayType             string    `json:",omitzero"` // MchChannelPayType after a sync
 }
 
 // PostPayment is a 后付费项目.
 type PostPayment struct {
-	Name        string
-	Amount      *int64
-	Description string
-	Count       *int64
+	Name        string `json:",omitzero"`
+	Amount      *int64 `json:",omitzero"`
+	Description string `json:",omitzero"`
+	Count       *int64 `json:",omitzero"`
 }
 
 // PostDiscount is a 商户优惠.
 type PostDiscount struct {
-	Name        string
-	Description string
-	Amount      *int64
-	Count       *int64
+	Name        string `json:",omitzero"`
+	Description string `json:",omitzero"`
+	Amount      *int64 `json:",omitzero"`
+	Count       *int64 `json:",omitzero"`
 }
 
 // RiskFund is the order's 风险金.
 type RiskFund struct {
-	Name        string
-	Amount      int64
-	Description string
+	Name        string `json:",omitzero"`
+	Amount      int64  `json:",omitzero"`
+	Description string `json:",omitzero"`
 }
 
 // TimeRange is the 服务时间段, as the merchant sent it.
 type TimeRange struct {
-	StartTime       string
-	StartTimeRemark string
-	EndTime         string
-	EndTimeRemark   string
+	StartTime       string `json:",omitzero"`
+	StartTimeRemark string `json:",omitzero"`
+	EndTime         string `json:",omitzero"`
+	EndTimeRemark   string `json:",omitzero"`
 }
 
 // Location is the 服务位置.
 type Location struct {
-	StartLocation string
-	EndLocation   string
+	StartLocation string `json:",omitzero"`
+	EndLocation   string `json:",omitzero"`
 }
 
 // Device is the 设备信息.
 type Device struct {
-	StartDeviceID string
-	EndDeviceID   string
-	MaterielNo    string
+	StartDeviceID string `json:",omitzero"`
+	EndDeviceID   string `json:",omitzero"`
+	MaterielNo    string `json:",omitzero"`
 }
 
 // Collection is the 收款信息 of a completed order.
 type Collection struct {
-	State        CollectionState
-	TotalAmount  int64
-	PayingAmount int64
-	PaidAmount   int64
-	Details      []CollectionDetail
+	State        CollectionState    `json:",omitzero"`
+	TotalAmount  int64              `json:",omitzero"`
+	PayingAmount int64              `json:",omitzero"`
+	PaidAmount   int64              `json:",omitzero"`
+	Details      []CollectionDetail `json:",omitzero"`
 }
 
 // CollectionDetail is one successful collection.
 type CollectionDetail struct {
-	Seq           int64
-	Amount        int64
-	PaidType      PaidType
-	PaidTime      time.Time
-	TransactionID string // NEWTON collections only
+	Seq           int64     `json:",omitzero"`
+	Amount        int64     `json:",omitzero"`
+	PaidType      PaidType  `json:",omitzero"`
+	PaidTime      time.Time `json:",omitzero"`
+	TransactionID string    `json:",omitzero"` // NEWTON collections only
 }
 
 // DeductionDue is a scheduled deduction attempt and why it was scheduled
@@ -211,15 +211,15 @@ type CollectionDetail struct {
 // timer.
 type DeductionDue struct {
 	Due
-	Why string
+	Why string `json:",omitzero"`
 }
 
 // Event is one entry of an order's timeline.
 type Event struct {
-	Seq     uint64 // Store.NextSeq
-	At      time.Time
-	Type    string // api, state, deduction, notification, user
-	Summary string
+	Seq     uint64    `json:",omitzero"` // Store.NextSeq
+	At      time.Time `json:",omitzero"`
+	Type    string    `json:",omitzero"` // api, state, deduction, notification, user
+	Summary string    `json:",omitzero"`
 }
 
 // Digest fingerprints a request's parameters (a truncated SHA-256).

@@ -33,54 +33,54 @@ const BankTypeAdvance = "BPA"
 // ParkingTransaction is a Pay Score parking deduction (扣费受理): accepted
 // at once, settled on the clock.
 type ParkingTransaction struct {
-	MchID      string
-	SubMchID   string // empty for a direct merchant
-	OutTradeNo string
-	AppID      string
-	SubAppID   string
-	OpenID     string // the payer: the user holding the plate's service
-	SubOpenID  string // the payer under SubAppID, when one was sent
+	MchID      string `json:",omitzero"`
+	SubMchID   string `json:",omitzero"` // empty for a direct merchant
+	OutTradeNo string `json:",omitzero"`
+	AppID      string `json:",omitzero"`
+	SubAppID   string `json:",omitzero"`
+	OpenID     string `json:",omitzero"` // the payer: the user holding the plate's service
+	SubOpenID  string `json:",omitzero"` // the payer under SubAppID, when one was sent
 
-	Description   string
-	Attach        string
-	GoodsTag      string
-	NotifyURL     string
-	ProfitSharing string // Y or N as sent, "" when not
-	Total         int64  // fen
-	Currency      string
+	Description   string `json:",omitzero"`
+	Attach        string `json:",omitzero"`
+	GoodsTag      string `json:",omitzero"`
+	NotifyURL     string `json:",omitzero"`
+	ProfitSharing string `json:",omitzero"` // Y or N as sent, "" when not
+	Total         int64  `json:",omitzero"` // fen
+	Currency      string `json:",omitzero"`
 
 	// ParkingInfo is the request's parking_info, as sent.
-	ParkingID        string
-	PlateNumber      string
-	PlateColor       string
-	StartTime        string
-	EndTime          string
-	ParkingName      string
-	ChargingDuration int64
-	DeviceID         string
+	ParkingID        string `json:",omitzero"`
+	PlateNumber      string `json:",omitzero"`
+	PlateColor       string `json:",omitzero"`
+	StartTime        string `json:",omitzero"`
+	EndTime          string `json:",omitzero"`
+	ParkingName      string `json:",omitzero"`
+	ChargingDuration int64  `json:",omitzero"`
+	DeviceID         string `json:",omitzero"`
 
-	TradeState            string
-	TradeStateDescription string
-	TransactionID         string // once paid
-	SuccessTime           time.Time
-	BankType              string // once paid; BankTypeAdvance for an advance
-	UserRepaid            string // "N", then "Y", for an advance only
+	TradeState            string    `json:",omitzero"`
+	TradeStateDescription string    `json:",omitzero"`
+	TransactionID         string    `json:",omitzero"` // once paid
+	SuccessTime           time.Time `json:",omitzero"`
+	BankType              string    `json:",omitzero"` // once paid; BankTypeAdvance for an advance
+	UserRepaid            string    `json:",omitzero"` // "N", then "Y", for an advance only
 
 	// DeductionAttempts counts the deduction attempts, which scenarios
 	// may fail by number.
-	DeductionAttempts int
+	DeductionAttempts int `json:",omitzero"`
 	// AttemptsDue are the deduction attempts scheduled and not yet made,
 	// and RepayDue a scenario's user repaying an advance, so that a
 	// restored server re-arms them.
-	AttemptsDue []AttemptDue
-	RepayDue    Due
+	AttemptsDue []AttemptDue `json:",omitzero"`
+	RepayDue    Due          `json:",omitzero"`
 
 	// CreateDigest identifies the acceptance's parameters: a retry with
 	// identical parameters returns the transaction.
-	CreateDigest Digest
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Events       []Event
+	CreateDigest Digest    `json:",omitzero"`
+	CreatedAt    time.Time `json:",omitzero"`
+	UpdatedAt    time.Time `json:",omitzero"`
+	Events       []Event   `json:",omitzero"`
 }
 
 // AttemptDue is a scheduled deduction attempt of a parking transaction.
@@ -88,8 +88,8 @@ type ParkingTransaction struct {
 // not delayed again.
 type AttemptDue struct {
 	Due
-	Why  string
-	Held bool
+	Why  string `json:",omitzero"`
+	Held bool   `json:",omitzero"`
 }
 
 // Copy returns a copy that may be changed and inserted again.

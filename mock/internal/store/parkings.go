@@ -35,29 +35,29 @@ const (
 // entry per merchant and sub-merchant: the latest, until a deduction
 // consumes it.
 type Parking struct {
-	ID           string // WeChat Pay's entry id, used as parking_info.parking_id
-	MchID        string
-	SubMchID     string // empty for a direct merchant
-	OutParkingNo string
-	PlateNumber  string
-	PlateColor   string
-	NotifyURL    string
-	StartTime    string    // as the merchant sent it, which the answer echoes
-	Start        time.Time // StartTime parsed, which a deduction must name
-	ParkingName  string
-	FreeDuration int64
-	State        string // ParkingNormal or ParkingBlocked
-	BlockReason  string // when ParkingBlocked
+	ID           string    `json:",omitzero"` // WeChat Pay's entry id, used as parking_info.parking_id
+	MchID        string    `json:",omitzero"`
+	SubMchID     string    `json:",omitzero"` // empty for a direct merchant
+	OutParkingNo string    `json:",omitzero"`
+	PlateNumber  string    `json:",omitzero"`
+	PlateColor   string    `json:",omitzero"`
+	NotifyURL    string    `json:",omitzero"`
+	StartTime    string    `json:",omitzero"` // as the merchant sent it, which the answer echoes
+	Start        time.Time `json:",omitzero"` // StartTime parsed, which a deduction must name
+	ParkingName  string    `json:",omitzero"`
+	FreeDuration int64     `json:",omitzero"`
+	State        string    `json:",omitzero"` // ParkingNormal or ParkingBlocked
+	BlockReason  string    `json:",omitzero"` // when ParkingBlocked
 	// EvaluationFailed is the user's assessment at entry: a failed one
 	// blocks the entry for good.
-	EvaluationFailed bool
-	Closed           string // "" while open, else ParkingSuperseded or ParkingDeducted
-	OutTradeNo       string // the deduction that consumed it
+	EvaluationFailed bool   `json:",omitzero"`
+	Closed           string `json:",omitzero"` // "" while open, else ParkingSuperseded or ParkingDeducted
+	OutTradeNo       string `json:",omitzero"` // the deduction that consumed it
 	// CreateDigest identifies the create request's parameters: a retry
 	// with identical parameters returns the entry.
-	CreateDigest Digest
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	CreateDigest Digest    `json:",omitzero"`
+	CreatedAt    time.Time `json:",omitzero"`
+	UpdatedAt    time.Time `json:",omitzero"`
 }
 
 // Copy returns a copy to change and insert again.

@@ -20,32 +20,32 @@ const (
 // (免确认模式): a pre-authorization the merchant made with its own
 // authorization_code, or an authorization the user made without one.
 type Permission struct {
-	ID                string // internal key
-	MchID             string // the merchant, or the service provider of a partner's
-	SubMchID          string // the sub-merchant of a partner's; "" for a direct merchant's
-	ServiceID         string
-	AppID             string
-	SubAppID          string // a partner's sub_appid: the user is then known by SubOpenID
-	AuthorizationCode string // empty for authorizations made without pre-authorization
-	OpenID            string // empty until the user is bound
+	ID                string `json:",omitzero"` // internal key
+	MchID             string `json:",omitzero"` // the merchant, or the service provider of a partner's
+	SubMchID          string `json:",omitzero"` // the sub-merchant of a partner's; "" for a direct merchant's
+	ServiceID         string `json:",omitzero"`
+	AppID             string `json:",omitzero"`
+	SubAppID          string `json:",omitzero"` // a partner's sub_appid: the user is then known by SubOpenID
+	AuthorizationCode string `json:",omitzero"` // empty for authorizations made without pre-authorization
+	OpenID            string `json:",omitzero"` // empty until the user is bound
 	// SubOpenID is the user under SubAppID, for an authorization made in
 	// the sub-merchant's app; such a record has no OpenID.
-	SubOpenID  string
-	State      string
-	NotifyURL  string
-	ApplyToken string // apply_permissions_token of the pre-authorization
+	SubOpenID  string `json:",omitzero"`
+	State      string `json:",omitzero"`
+	NotifyURL  string `json:",omitzero"`
+	ApplyToken string `json:",omitzero"` // apply_permissions_token of the pre-authorization
 	// PreAuthDigest identifies the pre-authorization's parameters, so that
 	// an identical retry is answered as the first call was.
-	PreAuthDigest Digest
-	SuccessTime   time.Time // authorization_success_time
-	CancelTime    time.Time // cancel_authorization_time
+	PreAuthDigest Digest    `json:",omitzero"`
+	SuccessTime   time.Time `json:",omitzero"` // authorization_success_time
+	CancelTime    time.Time `json:",omitzero"` // cancel_authorization_time
 	// UserRiskLevel and RiskLevelVersion are the user's 用户分层 as WeChat
 	// Pay assessed it when the user authorised; 0 before that, or for a
 	// record saved before the mock assessed users.
-	UserRiskLevel    int64
-	RiskLevelVersion int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	UserRiskLevel    int64     `json:",omitzero"`
+	RiskLevelVersion int64     `json:",omitzero"`
+	CreatedAt        time.Time `json:",omitzero"`
+	UpdatedAt        time.Time `json:",omitzero"`
 }
 
 // User is the sandbox user the authorization is of: OpenID, else

@@ -34,15 +34,15 @@ func subKey(subMchID string) string {
 // merchant (or a service provider's sub-merchant) in WeChat's parking
 // mini-program: the sandbox plays the user who opens, pauses and closes it.
 type Plate struct {
-	MchID       string
-	SubMchID    string // empty for a direct merchant
-	OpenID      string
-	AppID       string // the appid the openid belongs to
-	PlateNumber string
-	PlateColor  string
-	State       string    // PlateNormal, PlatePause or PlateOutService
-	OpenedAt    time.Time // service_open_time: when the user last opened it
-	UpdatedAt   time.Time
+	MchID       string    `json:",omitzero"`
+	SubMchID    string    `json:",omitzero"` // empty for a direct merchant
+	OpenID      string    `json:",omitzero"`
+	AppID       string    `json:",omitzero"` // the appid the openid belongs to
+	PlateNumber string    `json:",omitzero"`
+	PlateColor  string    `json:",omitzero"`
+	State       string    `json:",omitzero"` // PlateNormal, PlatePause or PlateOutService
+	OpenedAt    time.Time `json:",omitzero"` // service_open_time: when the user last opened it
+	UpdatedAt   time.Time `json:",omitzero"`
 }
 
 // Copy returns a copy to change and insert again.

@@ -19,25 +19,25 @@ const (
 
 // Refund is a refund of a Pay Score charge.
 type Refund struct {
-	MchID         string
-	SubMchID      string // the sub-merchant of a partner order's charge
-	OutRefundNo   string
-	RefundID      string
-	TransactionID string
-	OutTradeNo    string
-	Reason        string
-	NotifyURL     string
-	FundsAccount  string
-	Status        string
-	Total         int64 // the charge's amount
-	Amount        int64 // refunded by this refund
-	Digest        Digest
-	CreatedAt     time.Time
-	SuccessAt     time.Time
+	MchID         string    `json:",omitzero"`
+	SubMchID      string    `json:",omitzero"` // the sub-merchant of a partner order's charge
+	OutRefundNo   string    `json:",omitzero"`
+	RefundID      string    `json:",omitzero"`
+	TransactionID string    `json:",omitzero"`
+	OutTradeNo    string    `json:",omitzero"`
+	Reason        string    `json:",omitzero"`
+	NotifyURL     string    `json:",omitzero"`
+	FundsAccount  string    `json:",omitzero"`
+	Status        string    `json:",omitzero"`
+	Total         int64     `json:",omitzero"` // the charge's amount
+	Amount        int64     `json:",omitzero"` // refunded by this refund
+	Digest        Digest    `json:",omitzero"`
+	CreatedAt     time.Time `json:",omitzero"`
+	SuccessAt     time.Time `json:",omitzero"`
 	// Due is when a PROCESSING refund ends. It is recorded rather than
 	// derived from CreatedAt so that a restored refund ends when it was
 	// going to, whatever refund delay the restored server has.
-	Due Due
+	Due Due `json:",omitzero"`
 }
 
 // Copy returns a copy to change and insert again.

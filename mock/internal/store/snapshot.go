@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -19,8 +21,8 @@ import (
 // when the work was scheduled: work due at the same instant is re-armed in
 // the order it was first armed.
 type Due struct {
-	At  time.Time
-	Seq uint64
+	At  time.Time `json:",omitzero"`
+	Seq uint64    `json:",omitzero"`
 }
 
 // DueIn schedules work d after now.
@@ -53,6 +55,7 @@ type Snapshot struct {
 type tableRows struct {
 	name   string
 	read   func(tx ReadTxn) error
+	decode func(dec *json.Decoder) error
 	insert func(tx WriteTxn, t *memdb.TableSchema) error
 	replay func() *replayTable
 }
@@ -102,8 +105,9 @@ func rowsOf[R comparable](name string, rows *[]R, check func(R) error) tableRows
 			*rows = rs
 			return err
 		},
+		decode: func(dec *json.Decoder) error { return decodeRows(dec, name, rows) },
 		insert: func(tx WriteTxn, t *memdb.TableSchema) error {
-			seen := map[string]map[string]bool{}
+			uniqueKeys := newKeyCheck(t, len(*rows))
 			var null R
 			for i, r := range *rows {
 				if r == null {
@@ -114,7 +118,7 @@ func rowsOf[R comparable](name string, rows *[]R, check func(R) error) tableRows
 						return fmt.Errorf("%s[%d]: %w", name, i, err)
 					}
 				}
-				if err := uniqueKeys(t, r, seen); err != nil {
+				if err := uniqueKeys(r); err != nil {
 					return fmt.Errorf("%s[%d]: %w", name, i, err)
 				}
 				if err := tx.tx.Insert(name, r); err != nil {
@@ -126,54 +130,107 @@ func rowsOf[R comparable](name string, rows *[]R, check func(R) error) tableRows
 	}
 }
 
-// uniqueKeys checks a restored row's keys: every part of its id is given,
-// and no row before it has the same key in a unique index. memdb would
-// silently replace a row with the same id, and point a secondary unique
-// index at only one of two rows.
-func uniqueKeys(t *memdb.TableSchema, row any, seen map[string]map[string]bool) error {
+// DecodeMember decodes the snapshot's member key, the sequence counter or a
+// table, from dec, positioned at its value; known is false for a key that
+// is neither. A table is decoded row by row, so that a large state is
+// never held whole as JSON; a row that does not decode is named by its
+// table and index.
+func (snap *Snapshot) DecodeMember(key string, dec *json.Decoder) (known bool, err error) {
+	if key == "seq" {
+		return true, dec.Decode(&snap.Seq)
+	}
+	for _, t := range snap.tables() {
+		if t.name == key {
+			return true, t.decode(dec)
+		}
+	}
+	return false, nil
+}
+
+// decodeRows decodes a table's array, or null for none, row by row.
+func decodeRows[R any](dec *json.Decoder, name string, rows *[]R) error {
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return err
+	case tok == nil:
+		*rows = nil
+		return nil
+	case tok != json.Delim('['):
+		return fmt.Errorf("%s: not an array", name)
+	}
+	*rows = nil // a repeated member replaces the earlier one
+	for i := 0; dec.More(); i++ {
+		var r R
+		if err := dec.Decode(&r); err != nil {
+			return fmt.Errorf("%s[%d]: %w", name, i, err)
+		}
+		*rows = append(*rows, r)
+	}
+	_, err = dec.Token() // the closing ]
+	return err
+}
+
+// newKeyCheck returns the check of a table's restored rows' keys: every
+// part of a row's id is given, and no row before it has the same key in a
+// unique index. memdb would silently replace a row with the same id, and
+// point a secondary unique index at only one of two rows. rows is how many
+// rows the table has, to size the keys seen.
+func newKeyCheck(t *memdb.TableSchema, rows int) func(row any) error {
 	// The id first, then the others in a fixed order, so that a row
 	// breaking several is always refused for the same one.
-	names := slices.SortedFunc(maps.Keys(t.Indexes), func(a, b string) int {
-		switch {
-		case a == b:
-			return 0
-		case a == "id":
-			return -1
-		case b == "id":
-			return 1
-		}
-		return cmp.Compare(a, b)
-	})
-	for _, name := range names {
-		idx := t.Indexes[name]
-		if !idx.Unique {
-			continue
-		}
-		ok, key, err := idx.Indexer.(memdb.SingleIndexer).FromObject(row)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		parts := strings.Split(strings.TrimSuffix(string(key), "\x00"), "\x00")
-		if name == "id" {
-			optional, _ := idx.Indexer.(interface{ mayBeEmpty(i int) bool })
-			for i, p := range parts {
-				if p == "" && (optional == nil || !optional.mayBeEmpty(i)) {
-					return fmt.Errorf("its key %q lacks a part", strings.Join(parts, "/"))
-				}
+	type unique struct {
+		name    string
+		indexer memdb.SingleIndexer
+		seen    map[string]struct{}
+	}
+	var indexes []unique
+	for _, name := range slices.Sorted(maps.Keys(t.Indexes)) {
+		if idx := t.Indexes[name]; idx.Unique {
+			u := unique{name, idx.Indexer.(memdb.SingleIndexer), make(map[string]struct{}, rows)}
+			if name == "id" {
+				indexes = slices.Insert(indexes, 0, u)
+			} else {
+				indexes = append(indexes, u)
 			}
 		}
-		if seen[name] == nil {
-			seen[name] = map[string]bool{}
-		}
-		if seen[name][string(key)] {
-			return fmt.Errorf("another row has the same %s %q", name, strings.Join(parts, "/"))
-		}
-		seen[name][string(key)] = true
 	}
-	return nil
+	optional, _ := t.Indexes["id"].Indexer.(interface{ mayBeEmpty(i int) bool })
+	return func(row any) error {
+		for _, idx := range indexes {
+			ok, key, err := idx.indexer.FromObject(row)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if idx.name == "id" {
+				// Parts end in NUL: an empty part is a NUL at the start or
+				// after another.
+				for i, p := 0, 0; p < len(key); i++ {
+					n := bytes.IndexByte(key[p:], 0)
+					if n == 0 && (optional == nil || !optional.mayBeEmpty(i)) {
+						return fmt.Errorf("its key %q lacks a part", keyString(key))
+					}
+					if n < 0 {
+						break
+					}
+					p += n + 1
+				}
+			}
+			if _, dup := idx.seen[string(key)]; dup {
+				return fmt.Errorf("another row has the same %s %q", idx.name, keyString(key))
+			}
+			idx.seen[string(key)] = struct{}{}
+		}
+		return nil
+	}
+}
+
+// keyString is an index key as a person reads it: its parts joined by /.
+func keyString(key []byte) string {
+	return strings.Join(strings.Split(strings.TrimSuffix(string(key), "\x00"), "\x00"), "/")
 }
 
 // checkMerchant refuses a merchant without an appid or a service_id (the

@@ -12,15 +12,15 @@ const tableTransactions = "transactions"
 // Transaction is a WeChat Pay charge a Pay Score collection produced: what
 // refunds name by transaction_id.
 type Transaction struct {
-	TransactionID string
-	MchID         string
-	SubMchID      string // the sub-merchant of a partner order's charge
-	OutTradeNo    string // the deduction's own merchant trade no., which Pay Score generates
-	OrderKind     Kind   // the Pay Score order it collected for
-	OutOrderNo    string
-	OpenID        string
-	Amount        int64
-	PaidAt        time.Time
+	TransactionID string    `json:",omitzero"`
+	MchID         string    `json:",omitzero"`
+	SubMchID      string    `json:",omitzero"` // the sub-merchant of a partner order's charge
+	OutTradeNo    string    `json:",omitzero"` // the deduction's own merchant trade no., which Pay Score generates
+	OrderKind     Kind      `json:",omitzero"` // the Pay Score order it collected for
+	OutOrderNo    string    `json:",omitzero"`
+	OpenID        string    `json:",omitzero"`
+	Amount        int64     `json:",omitzero"`
+	PaidAt        time.Time `json:",omitzero"`
 }
 
 func transactionsTable() *memdb.TableSchema {

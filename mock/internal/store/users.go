@@ -10,13 +10,13 @@ const tableUsers = "users"
 
 // User is a sandbox WeChat user, known by openid.
 type User struct {
-	OpenID string
+	OpenID string `json:",omitzero"`
 	// Balance is what deductions may take, in fen; nil means unlimited,
 	// which is every user's start.
-	Balance *int64
+	Balance *int64 `json:",omitzero"`
 	// RefundOutcome is how refunds to this user end: "" (SUCCESS),
 	// ABNORMAL (say, a frozen card) or CLOSED.
-	RefundOutcome string
+	RefundOutcome string `json:",omitzero"`
 }
 
 func usersTable() *memdb.TableSchema {
