@@ -77,9 +77,9 @@ func TestOrders_PrefixIsolation(t *testing.T) {
 	s := New()
 	tx := s.Write()
 	for _, o := range []*Order{
-		{MchID: "123", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "1"},
-		{MchID: "1234", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "2"},
-		{MchID: "123", Kind: KindPayAfter, OutOrderNo: "A", OrderID: "3"},
+		{Seq: 1, MchID: "123", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "1"},
+		{Seq: 2, MchID: "1234", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "2"},
+		{Seq: 3, MchID: "123", Kind: KindPayAfter, OutOrderNo: "A", OrderID: "3"},
 	} {
 		require.NoError(t, tx.PutOrder(o))
 	}
@@ -94,9 +94,23 @@ func TestOrders_PrefixIsolation(t *testing.T) {
 	o, err := r.Order(Account{MchID: "123"}, KindPayAfter, "A")
 	require.NoError(t, err)
 	assert.Equal(t, "3", o.OrderID, "kinds keep separate out_order_no spaces")
-	byQuery, err := r.OrderByQueryID(Account{MchID: "1234"}, KindServiceOrder, (&Order{OrderID: "2"}).QueryID())
+	byQuery, err := r.OrderByQueryID(Account{MchID: "1234"}, KindServiceOrder, (&Order{Seq: 2, OrderID: "2"}).QueryID())
 	require.NoError(t, err)
 	assert.Equal(t, "1234", byQuery.MchID)
+	for _, wrong := range []struct {
+		a     Account
+		kind  Kind
+		query string
+	}{
+		{Account{MchID: "123"}, KindServiceOrder, (&Order{Seq: 2, OrderID: "2"}).QueryID()},  // another merchant's
+		{Account{MchID: "123"}, KindServiceOrder, (&Order{Seq: 3, OrderID: "3"}).QueryID()},  // another kind's
+		{Account{MchID: "1234"}, KindServiceOrder, (&Order{Seq: 2, OrderID: "9"}).QueryID()}, // the seq, another order id
+		{Account{MchID: "1234"}, KindServiceOrder, "not base64 at all, not even close"},
+		{Account{MchID: "1234"}, KindServiceOrder, ""},
+	} {
+		_, err := r.OrderByQueryID(wrong.a, wrong.kind, wrong.query)
+		assert.ErrorIs(t, err, ErrNotFound, "%s %s %q", wrong.a, wrong.kind, wrong.query)
+	}
 	_, err = r.Order(Account{MchID: "12"}, KindServiceOrder, "A")
 	assert.ErrorIs(t, err, ErrNotFound)
 }
@@ -107,9 +121,9 @@ func TestOrders_SubMerchantIsolation(t *testing.T) {
 	s := New()
 	tx := s.Write()
 	for _, o := range []*Order{
-		{MchID: "1900000001", SubMchID: "1900000109", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "1"},
-		{MchID: "1900000001", SubMchID: "1900000110", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "2"},
-		{MchID: "1900000001", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "3"},
+		{Seq: 1, MchID: "1900000001", SubMchID: "1900000109", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "1"},
+		{Seq: 2, MchID: "1900000001", SubMchID: "1900000110", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "2"},
+		{Seq: 3, MchID: "1900000001", Kind: KindServiceOrder, OutOrderNo: "A", OrderID: "3"},
 	} {
 		require.NoError(t, tx.PutOrder(o))
 	}
@@ -126,11 +140,11 @@ func TestOrders_SubMerchantIsolation(t *testing.T) {
 		o, err := r.Order(tt.a, KindServiceOrder, "A")
 		require.NoError(t, err, tt.a.String())
 		assert.Equal(t, tt.want, o.OrderID, tt.a.String())
-		byQuery, err := r.OrderByQueryID(tt.a, KindServiceOrder, (&Order{OrderID: tt.want}).QueryID())
+		byQuery, err := r.OrderByQueryID(tt.a, KindServiceOrder, o.QueryID())
 		require.NoError(t, err, tt.a.String())
 		assert.Equal(t, tt.want, byQuery.OrderID)
 	}
-	_, err := r.OrderByQueryID(Account{"1900000001", "1900000110"}, KindServiceOrder, (&Order{OrderID: "1"}).QueryID())
+	_, err := r.OrderByQueryID(Account{"1900000001", "1900000110"}, KindServiceOrder, (&Order{Seq: 1, OrderID: "1"}).QueryID())
 	assert.ErrorIs(t, err, ErrNotFound, "another sub-merchant's query_id finds nothing")
 	all, err := r.Orders("1900000001")
 	require.NoError(t, err)
