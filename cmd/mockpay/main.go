@@ -28,7 +28,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], environ(), os.Stdout, os.Stderr, nil); err != nil {
+	env := environ()
+	tuneGC(env)
+	if err := run(ctx, os.Args[1:], env, os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "mockpay:", err)
 		os.Exit(1)
 	}
