@@ -56,15 +56,22 @@ func startBinary(t *testing.T, bin string, environ map[string]string) (*exec.Cmd
 	}
 }
 
-// TestJournal_SurvivesKill: with MOCKPAY_STATE_FILE, every answered write
-// survives kill -9 of the process, long before the next periodic save.
-func TestJournal_SurvivesKill(t *testing.T) {
-	dir := t.TempDir()
+// buildBinary builds cmd/mockpay into dir and returns its path.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
 	bin := filepath.Join(dir, "mockpay")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestJournal_SurvivesKill: with MOCKPAY_STATE_FILE, every answered write
+// survives kill -9 of the process, long before the next periodic save.
+func TestJournal_SurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
 	environ := map[string]string{
 		"MOCKPAY_STATE_FILE":  filepath.Join(dir, "state.json"),
 		"MOCKPAY_CLOCK":       "virtual",
