@@ -43,10 +43,16 @@ type Clock interface {
 	Arm(j Job) Timer
 	// Go runs f on its own goroutine as part of the work due now: the slow
 	// part of it, such as a callback's HTTP round trip, which other work
-	// due at the same instant need not wait for. A virtual clock lets the
-	// rest of the instant's work start meanwhile and moves past the
-	// instant only once f has returned.
+	// need not wait for. A virtual clock lets other work run meanwhile, at
+	// this instant and at later ones short of the earliest Hold, and an
+	// advance returns only once f has returned.
 	Go(f func())
+	// Hold marks work in flight that may arm work due at horizon or later,
+	// such as a callback delivery whose failure schedules its retry: a
+	// virtual clock does not move to horizon, or past it, until release is
+	// called, so that what the work arms is in place when its time comes.
+	// Release may be called more than once.
+	Hold(horizon time.Time) (release func())
 	// Pending lists the work scheduled and not yet run, earliest first.
 	Pending() []Event
 	// Cancel takes off the clock the pending work of owner ("" for every
@@ -265,6 +271,9 @@ func (rt *realTimer) Stop() bool {
 // Go runs f on its own goroutine.
 func (c *Real) Go(f func()) { go f() }
 
+// Hold does nothing: real time does not wait.
+func (c *Real) Hold(time.Time) func() { return func() {} }
+
 // Cancel stops the pending work of owner ("" for every owner).
 func (c *Real) Cancel(owner string) int {
 	c.mu.Lock()
@@ -335,12 +344,15 @@ type Virtual struct {
 	advancing sync.Mutex // one Advance at a time
 
 	mu      sync.Mutex
-	idle    *sync.Cond // signalled when running or flying drops to zero
+	idle    *sync.Cond // signalled when running or flying drops to zero, and on a Hold's release
 	now     time.Time
 	seq     uint64
 	timers  timerHeap
 	running int // work started at once and not yet finished
 	flying  int // work handed to Go and not yet finished
+	// holds counts the work in flight by the earliest domain time (Unix
+	// ns) of the work it may arm (Hold).
+	holds   map[int64]int
 	stopped bool
 	cancels cancels
 }
@@ -348,7 +360,7 @@ type Virtual struct {
 // NewVirtual returns a virtual clock that reads start, truncated to a whole
 // Resolution, until advanced.
 func NewVirtual(start time.Time) *Virtual {
-	v := &Virtual{now: start.Truncate(Resolution)}
+	v := &Virtual{now: start.Truncate(Resolution), holds: map[int64]int{}}
 	v.idle = sync.NewCond(&v.mu)
 	return v
 }
@@ -430,6 +442,37 @@ func (v *Virtual) Go(f func()) {
 	}()
 }
 
+// Hold keeps the clock short of horizon until release is called.
+func (v *Virtual) Hold(horizon time.Time) (release func()) {
+	k := horizon.UnixNano()
+	v.mu.Lock()
+	v.holds[k]++
+	v.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			v.mu.Lock()
+			defer v.mu.Unlock()
+			if v.holds[k]--; v.holds[k] == 0 {
+				delete(v.holds, k)
+			}
+			v.idle.Broadcast()
+		})
+	}
+}
+
+// heldBy reports whether work in flight may arm work due at t or before.
+// Called with v.mu held.
+func (v *Virtual) heldBy(t time.Time) bool {
+	k := t.UnixNano()
+	for h := range v.holds {
+		if h <= k {
+			return true
+		}
+	}
+	return false
+}
+
 // Cancel takes the pending work of owner ("" for every owner) off the clock.
 func (v *Virtual) Cancel(owner string) int {
 	v.mu.Lock()
@@ -509,12 +552,21 @@ func (v *Virtual) advanceTo(target time.Time) []Event {
 			v.idle.Wait()
 		}
 		due := len(v.timers) > 0 && !v.timers[0].ev.At.After(target) && !v.stopped
+		next := target
+		if due {
+			next = v.timers[0].ev.At
+		}
 		// The work of one instant runs one after another, but the slow
-		// part each hands to Go (a callback's delivery) overlaps: the
-		// clock moves to a later instant, or stops, only once it is done,
-		// since what it does may arm more work before target.
-		if v.flying > 0 && (!due || v.timers[0].ev.At.After(v.now)) {
-			for v.flying > 0 || v.running > 0 {
+		// part each hands to Go (a callback's delivery) overlaps it and
+		// the instants after it: the clock moves to an instant only once
+		// the work in flight that may arm work due by then (Hold) is done,
+		// so that what it arms runs in its turn. The advance ends once
+		// everything in flight is done.
+		wait := func() bool {
+			return v.running > 0 || next.After(v.now) && v.heldBy(next) || !due && v.flying > 0
+		}
+		if wait() {
+			for wait() {
 				v.idle.Wait()
 			}
 			v.mu.Unlock()

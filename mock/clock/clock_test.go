@@ -426,22 +426,54 @@ func TestCancel(t *testing.T) {
 	}
 }
 
-// Work handed to Go overlaps the rest of its instant's work, and an
-// advance moves past the instant only once it has returned.
+// Work handed to Go overlaps the rest of its instant's work and the
+// instants after it, short of the horizon it holds the clock at (Hold);
+// an advance returns only once it has returned, and runs what it armed
+// within the advance.
 func TestVirtual_Go(t *testing.T) {
-	v := clock.NewVirtual(start)
-	var rec recorder
-	release := make(chan struct{})
-	v.AfterFunc(time.Second, "a", func() {
-		v.Go(func() {
-			<-release // would block the advance for ever if b waited for a
-			rec.add("a done")
-			v.AfterFunc(time.Second, "a again", func() { rec.add("a again") })
+	tests := []struct {
+		name string
+		hold time.Duration // after a's instant; 0: no Hold
+		// c lets a finish, which only works if c runs while a is in
+		// flight; otherwise b, at a's instant, does.
+		cReleases bool
+		want      []string
+	}{
+		{"no hold: c runs while a is in flight", 0, true, []string{"c", "a done", "a again"}},
+		{"a hold at c's instant: c waits for a", 500 * time.Millisecond, false, []string{"a done", "c", "a again"}},
+		{"a hold after c's instant: c runs while a is in flight", time.Second, true, []string{"c", "a done", "a again"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := clock.NewVirtual(start)
+			var rec recorder
+			release := make(chan struct{})
+			v.AfterFunc(time.Second, "a", func() {
+				done := func() {}
+				if tt.hold > 0 {
+					done = v.Hold(v.Now().Add(tt.hold))
+				}
+				v.Go(func() {
+					defer done()
+					<-release
+					rec.add("a done")
+					v.AfterFunc(tt.hold+time.Second, "a again", func() { rec.add("a again") })
+				})
+			})
+			v.AfterFunc(time.Second, "b", func() {
+				if !tt.cReleases {
+					v.Go(func() { close(release) }) // would block for ever if b waited for a
+				}
+			})
+			v.AfterFunc(1500*time.Millisecond, "c", func() {
+				rec.add("c")
+				if tt.cReleases {
+					close(release)
+				}
+			})
+			_, err := v.Advance(time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, rec.get())
 		})
-	})
-	v.AfterFunc(time.Second, "b", func() { v.Go(func() { close(release) }) })
-	v.AfterFunc(1500*time.Millisecond, "c", func() { rec.add("c") })
-	_, err := v.Advance(time.Minute)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"a done", "c", "a again"}, rec.get(), "c waits for the work of the instant before; what that work armed runs in the same advance")
+	}
 }

@@ -362,8 +362,19 @@ func (n *Notifier) scheduled(id string) {
 	if err != nil || row.State != store.NotificationPending {
 		return // delivered by a redelivery, or removed with its merchant
 	}
-	send := n.prepare(row, KindScheduled)
-	n.inLane(laneOf(row), func() { send() })
+	now := n.clock.Now()
+	send := n.prepare(row, KindScheduled, now)
+	// A failure schedules the next attempt from now: the clock must not
+	// reach that time before the delivery is over, however long the
+	// merchant takes to answer. Until then it may run other work.
+	release := func() {}
+	if k := scheduledAttempts(row); k < len(row.Schedule) {
+		release = n.clock.Hold(now.Add(row.Schedule[k]))
+	}
+	n.inLane(laneOf(row), func() {
+		defer release()
+		send()
+	})
 }
 
 // laneOf names the deliveries that must not overtake one another: those
@@ -418,7 +429,7 @@ func (n *Notifier) Redeliver(id string) (*store.Notification, error) {
 	if row.NotifyURL == "" {
 		return nil, ErrNoNotifyURL
 	}
-	return n.prepare(row, KindRedelivery)(), nil
+	return n.prepare(row, KindRedelivery, n.clock.Now())(), nil
 }
 
 // delivery is one POST of a callback, genuine or not.
@@ -441,7 +452,7 @@ type delivery struct {
 // and the next attempt's sequence numbers) is drawn here, where the
 // clock's work runs one after another, so that what the sends record does
 // not depend on which of several parallel sends finishes first.
-func (n *Notifier) prepare(row *store.Notification, kind string) (send func() *store.Notification) {
+func (n *Notifier) prepare(row *store.Notification, kind string, instant time.Time) (send func() *store.Notification) {
 	now := time.Now()
 	first := kind == KindScheduled && scheduledAttempts(row) == 0
 	var ds []delivery
@@ -460,11 +471,14 @@ func (n *Notifier) prepare(row *store.Notification, kind string) (send func() *s
 		ds[i].requestID, ds[i].seq = n.newID(), n.store.NextSeq()
 	}
 	nextSeq := n.store.NextSeq()
-	return func() *store.Notification { return n.send(row, kind, ds, nextSeq) }
+	return func() *store.Notification { return n.send(row, kind, ds, nextSeq, instant) }
 }
 
-// send makes the deliveries of an attempt and records their outcome.
-func (n *Notifier) send(row *store.Notification, kind string, ds []delivery, nextSeq uint64) *store.Notification {
+// send makes the deliveries of an attempt and records their outcome. The
+// attempt is dated at instant, the domain time it was made at, and so is
+// the next one's schedule: the clock may have moved on while the merchant
+// took its time to answer.
+func (n *Notifier) send(row *store.Notification, kind string, ds []delivery, nextSeq uint64, instant time.Time) *store.Notification {
 	var attempts []store.Attempt
 	genuineOK := false
 	for _, d := range ds {
@@ -481,7 +495,7 @@ func (n *Notifier) send(row *store.Notification, kind string, ds []delivery, nex
 		if d.kind == kind && ok {
 			genuineOK = true
 		}
-		attempts = append(attempts, store.Attempt{Seq: d.seq, At: n.clock.Now(), Kind: d.kind, Status: status, Error: errText, DurationMS: dur})
+		attempts = append(attempts, store.Attempt{Seq: d.seq, At: instant, Kind: d.kind, Status: status, Error: errText, DurationMS: dur})
 	}
 
 	tx := n.store.Write()
@@ -501,7 +515,7 @@ func (n *Notifier) send(row *store.Notification, kind string, ds []delivery, nex
 			upd.State, upd.NextAttempt = store.NotificationFailed, store.Due{}
 			break
 		}
-		upd.NextAttempt = store.Due{At: n.clock.Now().Add(upd.Schedule[tried-1]), Seq: nextSeq}
+		upd.NextAttempt = store.Due{At: instant.Add(upd.Schedule[tried-1]), Seq: nextSeq}
 		job := n.nextAttempt(upd)
 		clock.Later(tx, n.clock, job)
 	}
