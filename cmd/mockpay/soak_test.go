@@ -97,8 +97,7 @@ func TestSoak(t *testing.T) {
 	cmd, addr, out := startBinary(t, bin, environ)
 	s := newSoaker(t, addr, cmd.Process.Pid)
 
-	s.settle(t) // the first requests start the server's own workers
-	goroutinesBefore := s.goroutines(t)
+	goroutinesBefore := s.settle(t, -1) // the first requests start the server's own workers
 	rssBefore := s.rss()
 
 	ctx, cancel := context.WithTimeout(context.Background(), *soakFor)
@@ -122,7 +121,7 @@ func TestSoak(t *testing.T) {
 	peak := stopSampling()
 
 	s.closeReceivers()
-	goroutinesAfter := s.settle(t)
+	goroutinesAfter := s.settle(t, goroutinesBefore+soakGoroutineSlack)
 	rssAfter := s.rss()
 
 	// Durability: kill -9 while writers run, restart, count.
@@ -599,24 +598,31 @@ func (s *soaker) goroutines(t *testing.T) int {
 }
 
 // settle closes the soak's idle connections and waits, at most 20 s, until
-// the server's goroutine count stops falling; it returns the count. Work
-// still running when the load stops (a delivery to the hanging receiver)
-// ends within its 5 s timeout.
-func (s *soaker) settle(t *testing.T) int {
+// the server's goroutine count is at most target, or with target < 0 until
+// it has stopped falling for a second; it returns the count. Work still
+// running when the load stops (a delivery to the hanging receiver) ends
+// within its 5 s timeout.
+func (s *soaker) settle(t *testing.T, target int) int {
 	s.tr.CloseIdleConnections()
 	deadline := time.Now().Add(20 * time.Second)
 	last, steady := -1, 0
 	for time.Now().Before(deadline) && steady < 4 {
 		time.Sleep(250 * time.Millisecond)
 		n := s.goroutines(t)
+		// /metrics answers on a connection of its own; let it go.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		if target >= 0 && n <= target {
+			return n
+		}
 		if n >= last && last >= 0 {
 			steady++
 		} else {
 			steady = 0
 		}
+		if target >= 0 {
+			steady = 0 // only the target ends the wait
+		}
 		last = n
-		// /metrics answers on a connection of its own; let it go.
-		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	}
 	return last
 }
