@@ -423,8 +423,8 @@ func (v *Virtual) done() {
 	v.mu.Unlock()
 }
 
-// Go runs f on its own goroutine; an advance lets the other work due at
-// the same instant start meanwhile, and moves on once f has returned.
+// Go runs f on its own goroutine; an advance runs other work meanwhile, up
+// to the earliest Hold, and returns once f has returned.
 func (v *Virtual) Go(f func()) {
 	v.mu.Lock()
 	v.flying++
