@@ -100,11 +100,24 @@ func TestJournal_Replay(t *testing.T) {
 		assert.False(t, errors.Is(err, mock.ErrTornRecord))
 		assert.Contains(t, err.Error(), "record 2")
 	})
-	t.Run("unknown table", func(t *testing.T) {
-		st, err := mock.ReadState(bytes.NewReader(state))
-		require.NoError(t, err)
-		err = st.Replay(bytes.NewReader(append([]byte(`{"seq":9,"now":"2027-01-01T00:00:00Z","changes":[{"table":"nope","row":{}}]}`+"\n"), journal...)))
-		require.ErrorIs(t, err, mock.ErrInvalidState)
-		assert.Contains(t, err.Error(), `record 1: change 0: no table "nope"`)
-	})
+	for _, bad := range []struct{ name, change, want string }{
+		{"unknown table", `{"table":"nope","row":{}}`, `change 0: no table "nope"`},
+		{"a row of the wrong shape", `{"table":"users","row":{"OpenID":7}}`, "change 0: users: json: cannot unmarshal number"},
+		{"an unknown field in a row", `{"table":"users","row":{"Colour":"red"}}`, `change 0: users: json: unknown field "Colour"`},
+		{"a null row", `{"table":"users","row":null}`, "change 0: users: null row"},
+		{"neither a row nor a key", `{"table":"users"}`, "change 0: users: neither a row nor a deletion"},
+		{"a row and a key", `{"table":"users","row":{"OpenID":"o"},"key":"o\u0000"}`, "change 0: users: neither a row nor a deletion"},
+		{"a row before its table", `{"row":{},"table":"users"}`, "change 0: a row before its table"},
+		{"an unknown field in a change", `{"table":"users","colour":1}`, `change 0: json: unknown field "colour"`},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			st, err := mock.ReadState(bytes.NewReader(state))
+			require.NoError(t, err)
+			rec := `{"seq":9,"now":"2027-01-01T00:00:00Z","changes":[` + bad.change + `]}` + "\n"
+			err = st.Replay(bytes.NewReader(append([]byte(rec), journal...)))
+			require.ErrorIs(t, err, mock.ErrInvalidState)
+			assert.False(t, errors.Is(err, mock.ErrTornRecord))
+			assert.Contains(t, err.Error(), "record 1: "+bad.want)
+		})
+	}
 }

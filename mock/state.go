@@ -286,20 +286,60 @@ func (st *State) Replay(r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("record %d: %w", n, err)
 		}
-		var rec journalRecord
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rec); err != nil {
-			if _, err := br.Peek(1); err == io.EOF {
+		rec, err := decodeRecord(line, rp)
+		if err != nil {
+			var se *json.SyntaxError
+			if _, peek := br.Peek(1); peek == io.EOF && (errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
 				return fmt.Errorf("record %d: %w (%v)", n, ErrTornRecord, err)
 			}
 			return fmt.Errorf("%w: record %d: %w", ErrInvalidState, n, err)
 		}
-		if err := rp.Apply(rec.Seq, rec.Changes); err != nil {
+		if err := rp.Apply(rec.seq, rec.changes); err != nil {
 			return fmt.Errorf("%w: record %d: %w", ErrInvalidState, n, err)
 		}
-		if rec.Now.After(st.file.Clock.Now) {
-			st.file.Clock.Now = rec.Now
+		if rec.now.After(st.file.Clock.Now) {
+			st.file.Clock.Now = rec.now
 		}
 	}
+}
+
+// replayRecord is a journalRecord as Replay reads it: its rows decoded.
+type replayRecord struct {
+	seq     uint64
+	now     time.Time
+	changes []store.ReplayChange
+}
+
+// decodeRecord decodes one journal line, each changed row straight into
+// its table's type, as the line is read.
+func decodeRecord(line []byte, rp *store.Replayer) (replayRecord, error) {
+	var rec replayRecord
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if tok, err := dec.Token(); err != nil {
+		return rec, err
+	} else if tok != json.Delim('{') {
+		return rec, errNotObject
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return rec, err
+		}
+		switch key := tok.(string); key { // inside an object, only keys come here
+		case "seq":
+			err = dec.Decode(&rec.seq)
+		case "now":
+			err = dec.Decode(&rec.now)
+		case "changes":
+			rec.changes, err = rp.DecodeChanges(dec)
+		default:
+			err = fmt.Errorf("json: unknown field %q", key)
+		}
+		if err != nil {
+			return rec, err
+		}
+	}
+	_, err := dec.Token() // the closing }
+	return rec, err
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,9 +60,10 @@ func JournalChanges(changes []Change) ([]JournalChange, error) {
 
 // replayTable applies a journal's changes to one table of a Snapshot.
 type replayTable struct {
-	put  func(row json.RawMessage) error
-	del  func(key string)
-	done func()
+	decode func(dec *json.Decoder) (row any, err error)
+	put    func(row any) error
+	del    func(key string)
+	done   func()
 }
 
 // Replayer applies journal records, in order, to a snapshot: an after-image
@@ -85,22 +85,94 @@ func (snap *Snapshot) Replayer() *Replayer {
 	return r
 }
 
+// ReplayChange is one change of a journal record, its row decoded into
+// its table's type (DecodeChanges).
+type ReplayChange struct {
+	table *replayTable
+	name  string
+	row   any     // the after-image; nil for a deletion
+	key   *string // the deleted row's id key
+}
+
+// DecodeChanges decodes a record's changes from dec, positioned at their
+// array: each row straight into its table's type, as the record is read,
+// rather than kept as JSON and decoded again.
+func (r *Replayer) DecodeChanges(dec *json.Decoder) ([]ReplayChange, error) {
+	if tok, err := dec.Token(); err != nil {
+		return nil, err
+	} else if tok != json.Delim('[') {
+		return nil, errors.New("changes: not an array")
+	}
+	var out []ReplayChange
+	for i := 0; dec.More(); i++ {
+		c, err := r.decodeChange(dec)
+		if err != nil {
+			return nil, fmt.Errorf("change %d: %w", i, err)
+		}
+		out = append(out, c)
+	}
+	_, err := dec.Token() // the closing ]
+	return out, err
+}
+
+// decodeChange decodes one JournalChange: its table, then its row or key.
+func (r *Replayer) decodeChange(dec *json.Decoder) (ReplayChange, error) {
+	var c ReplayChange
+	if tok, err := dec.Token(); err != nil {
+		return c, err
+	} else if tok != json.Delim('{') {
+		return c, errors.New("not an object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return c, err
+		}
+		switch key := tok.(string); key { // inside an object, only keys come here
+		case "table":
+			if err := dec.Decode(&c.name); err != nil {
+				return c, err
+			}
+			if c.table = r.tables[c.name]; c.table == nil {
+				return c, fmt.Errorf("no table %q", c.name)
+			}
+		case "row":
+			if c.table == nil {
+				return c, errors.New("a row before its table") // JournalChanges writes the table first
+			}
+			if c.row, err = c.table.decode(dec); err != nil {
+				return c, fmt.Errorf("%s: %w", c.name, err)
+			}
+		case "key":
+			if err := dec.Decode(&c.key); err != nil {
+				return c, err
+			}
+		default:
+			return c, fmt.Errorf("json: unknown field %q", key)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing }
+		return c, err
+	}
+	switch {
+	case c.table == nil:
+		return c, errors.New("no table")
+	case (c.row == nil) == (c.key == nil):
+		return c, fmt.Errorf("%s: neither a row nor a deletion", c.name)
+	}
+	return c, nil
+}
+
 // Apply applies the changes of one commit, whose store sequence counter
 // was seq after it committed.
-func (r *Replayer) Apply(seq uint64, changes []JournalChange) error {
+func (r *Replayer) Apply(seq uint64, changes []ReplayChange) error {
 	for i, c := range changes {
-		t, ok := r.tables[c.Table]
-		switch {
-		case !ok:
-			return fmt.Errorf("change %d: no table %q", i, c.Table)
-		case (c.Row == nil) == (c.Key == nil):
-			return fmt.Errorf("change %d: %s: neither a row nor a deletion", i, c.Table)
-		case c.Key != nil:
-			t.del(*c.Key)
-		default:
-			if err := t.put(c.Row); err != nil {
-				return fmt.Errorf("change %d: %s: %w", i, c.Table, err)
-			}
+		if c.key != nil {
+			c.table.del(*c.key)
+			continue
+		}
+		if err := c.table.put(c.row); err != nil {
+			return fmt.Errorf("change %d: %s: %w", i, c.name, err)
 		}
 	}
 	r.snap.Seq = max(r.snap.Seq, seq)
@@ -124,17 +196,19 @@ func replayRows[R comparable](name string, rows *[]R) *replayTable {
 	}
 	gone := map[int]bool{}
 	return &replayTable{
-		put: func(raw json.RawMessage) error {
+		decode: func(dec *json.Decoder) (any, error) {
 			var row R
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.DisallowUnknownFields()
 			if err := dec.Decode(&row); err != nil {
-				return err
+				return nil, err
 			}
 			var null R
 			if row == null {
-				return errors.New("null row")
+				return nil, errors.New("null row")
 			}
+			return row, nil
+		},
+		put: func(raw any) error {
+			row := raw.(R)
 			key, err := idKey(name, row)
 			if err != nil {
 				return err
