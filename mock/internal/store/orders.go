@@ -387,8 +387,10 @@ func (tx ReadTxn) Orders(mchid string) ([]*Order, error) {
 	return all[*Order](tx, tableOrders, "id_prefix", mchid)
 }
 
-// PutOrder inserts or replaces an order.
+// PutOrder inserts or replaces an order: a new one, or a Copy of the
+// stored one. Its repeated strings are interned first (interner).
 func (tx WriteTxn) PutOrder(o *Order) error {
+	o.intern(tx.words)
 	if err := tx.tx.Insert(tableOrders, o); err != nil {
 		return fmt.Errorf("put order %s/%s: %w", o.Account(), o.OutOrderNo, err)
 	}

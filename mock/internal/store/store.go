@@ -23,9 +23,10 @@ var ErrExists = errors.New("already exists")
 
 // Store is the in-memory database.
 type Store struct {
-	db  *memdb.MemDB
-	seq atomic.Uint64
-	obs observer // Observe
+	db    *memdb.MemDB
+	seq   atomic.Uint64
+	obs   observer // Observe
+	words interner // PutOrder's
 }
 
 // NextSeq returns the next number of a sequence that orders everything the
@@ -86,7 +87,8 @@ type ReadTxn struct {
 // Abort after Commit does nothing.
 type WriteTxn struct {
 	ReadTxn
-	obs *observer
+	obs   *observer
+	words *interner
 }
 
 // Read opens a read transaction.
@@ -100,7 +102,7 @@ func (s *Store) Write() WriteTxn {
 	if len(s.obs.fs) != 0 {
 		tx.TrackChanges()
 	}
-	return WriteTxn{ReadTxn{tx: tx}, &s.obs}
+	return WriteTxn{ReadTxn{tx: tx}, &s.obs, &s.words}
 }
 
 // Commit makes the changes visible, hands them to the observer (Observe)
