@@ -53,3 +53,15 @@ func (o *Order) intern(in *interner) {
 		o.PostDiscounts[i].Name, o.PostDiscounts[i].Description = in.of(o.PostDiscounts[i].Name), in.of(o.PostDiscounts[i].Description)
 	}
 }
+
+// internRow interns the repeated strings of a row just decoded, not yet
+// shared with anything, if its type has them.
+func internRow[R comparable](in *interner, row R) {
+	var null R
+	if row == null {
+		return // refused by Restore
+	}
+	if r, ok := any(row).(interface{ intern(*interner) }); ok {
+		r.intern(in)
+	}
+}

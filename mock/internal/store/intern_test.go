@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,4 +52,27 @@ func TestInterner_Bounded(t *testing.T) {
 	}
 	assert.LessOrEqual(t, len(in.m), internMax)
 	assert.Equal(t, "", in.of(""))
+}
+
+// Orders read from a saved state, and from its journal, share one copy of
+// the strings they repeat too.
+func TestSnapshot_DecodeInterns(t *testing.T) {
+	order := func(no string) string {
+		return `{"Seq":` + no + `,"Kind":"serviceorder","MchID":"1","OutOrderNo":"A` + no + `","AppID":"wxd678efh567hg6787","NotifyURL":"https://merchant.example.com/notify"}`
+	}
+	var snap Snapshot
+	dec := json.NewDecoder(strings.NewReader(`[` + order("1") + `,` + order("2") + `]`))
+	known, err := snap.DecodeMember("orders", dec)
+	require.True(t, known)
+	require.NoError(t, err)
+	rp := snap.Replayer()
+	changes, err := rp.DecodeChanges(json.NewDecoder(strings.NewReader(`[{"table":"orders","row":` + order("3") + `}]`)))
+	require.NoError(t, err)
+	require.NoError(t, rp.Apply(3, changes))
+	rp.Done()
+	require.Len(t, snap.Orders, 3)
+	for _, o := range snap.Orders[1:] {
+		assert.Same(t, unsafe.StringData(snap.Orders[0].AppID), unsafe.StringData(o.AppID), o.OutOrderNo)
+		assert.Same(t, unsafe.StringData(snap.Orders[0].NotifyURL), unsafe.StringData(o.NotifyURL), o.OutOrderNo)
+	}
 }

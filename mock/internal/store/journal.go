@@ -187,7 +187,7 @@ func (r *Replayer) Done() {
 }
 
 // replayRows is rowsOf's replayTable for a table of rows R.
-func replayRows[R comparable](name string, rows *[]R) *replayTable {
+func replayRows[R comparable](words *interner, name string, rows *[]R) *replayTable {
 	at := map[string]int{}
 	for i, row := range *rows {
 		if key, err := idKey(name, row); err == nil {
@@ -205,6 +205,7 @@ func replayRows[R comparable](name string, rows *[]R) *replayTable {
 			if row == null {
 				return nil, errors.New("null row")
 			}
+			internRow(words, row)
 			return row, nil
 		},
 		put: func(raw any) error {

@@ -49,6 +49,10 @@ type Snapshot struct {
 	Plates              []*Plate              `json:"plates"`
 	Parkings            []*Parking            `json:"parkings"`
 	ParkingTransactions []*ParkingTransaction `json:"parking_transactions"`
+
+	// words interns the repeated strings of the rows decoded into the
+	// snapshot (DecodeMember, Replayer), as PutOrder does in a store.
+	words interner
 }
 
 // tableRows is one table and its rows in a Snapshot.
@@ -79,24 +83,24 @@ func (snap *Snapshot) tables() []tableRows {
 		return nil
 	}
 	return []tableRows{
-		rowsOf(tableMerchants, &snap.Merchants, checkMerchant),
-		rowsOf(tablePermissions, &snap.Permissions, func(p *Permission) error { return owned(p.MchID) }),
-		rowsOf(tableOrders, &snap.Orders, func(o *Order) error { return cmp.Or(owned(o.MchID), checkOrder(o)) }),
-		rowsOf(tableNotifications, &snap.Notifications, func(n *Notification) error { return owned(n.MchID) }),
-		rowsOf(tableUsers, &snap.Users, nil),
-		rowsOf(tableTransactions, &snap.Transactions, func(t *Transaction) error { return owned(t.MchID) }),
-		rowsOf(tableRefunds, &snap.Refunds, func(r *Refund) error { return cmp.Or(owned(r.MchID), checkRefund(r)) }),
-		rowsOf(tableApplications, &snap.Applications, func(a *Application) error { return owned(a.MchID) }),
-		rowsOf(tablePlates, &snap.Plates, func(p *Plate) error { return owned(p.MchID) }),
-		rowsOf(tableParkings, &snap.Parkings, func(p *Parking) error { return owned(p.MchID) }),
-		rowsOf(tableParkingTransactions, &snap.ParkingTransactions, func(t *ParkingTransaction) error { return owned(t.MchID) }),
+		rowsOf(&snap.words, tableMerchants, &snap.Merchants, checkMerchant),
+		rowsOf(&snap.words, tablePermissions, &snap.Permissions, func(p *Permission) error { return owned(p.MchID) }),
+		rowsOf(&snap.words, tableOrders, &snap.Orders, func(o *Order) error { return cmp.Or(owned(o.MchID), checkOrder(o)) }),
+		rowsOf(&snap.words, tableNotifications, &snap.Notifications, func(n *Notification) error { return owned(n.MchID) }),
+		rowsOf(&snap.words, tableUsers, &snap.Users, nil),
+		rowsOf(&snap.words, tableTransactions, &snap.Transactions, func(t *Transaction) error { return owned(t.MchID) }),
+		rowsOf(&snap.words, tableRefunds, &snap.Refunds, func(r *Refund) error { return cmp.Or(owned(r.MchID), checkRefund(r)) }),
+		rowsOf(&snap.words, tableApplications, &snap.Applications, func(a *Application) error { return owned(a.MchID) }),
+		rowsOf(&snap.words, tablePlates, &snap.Plates, func(p *Plate) error { return owned(p.MchID) }),
+		rowsOf(&snap.words, tableParkings, &snap.Parkings, func(p *Parking) error { return owned(p.MchID) }),
+		rowsOf(&snap.words, tableParkingTransactions, &snap.ParkingTransactions, func(t *ParkingTransaction) error { return owned(t.MchID) }),
 	}
 }
 
-func rowsOf[R comparable](name string, rows *[]R, check func(R) error) tableRows {
+func rowsOf[R comparable](words *interner, name string, rows *[]R, check func(R) error) tableRows {
 	return tableRows{
 		name:   name,
-		replay: func() *replayTable { return replayRows(name, rows) },
+		replay: func() *replayTable { return replayRows(words, name, rows) },
 		read: func(tx ReadTxn) error {
 			rs, err := all[R](tx, name, "id_prefix")
 			if rs == nil {
@@ -105,7 +109,7 @@ func rowsOf[R comparable](name string, rows *[]R, check func(R) error) tableRows
 			*rows = rs
 			return err
 		},
-		decode: func(dec *json.Decoder) error { return decodeRows(dec, name, rows) },
+		decode: func(dec *json.Decoder) error { return decodeRows(dec, words, name, rows) },
 		insert: func(tx WriteTxn, t *memdb.TableSchema) error {
 			uniqueKeys := newKeyCheck(t, len(*rows))
 			var null R
@@ -147,8 +151,9 @@ func (snap *Snapshot) DecodeMember(key string, dec *json.Decoder) (known bool, e
 	return false, nil
 }
 
-// decodeRows decodes a table's array, or null for none, row by row.
-func decodeRows[R any](dec *json.Decoder, name string, rows *[]R) error {
+// decodeRows decodes a table's array, or null for none, row by row,
+// interning the repeated strings of the rows that have them.
+func decodeRows[R comparable](dec *json.Decoder, words *interner, name string, rows *[]R) error {
 	tok, err := dec.Token()
 	switch {
 	case err != nil:
@@ -165,6 +170,7 @@ func decodeRows[R any](dec *json.Decoder, name string, rows *[]R) error {
 		if err := dec.Decode(&r); err != nil {
 			return fmt.Errorf("%s[%d]: %w", name, i, err)
 		}
+		internRow(words, r)
 		*rows = append(*rows, r)
 	}
 	_, err = dec.Token() // the closing ]
