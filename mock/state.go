@@ -71,7 +71,7 @@ func ReadState(r io.Reader) (*State, error) {
 	}
 	if err != nil {
 		var se *json.SyntaxError
-		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, errNotObject) {
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, store.ErrNotObject) {
 			return nil, fmt.Errorf("%w: not a mockpay state: %w", ErrInvalidState, err)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidState, err)
@@ -85,34 +85,22 @@ func ReadState(r io.Reader) (*State, error) {
 	return st, nil
 }
 
-var errNotObject = errors.New("not a JSON object")
-
 // decode reads a state file's object member by member: the header's
 // members here, the tables' in the snapshot. It returns the version it
 // read, nil for none; a version other than StateVersion stops it at once.
 func (f *stateFile) decode(dec *json.Decoder) (version *int, err error) {
-	if tok, err := dec.Token(); err != nil {
-		return nil, err
-	} else if tok != json.Delim('{') {
-		return nil, errNotObject
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return version, err
-		}
-		key := tok.(string) // inside an object, the decoder returns only keys here
+	err = store.DecodeObject(dec, func(key string) error {
 		var dst any
 		switch key {
 		case "version":
 			version = new(int)
 			if err := dec.Decode(version); err != nil {
-				return version, fmt.Errorf("version: %w", err)
+				return fmt.Errorf("version: %w", err)
 			}
 			if *version != StateVersion {
-				return version, fmt.Errorf("version %d, this mockpay reads version %d", *version, StateVersion)
+				return fmt.Errorf("version %d, this mockpay reads version %d", *version, StateVersion)
 			}
-			continue
+			return nil
 		case "saved_at":
 			dst = &f.SavedAt
 		case "clock":
@@ -122,18 +110,15 @@ func (f *stateFile) decode(dec *json.Decoder) (version *int, err error) {
 		default:
 			known, err := f.Snapshot.DecodeMember(key, dec)
 			if !known {
-				return version, fmt.Errorf("json: unknown field %q", key)
+				return fmt.Errorf("json: unknown field %q", key)
 			}
-			if err != nil {
-				return version, err
-			}
-			continue
+			return err
 		}
 		if err := dec.Decode(dst); err != nil {
-			return version, fmt.Errorf("%s: %w", key, err)
+			return fmt.Errorf("%s: %w", key, err)
 		}
-	}
-	_, err = dec.Token() // the closing }
+		return nil
+	})
 	return version, err
 }
 
@@ -316,30 +301,17 @@ func decodeRecord(line []byte, rp *store.Replayer) (replayRecord, error) {
 	var rec replayRecord
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
-	if tok, err := dec.Token(); err != nil {
-		return rec, err
-	} else if tok != json.Delim('{') {
-		return rec, errNotObject
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return rec, err
-		}
-		switch key := tok.(string); key { // inside an object, only keys come here
+	err := store.DecodeObject(dec, func(key string) (err error) {
+		switch key {
 		case "seq":
-			err = dec.Decode(&rec.seq)
+			return dec.Decode(&rec.seq)
 		case "now":
-			err = dec.Decode(&rec.now)
+			return dec.Decode(&rec.now)
 		case "changes":
 			rec.changes, err = rp.DecodeChanges(dec)
-		default:
-			err = fmt.Errorf("json: unknown field %q", key)
+			return err
 		}
-		if err != nil {
-			return rec, err
-		}
-	}
-	_, err := dec.Token() // the closing }
+		return fmt.Errorf("json: unknown field %q", key)
+	})
 	return rec, err
 }

@@ -118,43 +118,32 @@ func (r *Replayer) DecodeChanges(dec *json.Decoder) ([]ReplayChange, error) {
 // decodeChange decodes one JournalChange: its table, then its row or key.
 func (r *Replayer) decodeChange(dec *json.Decoder) (ReplayChange, error) {
 	var c ReplayChange
-	if tok, err := dec.Token(); err != nil {
-		return c, err
-	} else if tok != json.Delim('{') {
-		return c, errors.New("not an object")
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return c, err
-		}
-		switch key := tok.(string); key { // inside an object, only keys come here
+	err := DecodeObject(dec, func(key string) (err error) {
+		switch key {
 		case "table":
 			if err := dec.Decode(&c.name); err != nil {
-				return c, err
+				return err
 			}
 			if c.table = r.tables[c.name]; c.table == nil {
-				return c, fmt.Errorf("no table %q", c.name)
+				return fmt.Errorf("no table %q", c.name)
 			}
+			return nil
 		case "row":
 			if c.table == nil {
-				return c, errors.New("a row before its table") // JournalChanges writes the table first
+				return errors.New("a row before its table") // JournalChanges writes the table first
 			}
 			if c.row, err = c.table.decode(dec); err != nil {
-				return c, fmt.Errorf("%s: %w", c.name, err)
+				return fmt.Errorf("%s: %w", c.name, err)
 			}
+			return nil
 		case "key":
-			if err := dec.Decode(&c.key); err != nil {
-				return c, err
-			}
-		default:
-			return c, fmt.Errorf("json: unknown field %q", key)
+			return dec.Decode(&c.key)
 		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing }
-		return c, err
-	}
+		return fmt.Errorf("json: unknown field %q", key)
+	})
 	switch {
+	case err != nil:
+		return c, err
 	case c.table == nil:
 		return c, errors.New("no table")
 	case (c.row == nil) == (c.key == nil):
