@@ -23,8 +23,14 @@ const StateVersion = 1
 // ErrInvalidState wraps every reason a saved state cannot be restored.
 var ErrInvalidState = errors.New("invalid saved state")
 
-// stateFile is the JSON of a saved state: a header, then the tables.
+// stateFile is a saved state: a header, then the tables.
 type stateFile struct {
+	stateHeader
+	store.Snapshot
+}
+
+// stateHeader is the JSON of a saved state before its tables.
+type stateHeader struct {
 	Version int `json:"version"`
 	// SavedAt is the wall time of the save, for people reading the file.
 	SavedAt time.Time  `json:"saved_at"`
@@ -33,7 +39,6 @@ type stateFile struct {
 	// (cmd/mockpay's MOCKPAY_STATE_FILE): its records, and those of later
 	// generations, are the commits the state may lack. 0: none.
 	Journal uint64 `json:"journal,omitempty"`
-	store.Snapshot
 }
 
 // stateClock is the domain clock when the state was saved.
@@ -143,16 +148,27 @@ func (s *Server) SaveStateJournal(w io.Writer, gen uint64) error {
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
-	f := stateFile{
+	// The header, then the tables row by row (Snapshot.EncodeMembers): a
+	// large state is written as a stream, never built whole in memory.
+	head, err := json.Marshal(stateHeader{
 		Version: StateVersion,
 		SavedAt: time.Now(),
 		// Read after the snapshot, so that no row is later than the clock
 		// the state restores: work that fell due meanwhile runs at once.
-		Clock:    stateClock{Mode: s.clockMode(), Now: s.clock.Now()},
-		Journal:  gen,
-		Snapshot: *snap,
+		Clock:   stateClock{Mode: s.clockMode(), Now: s.clock.Now()},
+		Journal: gen,
+	})
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
 	}
-	if err := json.NewEncoder(w).Encode(f); err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head[:len(head)-1]) // without its closing }; bufio keeps the first error
+	bw.WriteByte(',')
+	if err := snap.EncodeMembers(bw); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	bw.WriteString("}\n")
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	return nil

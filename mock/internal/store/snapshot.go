@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -60,6 +61,7 @@ type tableRows struct {
 	name   string
 	read   func(tx ReadTxn) error
 	decode func(dec *json.Decoder) error
+	encode func(w io.Writer) error
 	insert func(tx WriteTxn, t *memdb.TableSchema) error
 	replay func() *replayTable
 }
@@ -110,6 +112,7 @@ func rowsOf[R comparable](words *interner, name string, rows *[]R, check func(R)
 			return err
 		},
 		decode: func(dec *json.Decoder) error { return decodeRows(dec, words, name, rows) },
+		encode: func(w io.Writer) error { return encodeRows(w, *rows) },
 		insert: func(tx WriteTxn, t *memdb.TableSchema) error {
 			uniqueKeys := newKeyCheck(t, len(*rows))
 			var null R
@@ -149,6 +152,50 @@ func (snap *Snapshot) DecodeMember(key string, dec *json.Decoder) (known bool, e
 		}
 	}
 	return false, nil
+}
+
+// EncodeMembers writes the snapshot's members, the sequence counter and
+// every table, as the members of a JSON object without its braces, one row
+// at a time: a state of 100,000 orders is never held whole as JSON.
+// DecodeMember reads them back.
+func (snap *Snapshot) EncodeMembers(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, `"seq":%d`, snap.Seq); err != nil {
+		return err
+	}
+	for _, t := range snap.tables() {
+		if _, err := fmt.Fprintf(w, `,%q:`, t.name); err != nil {
+			return err
+		}
+		if err := t.encode(w); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// encodeRows writes a table's rows as a JSON array, one row at a time,
+// each followed by a newline (a row a line, for people reading the file).
+// The encoder writes each row straight to w, without a copy of its own.
+func encodeRows[R any](w io.Writer, rows []R) error {
+	if len(rows) == 0 {
+		_, err := io.WriteString(w, "[]")
+		return err
+	}
+	enc := json.NewEncoder(w)
+	for i, r := range rows {
+		sep := ","
+		if i == 0 {
+			sep = "["
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "]")
+	return err
 }
 
 // decodeRows decodes a table's array, or null for none, row by row,

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -71,17 +72,28 @@ func filledStore(t *testing.T) *Store {
 	return s
 }
 
+// encode writes a snapshot as a state file holds it (EncodeMembers).
 func encode(t *testing.T, snap *Snapshot) []byte {
 	t.Helper()
-	b, err := json.Marshal(snap)
-	require.NoError(t, err)
-	return b
+	var b bytes.Buffer
+	b.WriteByte('{')
+	require.NoError(t, snap.EncodeMembers(&b))
+	b.WriteByte('}')
+	require.True(t, json.Valid(b.Bytes()), b.String())
+	return b.Bytes()
 }
 
+// decode reads a snapshot as ReadState does (DecodeMember).
 func decode(t *testing.T, b []byte) *Snapshot {
 	t.Helper()
 	var snap Snapshot
-	require.NoError(t, json.Unmarshal(b, &snap))
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	require.NoError(t, DecodeObject(dec, func(key string) error {
+		known, err := snap.DecodeMember(key, dec)
+		require.True(t, known, key)
+		return err
+	}))
 	return &snap
 }
 
