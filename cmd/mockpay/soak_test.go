@@ -66,12 +66,13 @@ const (
 // TestSoak runs the built binary under mixed load for -soak-for, then
 // kills it and restarts it:
 //   - signed traffic through package client (create, query, the user's
-//     confirm, complete, cancel) from several merchants' workers, a
-//     quarter of the orders calling back to a receiver that never answers;
+//     confirm, complete, cancel) from three merchants' workers;
 //   - bad input: unsigned and badly signed requests, 1 MB bodies, broken
 //     JSON and wrong types under a valid signature, unknown paths, bad
 //     sandbox input; and bodies sent a byte a second;
-//   - sandbox resets and clock advances that fire callbacks and retries.
+//   - sandbox resets, each followed by a burst of orders calling back to a
+//     receiver that never answers, and clock advances that fire callbacks
+//     and their retries.
 //
 // It then requires no 5xx and no request without an answer, the server's
 // goroutines back to where they were once the load stops, and its resident
