@@ -210,6 +210,8 @@ Configuration (environment):
   MOCKPAY_READ_HEADER_TIMEOUT  time to read a request's headers (default 10s)
   MOCKPAY_WRITE_TIMEOUT   time to write an answer before it is abandoned (default 60s)
   MOCKPAY_IDLE_TIMEOUT    time an idle keep-alive connection is kept (default 120s)
+  GOGC                    Go's garbage collector setting; mockpay runs at 25 unless it is set,
+                          trading a little CPU for less memory per stored order
 
 Credentials of the default merchant are in testdata/certs and at /sandbox/merchants.
 `
