@@ -236,18 +236,30 @@ func (f *parkingFlow) carLeaves(ctx context.Context) (stepResult, error) {
 // or TRANSACTION.FAIL, which fails the step.
 func (f *parkingFlow) awaitDeduction(ctx context.Context) (stepResult, error) {
 	n, err := f.await(ctx, "TRANSACTION.*", f.outTradeNo, func(n *client.Notification) bool {
-		ev, err := n.ParkingTransactionEvent()
-		return err == nil && ev.OutTradeNo == f.outTradeNo && n.EventType != client.EventTransactionPayBack
+		return f.aboutDeduction(n) && n.EventType != client.EventTransactionPayBack
 	})
 	if err != nil {
 		return stepResult{}, err
 	}
+	r, err := deductionResult(n)
+	if err == nil && n.EventType != client.EventTransactionSuccess {
+		return stepResult{}, errors.New(r.detail)
+	}
+	return r, err
+}
+
+// aboutDeduction reports whether a callback is about the flow's deduction.
+func (f *parkingFlow) aboutDeduction(n *client.Notification) bool {
+	ev, err := n.ParkingTransactionEvent()
+	return err == nil && ev.OutTradeNo == f.outTradeNo
+}
+
+// deductionResult is the step's result for a callback about a deduction:
+// what was seen, and the deduction as it says.
+func deductionResult(n *callback) (stepResult, error) {
 	ev, err := n.ParkingTransactionEvent()
 	if err != nil {
 		return stepResult{}, err
-	}
-	if n.EventType != client.EventTransactionSuccess {
-		return stepResult{}, errors.New(n.seen + ": " + parkingHeadline(&ev.ParkingTransaction))
 	}
 	return stepResult{fmt.Sprintf("%s: %s", n.seen, parkingHeadline(&ev.ParkingTransaction)), ev}, nil
 }

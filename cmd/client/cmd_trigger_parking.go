@@ -74,18 +74,11 @@ func (f *parkingFlow) walletTooLow(ctx context.Context) (stepResult, error) {
 
 // awaitDeductionFails waits for TRANSACTION.FAIL.
 func (f *parkingFlow) awaitDeductionFails(ctx context.Context) (stepResult, error) {
-	n, err := f.await(ctx, client.EventTransactionFail, f.outTradeNo, func(n *client.Notification) bool {
-		ev, err := n.ParkingTransactionEvent()
-		return err == nil && ev.OutTradeNo == f.outTradeNo
-	})
+	n, err := f.await(ctx, client.EventTransactionFail, f.outTradeNo, f.aboutDeduction)
 	if err != nil {
 		return stepResult{}, err
 	}
-	ev, err := n.ParkingTransactionEvent()
-	if err != nil {
-		return stepResult{}, err
-	}
-	return stepResult{fmt.Sprintf("%s: %s", n.seen, parkingHeadline(&ev.ParkingTransaction)), ev}, nil
+	return deductionResult(n)
 }
 
 // advanceScenario has WeChat Pay advance a deduction (bank_type BPA); the
@@ -145,17 +138,10 @@ func (f *parkingFlow) userRepays(ctx context.Context) (stepResult, error) {
 		},
 		eventType: client.EventTransactionPayBack,
 		about:     f.outTradeNo,
-		match: func(n *client.Notification) bool {
-			ev, err := n.ParkingTransactionEvent()
-			return err == nil && ev.OutTradeNo == f.outTradeNo
-		},
+		match:     f.aboutDeduction,
 	})
 	if err != nil {
 		return stepResult{}, err
 	}
-	ev, err := n.ParkingTransactionEvent()
-	if err != nil {
-		return stepResult{}, err
-	}
-	return stepResult{fmt.Sprintf("%s: %s", n.seen, parkingHeadline(&ev.ParkingTransaction)), ev}, nil
+	return deductionResult(n)
 }
