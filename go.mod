@@ -5,7 +5,9 @@ go 1.26.0
 require (
 	github.com/caarlos0/env/v11 v11.4.2
 	// Test-only: drives the dashboard (/sandbox/ui/) in headless Chromium,
-	// as QA uses it; cdproto is its protocol types (console errors).
+	// as QA uses it. cdproto is chromedp's own protocol types (a module of
+	// chromedp's authors that chromedp requires anyway): its runtime events
+	// are how the browser tests see the page's console errors.
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.24.0
 	// Test-only: an independent client (gopay), to prove that SDKs which
